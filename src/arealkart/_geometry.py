@@ -1,0 +1,122 @@
+"""Geometry helpers shared by the readers: repair, polygon-only extraction, CRS handling."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import CRS as ProjCRS
+
+from .errors import CRSError
+from .issues import IssueLog
+from .schema import CRS
+
+_POLYGONAL = ("Polygon", "MultiPolygon")
+
+
+def polygonal_part(geoms: np.ndarray) -> np.ndarray:
+    """Keep only the polygonal part of each geometry (e.g. of a GeometryCollection)."""
+    geoms = np.asarray(geoms, dtype=object)
+    out = geoms.copy()
+    collections = shapely.get_type_id(geoms) == shapely.GeometryType.GEOMETRYCOLLECTION
+    for i in np.flatnonzero(collections):
+        parts = shapely.get_parts(geoms[i])
+        polys = parts[np.isin(shapely.get_type_id(parts), [3, 6])]
+        out[i] = shapely.union_all(polys) if len(polys) else shapely.Polygon()
+    return out
+
+
+def repair_polygons(
+    gdf: gpd.GeoDataFrame, *, layer: str, issues: IssueLog, id_column: str
+) -> gpd.GeoDataFrame:
+    """Make polygon geometries valid, record every repair, and drop empty results.
+
+    Invalid polygons are repaired with :func:`shapely.make_valid` (``repaired`` in the
+    issues report); geometries that are missing, empty, or of zero area after repair are
+    dropped and reported as ``excluded``.  Point geometries pass through untouched.
+    """
+    geoms = gdf.geometry.to_numpy()
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    is_poly = np.isin(shapely.get_type_id(geoms), [3, 6])
+    invalid = is_poly & ~missing & ~shapely.is_valid(geoms)
+    reasons = shapely.is_valid_reason(geoms[invalid])
+    fixed = geoms.copy()
+    fixed[invalid] = polygonal_part(shapely.make_valid(geoms[invalid]))
+    for (_, row), reason in zip(gdf[invalid].iterrows(), reasons, strict=True):
+        issues.add(_file(row), row[id_column], layer, "geometri_reparert", "repaired",
+                   f"invalid polygon ({reason}) repaired with make_valid")
+    zero = is_poly & ~missing & (shapely.area(fixed) <= 0)
+    drop = missing | zero
+    for (_, row), was_missing in zip(gdf[drop].iterrows(), missing[drop], strict=True):
+        what = "no geometry" if was_missing else "zero area after repair"
+        issues.add(_file(row), row[id_column], layer, "geometri_tom", "excluded", what)
+    out = gdf.copy()
+    out.geometry = gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs)
+    return out[~drop]
+
+
+def _file(row) -> str:
+    return str(row["source"]).split("#", 1)[0]
+
+
+def to_working_crs(gdf: gpd.GeoDataFrame, *, path: object, crs: object = None) -> gpd.GeoDataFrame:
+    """Reproject ``gdf`` to EPSG:25832; a layer without CRS needs ``crs`` from the user.
+
+    Raises
+    ------
+    CRSError
+        If the layer has no CRS and none was given, or the given CRS is not understood.
+    """
+    if crs is not None:
+        try:
+            crs = ProjCRS.from_user_input(crs)
+        except Exception as exc:
+            raise CRSError(path, f"unknown CRS {crs!r}: {exc}") from None
+        gdf = gdf.set_crs(crs, allow_override=True)
+    if gdf.crs is None:
+        raise CRSError(
+            path,
+            "the layer has no CRS; name one, e.g. crs='EPSG:25832' (or --crs on the CLI)",
+        )
+    if gdf.crs.equals(CRS):
+        return gdf
+    return gdf.to_crs(CRS)
+
+
+ARC_TOLERANCE = 0.05
+"""Default largest distance (m) between a densified arc and the true circle: 5 cm, well
+below the accuracy of plan data (typically 0.1–1 m)."""
+
+
+def arc_points(
+    start: tuple[float, float],
+    middle: tuple[float, float],
+    end: tuple[float, float],
+    tolerance: float = ARC_TOLERANCE,
+) -> np.ndarray:
+    """Densify the circular arc from ``start`` through ``middle`` to ``end``.
+
+    Returns an ``(n, 2)`` array that starts at ``start`` and ends at ``end`` exactly, with
+    chords that deviate from the circle by at most ``tolerance`` (in CRS units).  Three
+    collinear points give the straight line ``start → end``.
+    """
+    p0, p1, p2 = (np.asarray(p, dtype=float) for p in (start, middle, end))
+    ax, ay = p1 - p0
+    bx, by = p2 - p0
+    d = 2.0 * (ax * by - ay * bx)
+    scale = max(np.hypot(ax, ay), np.hypot(bx, by), 1e-12)
+    if abs(d) <= 1e-12 * scale * scale:
+        return np.array([p0, p2])
+    ux = (by * (ax * ax + ay * ay) - ay * (bx * bx + by * by)) / d
+    uy = (ax * (bx * bx + by * by) - bx * (ax * ax + ay * ay)) / d
+    centre = p0 + np.array([ux, uy])
+    radius = float(np.hypot(ux, uy))
+    a0, a2 = (np.arctan2(*(p - centre)[::-1]) for p in (p0, p2))
+    ccw = d > 0
+    sweep = (a2 - a0) % (2 * np.pi) if ccw else -((a0 - a2) % (2 * np.pi))
+    step = 2 * np.arccos(max(-1.0, 1 - tolerance / radius)) if tolerance < radius else np.pi / 2
+    n = max(2, int(np.ceil(abs(sweep) / max(step, 1e-9))) + 1)
+    angles = a0 + np.linspace(0.0, sweep, n)
+    pts = centre + radius * np.column_stack([np.cos(angles), np.sin(angles)])
+    pts[0], pts[-1] = p0, p2
+    return pts

@@ -1,0 +1,235 @@
+"""Classify plan zones and plots into the categories the region asked for.
+
+Categories: ``bolig`` (permanent housing), ``fritid`` (leisure homes), ``kombinert``
+(combined use, where permanent and leisure homes or housing and business mix), ``naering``
+(business) and ``annet`` (everything else: roads, green structure, LNFR, water, …; never
+counted as building land).
+
+The default rule is data: ``arealkart/data/kategorier.csv`` maps ranges of codes *per code
+list* to a category and says why (see ``KATEGORIER.md`` beside it).  A user file in the same
+form overrides it by code, and rows with ``plan_id`` (and optionally ``feltnavn`` and
+``kommunenummer``) override single zones, e.g. a housing field whose provisions also allow
+leisure homes becomes ``kombinert``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from ._resources import package_data
+from .codes import code_names, is_known
+from .errors import CodeListError
+from .schema import OBJTYPES
+
+CATEGORIES = ("bolig", "fritid", "kombinert", "naering", "annet")
+"""Every category a zone can get."""
+
+BUILDING_CATEGORIES = ("bolig", "fritid", "kombinert", "naering")
+"""Categories that count as building land."""
+
+RULE_CODE = "kode"
+RULE_UNKNOWN = "ukjent_kode"
+RULE_OVERRIDE_CODE = "overstyrt_kode"
+RULE_OVERRIDE_ZONE = "overstyrt_felt"
+
+_CODE_RULE_COLUMNS = ("objtype", "fra", "til", "kategori")
+_ZONE_RULE_KEYS = ("plan_id", "feltnavn", "kommunenummer")
+
+
+@dataclass(frozen=True)
+class CategoryRules:
+    """Code ranges and single-zone overrides that decide each zone's category.
+
+    Attributes
+    ----------
+    codes
+        Rows ``objtype, fra, til, kategori, begrunnelse, regel``; later rows win.
+    zones
+        Rows ``plan_id, feltnavn, kommunenummer, kategori`` (``feltnavn`` and
+        ``kommunenummer`` may be empty to match any).
+    """
+
+    codes: pd.DataFrame
+    zones: pd.DataFrame
+
+
+def load_category_rules(overrides: str | Path | pd.DataFrame | None = None) -> CategoryRules:
+    """Load the default category rule, with a user's overrides on top.
+
+    Parameters
+    ----------
+    overrides
+        A CSV file or DataFrame.  Rows with ``objtype`` and either ``kode`` or ``fra``/``til``
+        override by code; rows with ``plan_id`` (and optionally ``feltnavn``,
+        ``kommunenummer``) override single zones.  Every row needs ``kategori``.
+
+    Raises
+    ------
+    CodeListError
+        If the file is malformed; the message names the file, the row and what was expected.
+    """
+    default = _read_rule_table(package_data("kategorier.csv"))
+    default["regel"] = RULE_CODE
+    _check_code_rules(default, "arealkart/data/kategorier.csv")
+    if overrides is None:
+        return CategoryRules(default, _empty_zone_rules())
+    name = "overrides" if isinstance(overrides, pd.DataFrame) else str(overrides)
+    table = overrides.copy() if isinstance(overrides, pd.DataFrame) else _read_rule_table(overrides)
+    if "kategori" not in table.columns:
+        raise CodeListError(f"{name}: a category override file needs a 'kategori' column")
+    by_zone = table.get("plan_id", pd.Series(pd.NA, index=table.index)).notna()
+    zone_rules = _zone_rules(table[by_zone], name)
+    code_rules = _code_rules(table[~by_zone], name)
+    code_rules["regel"] = RULE_OVERRIDE_CODE
+    return CategoryRules(pd.concat([default, code_rules], ignore_index=True), zone_rules)
+
+
+def classify_zones(
+    zones: gpd.GeoDataFrame,
+    overrides: str | Path | pd.DataFrame | CategoryRules | None = None,
+) -> gpd.GeoDataFrame:
+    """Give every zone a category, the official name of its code, and the rule that decided.
+
+    Parameters
+    ----------
+    zones
+        A zones layer (see :mod:`arealkart.schema`).
+    overrides
+        User overrides (see :func:`load_category_rules`) or ready :class:`CategoryRules`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``zones`` with ``kategori``, ``formal_navn`` and ``kategori_regel``.  A
+        code missing from its official list becomes ``annet`` with rule ``ukjent_kode``
+        (see :func:`classification_issues`) unless a user override names it.
+    """
+    rules = overrides if isinstance(overrides, CategoryRules) else load_category_rules(overrides)
+    out = zones.copy()
+    objtype = out["objtype"].astype("string")
+    code = out["arealformal"].astype("Int64")
+    kategori = pd.Series("annet", index=out.index, dtype="string")
+    regel = pd.Series(RULE_CODE, index=out.index, dtype="string")
+    known = is_known(objtype, code)
+    regel[~known] = RULE_UNKNOWN
+    for row in rules.codes.itertuples(index=False):
+        hit = (objtype == row.objtype) & code.between(row.fra, row.til).fillna(False)
+        if row.regel == RULE_CODE:
+            hit &= known
+        kategori[hit] = row.kategori
+        regel[hit] = row.regel
+    for row in rules.zones.itertuples(index=False):
+        hit = _zone_match(out, row)
+        kategori[hit] = row.kategori
+        regel[hit] = RULE_OVERRIDE_ZONE
+    out["kategori"] = kategori
+    out["formal_navn"] = code_names(objtype, code)
+    out["kategori_regel"] = regel
+    return out
+
+
+def classification_issues(classified: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Issues-report rows for zones whose code is not in the official list."""
+    from .issues import Issue, issues_frame
+
+    unknown = classified[classified["kategori_regel"] == RULE_UNKNOWN]
+    return issues_frame(
+        Issue(
+            file=_file_of(row.source),
+            feature=str(row.zone_id),
+            layer="zones",
+            rule=RULE_UNKNOWN,
+            action="reclassified",
+            detail=(
+                f"arealformål {row.arealformal} is not in the official {row.objtype} code "
+                f"list; classified as 'annet'"
+            ),
+        )
+        for row in unknown.itertuples(index=False)
+    )
+
+
+def _file_of(source: str) -> str:
+    return str(source).split("#", 1)[0]
+
+
+def _zone_match(zones: gpd.GeoDataFrame, rule: object) -> pd.Series:
+    hit = zones["plan_id"].astype("string") == rule.plan_id
+    for key in ("feltnavn", "kommunenummer"):
+        value = getattr(rule, key)
+        if pd.notna(value) and value != "":
+            hit &= zones[key].astype("string") == str(value)
+    return hit.fillna(False)
+
+
+def _read_rule_table(path: str | Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except FileNotFoundError:
+        raise CodeListError(f"{path}: category override file not found") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise CodeListError(f"{path}: not a readable CSV file ({exc})") from None
+
+
+def _code_rules(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    table = table.copy()
+    if "kode" in table.columns:
+        table["fra"] = table.get("fra", pd.Series(pd.NA, index=table.index)).fillna(table["kode"])
+        table["til"] = table.get("til", pd.Series(pd.NA, index=table.index)).fillna(table["kode"])
+    missing = [c for c in _CODE_RULE_COLUMNS if c not in table.columns]
+    if missing and len(table):
+        raise CodeListError(
+            f"{name}: code overrides need columns objtype, kode (or fra and til) and kategori; "
+            f"missing {missing}"
+        )
+    if not len(table):
+        return pd.DataFrame(columns=[*_CODE_RULE_COLUMNS, "begrunnelse"])
+    if "begrunnelse" not in table.columns:
+        table["begrunnelse"] = "user override"
+    table = table[[*_CODE_RULE_COLUMNS, "begrunnelse"]]
+    _check_code_rules(table, name)
+    return table
+
+
+def _check_code_rules(table: pd.DataFrame, name: str) -> None:
+    for i, row in enumerate(table.itertuples(index=False), start=2):
+        if row.objtype not in OBJTYPES:
+            raise CodeListError(
+                f"{name}, row {i}: objtype {row.objtype!r} is not one of {list(OBJTYPES)}"
+            )
+        _check_category(row.kategori, name, i)
+        try:
+            fra, til = int(row.fra), int(row.til)
+        except (TypeError, ValueError):
+            raise CodeListError(
+                f"{name}, row {i}: codes must be integers, got fra={row.fra!r} til={row.til!r}"
+            ) from None
+        if fra > til:
+            raise CodeListError(f"{name}, row {i}: 'fra' {fra} is greater than 'til' {til}")
+    table["fra"] = table["fra"].astype(int)
+    table["til"] = table["til"].astype(int)
+
+
+def _zone_rules(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    rules = pd.DataFrame(
+        {k: table.get(k, pd.Series(pd.NA, index=table.index)) for k in _ZONE_RULE_KEYS}
+    )
+    rules["kategori"] = table["kategori"]
+    for i, value in enumerate(rules["kategori"], start=2):
+        _check_category(value, name, i)
+    return rules.astype("string").reset_index(drop=True)
+
+
+def _empty_zone_rules() -> pd.DataFrame:
+    return pd.DataFrame(columns=[*_ZONE_RULE_KEYS, "kategori"], dtype="string")
+
+
+def _check_category(value: object, name: str, row: int) -> None:
+    if value not in CATEGORIES:
+        raise CodeListError(
+            f"{name}, row {row}: category {value!r} is not one of {list(CATEGORIES)}"
+        )
