@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pyproj
 import shapely
-from pyproj import CRS as ProjCRS
 
 from .errors import CRSError
 from .issues import IssueLog
@@ -43,8 +43,14 @@ def repair_polygons(
     fixed = geoms.copy()
     fixed[invalid] = polygonal_part(shapely.make_valid(geoms[invalid]))
     for (_, row), reason in zip(gdf[invalid].iterrows(), reasons, strict=True):
-        issues.add(_file(row), row[id_column], layer, "geometri_reparert", "repaired",
-                   f"invalid polygon ({reason}) repaired with make_valid")
+        issues.add(
+            _file(row),
+            row[id_column],
+            layer,
+            "geometri_reparert",
+            "repaired",
+            f"invalid polygon ({reason}) repaired with make_valid",
+        )
     zero = is_poly & ~missing & (shapely.area(fixed) <= 0)
     drop = missing | zero
     for (_, row), was_missing in zip(gdf[drop].iterrows(), missing[drop], strict=True):
@@ -69,7 +75,7 @@ def to_working_crs(gdf: gpd.GeoDataFrame, *, path: object, crs: object = None) -
     """
     if crs is not None:
         try:
-            crs = ProjCRS.from_user_input(crs)
+            crs = pyproj.CRS.from_user_input(crs)
         except Exception as exc:
             raise CRSError(path, f"unknown CRS {crs!r}: {exc}") from None
         gdf = gdf.set_crs(crs, allow_override=True)

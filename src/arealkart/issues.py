@@ -1,6 +1,6 @@
-"""The issues report: one row per input feature that was repaired, reclassified, excluded or
-could not be read.
+"""The issues report: one row per input feature with a problem.
 
+A feature gets a row when it was repaired, reclassified, excluded or could not be read.
 Data problems in single features are not raised: they are collected here so that the rest
 of a file still loads, and written to ``issues.csv`` and the GeoPackage.  Together with the
 outputs, the report accounts for every input feature.

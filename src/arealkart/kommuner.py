@@ -76,7 +76,9 @@ def resolve(value: str | int) -> Kommune:
         return current[0]
     if len(current) > 1:
         listing = ", ".join(f"{k.navn} ({k.nummer})" for k in current)
-        raise MunicipalityError(f"municipality name {value!r} is ambiguous: {listing}; give the number")
+        raise MunicipalityError(
+            f"municipality name {value!r} is ambiguous: {listing}; give the number"
+        )
     close = difflib.get_close_matches(key, list(_names()), n=5, cutoff=0.6)
     hint = ", ".join(_display_name(k) for k in close) or "none"
     raise MunicipalityError(f"unknown municipality {value!r}; closest names: {hint}")

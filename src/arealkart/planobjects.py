@@ -129,7 +129,10 @@ def plan_objects_to_data(
         [
             {"file": file, "layer": "zones", "features": len(zone_rows)},
             {"file": file, "layer": "constraints", "features": len(constraint_rows)},
-            *({"file": file, "layer": f"other:{k}", "features": v} for k, v in sorted(other.items())),
+            *(
+                {"file": file, "layer": f"other:{k}", "features": v}
+                for k, v in sorted(other.items())
+            ),
         ]
     )
     return PlanData(zones=zones, constraints=constraints, issues=issues.frame(), counts=counts)
@@ -203,13 +206,25 @@ def _layer(rows, kind, crs, path, issues, id_column) -> gpd.GeoDataFrame:
     code_column = "arealformal" if kind == "zones" else "hensyn_kode"
     no_code = gdf[code_column].isna()
     for row in gdf[no_code].itertuples():
-        issues.add(Path(path).name, getattr(row, id_column), kind, "kode_mangler", "unreadable",
-                   f"the object has no readable {code_column} code")
+        issues.add(
+            Path(path).name,
+            getattr(row, id_column),
+            kind,
+            "kode_mangler",
+            "unreadable",
+            f"the object has no readable {code_column} code",
+        )
     gdf = gdf[~no_code]
     unreadable = gdf["geometry"].isna()
     for row in gdf[unreadable].itertuples():
-        issues.add(Path(path).name, getattr(row, id_column), kind, "geometri_mangler",
-                   "unreadable", "the object's geometry could not be assembled")
+        issues.add(
+            Path(path).name,
+            getattr(row, id_column),
+            kind,
+            "geometri_mangler",
+            "unreadable",
+            "the object's geometry could not be assembled",
+        )
     gdf = to_working_crs(gdf[~unreadable], path=path)
     gdf = repair_polygons(gdf, layer=kind, issues=issues, id_column=id_column)
     return conform(gdf, kind)

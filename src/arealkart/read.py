@@ -61,7 +61,7 @@ class PlanData:
         """Return the layer of ``kind`` (``zones``, ``constraints``, ``plots``, ``buildings``)."""
         return getattr(self, kind)
 
-    def __iter__(self):  # noqa: D105 - unpacking helper: zones, constraints, plots, buildings
+    def __iter__(self):
         return iter((self.zones, self.constraints, self.plots, self.buildings))
 
 
@@ -117,8 +117,9 @@ def read_plan(path: str | os.PathLike[str], **options: Any) -> PlanData:
 
 
 def sniff_format(path: Path) -> str:
-    """Name the format of ``path`` from its first bytes: ``sosi``, ``gml``, ``gpkg``,
-    ``fgb``, ``shp``, ``geojson`` or ``csv``.
+    """Name the format of ``path`` from its first bytes.
+
+    One of ``sosi``, ``gml``, ``gpkg``, ``fgb``, ``shp``, ``geojson`` or ``csv``.
 
     Raises
     ------
