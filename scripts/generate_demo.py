@@ -302,7 +302,10 @@ def irregular_ring(rng: np.random.Generator, w: float, h: float) -> list[tuple[f
     """A blob-like ring of about ``w`` × ``h`` metres, as hand-drawn master plan zones are."""
     angles = np.linspace(0, 2 * math.pi, 18, endpoint=False)
     radii = 1 + rng.uniform(-0.12, 0.12, len(angles))
-    return [(w / 2 * r * math.cos(a), h / 2 * r * math.sin(a)) for a, r in zip(angles, radii, strict=True)]
+    return [
+        (w / 2 * r * math.cos(a), h / 2 * r * math.sin(a))
+        for a, r in zip(angles, radii, strict=True)
+    ]
 
 
 def repealed_and_replacing(muni: Municipality, name: str, centre) -> None:

@@ -110,7 +110,7 @@ def build_map(
     _add_parts_layer(m, result.blocked, t["blokkert"], palette["blokkert"], striped=True)
     _add_plots_layer(m, result.plots, t)
     folium.LayerControl(collapsed=False).add_to(m)
-    _add_panel(m, _title_html(title, result, t), "topleft")
+    _add_panel(m, _title_html(title, result, t, attribution), "topleft")
     _add_panel(m, _legend_html(t, palette), "bottomright")
     if summary is not None:
         _add_panel(m, _summary_html(summary, t), "bottomleft")
@@ -333,12 +333,13 @@ class _Panel(MacroElement):
 
 
 def _add_panel(m: folium.Map, content: str, position: str) -> None:
-    m.get_root().html.add_child(_Panel(content, position))
+    m.add_child(_Panel(content, position))
 
 
-def _title_html(title: str, result: AvailableLand, t) -> str:
+def _title_html(title: str, result: AvailableLand, t, attribution: str | None) -> str:
     empty = "" if len(result.free) else f"<p><em>{html.escape(t['ingen_ledig'])}</em></p>"
-    return f"<h1>{html.escape(title)}</h1>{empty}"
+    note = f"<div><small>{html.escape(attribution)}</small></div>" if attribution else ""
+    return f"<h1>{html.escape(title)}</h1>{note}{empty}"
 
 
 def _legend_html(t, palette) -> str:

@@ -131,7 +131,7 @@ def write_outputs(
     stage = Path(tempfile.mkdtemp(prefix=".arealkart-", dir=output))
     try:
         written = [
-            *_write_tables(stage, result, data, summary, issues),
+            *_write_tables(stage, cfg, result, data, summary, issues),
             *_write_geojson(stage, cfg, result),
             *_write_maps(stage, cfg, result, summary, lang),
         ]
@@ -148,7 +148,7 @@ def _publish(stage: Path, output: Path, written: list[Path]):
         yield target
 
 
-def _write_tables(stage, result, data, summary, issues) -> list[Path]:
+def _write_tables(stage, cfg, result, data, summary, issues) -> list[Path]:
     layers = {
         "soner": result.zones,
         "ledige_arealer": result.free,
@@ -157,8 +157,10 @@ def _write_tables(stage, result, data, summary, issues) -> list[Path]:
         "sammendrag": summary,
         "avvik": issues,
     }
+    note = f" ({cfg.attribution})" if cfg.attribution else ""
+    descriptions = {name: text + note for name, text in LAYER_DESCRIPTIONS.items()}
     return [
-        write_geopackage(layers, stage / GEOPACKAGE, descriptions=LAYER_DESCRIPTIONS),
+        write_geopackage(layers, stage / GEOPACKAGE, descriptions=descriptions),
         write_csv(summary, stage / "sammendrag.csv"),
         write_csv(issues, stage / "issues.csv"),
     ]
