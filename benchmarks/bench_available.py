@@ -1,0 +1,133 @@
+"""Benchmark the available-land engine at national scale, against a geopandas baseline.
+
+Generates a national synthetic dataset in code (see ``national.py``), runs
+:func:`arealkart.available_land` on all of it, and runs the same computation with plain
+``geopandas.overlay(how="difference")`` on a subset.  Prints zones/s, wall time and peak
+memory, and compares both methods' total free area on the subset.
+
+The baseline subtracts setback-buffered footprints and blocking constraint zones from every
+building zone, which is what the engine's ``ledig + ubrukelig`` is (the engine then also
+drops slivers and small pieces; the baseline does not).  A uniform setback is used in both
+so the two compute the same thing.
+
+    python benchmarks/bench_available.py                      # 1 M zones, 3 M buildings
+    python benchmarks/bench_available.py --zones 100000 --buildings 300000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from national import generate
+
+from arealkart import available_land, classify_zones
+from arealkart.available import Parameters
+from arealkart.classify import BUILDING_CATEGORIES
+from arealkart.schema import conform
+
+SETBACK = 4.0
+
+
+def peak_memory_gb() -> float:
+    """Peak resident memory of this process and its finished children, in GB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + children) / 1024**2
+
+
+def baseline(zones: gpd.GeoDataFrame, buildings, constraints, params: Parameters) -> float:
+    """Free area by ``geopandas.overlay(how="difference")``: zones minus buffered footprints
+    minus blocking constraints.  Returns the total free area in m²."""
+    land = zones[zones["kategori"].isin(BUILDING_CATEGORIES)][["zone_id", "geometry"]]
+    buffered = buildings[["geometry"]].copy()
+    buffered.geometry = buffered.buffer(SETBACK, join_style="mitre", mitre_limit=5.0)
+    blocking = constraints[constraints["hensyn_kode"].isin(list(params.blokkerende))]
+    free = gpd.overlay(land, buffered, how="difference", keep_geom_type=True)
+    free = gpd.overlay(free, blocking[["geometry"]], how="difference", keep_geom_type=True)
+    return float(free.area.sum())
+
+
+def engine_free(result) -> float:
+    """The engine's free area before sliver and size filtering: ledig + ubrukelig."""
+    zones = result.zones
+    return float((zones["ledig_m2"] + zones["ubrukelig_m2"]).sum())
+
+
+def subset(data, zones, n: int):
+    """The first municipalities' zones until about ``n`` zones, with their buildings etc."""
+    counts = zones.groupby("kommunenummer").size()
+    take = counts.index[np.cumsum(counts.to_numpy()) <= n]
+    keep = lambda gdf: gdf[gdf["kommunenummer"].isin(take)]  # noqa: E731
+    return keep(zones), keep(data.buildings), keep(data.constraints)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--zones", type=int, default=1_000_000)
+    parser.add_argument("--buildings", type=int, default=3_000_000)
+    parser.add_argument(
+        "--subset", type=int, default=20_000, help="zones in the baseline comparison"
+    )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args(argv)
+    params = Parameters.default().updated(avstand=dict.fromkeys(BUILDING_CATEGORIES, SETBACK))
+
+    t0 = time.perf_counter()
+    data = generate(args.zones, args.buildings, seed=1)
+    zones = classify_zones(conform(data.zones, "zones"))
+    buildings = conform(data.buildings, "buildings")
+    constraints = conform(data.constraints, "constraints")
+    print(
+        f"generated {len(zones):,} zones, {len(buildings):,} buildings, "
+        f"{len(constraints):,} constraint zones in {time.perf_counter() - t0:.1f} s "
+        f"({zones['kommunenummer'].nunique()} municipalities)"
+    )
+
+    sub_z, sub_b, sub_c = subset(data, zones, args.subset)
+    t = time.perf_counter()
+    base_free = baseline(sub_z, sub_b, sub_c, params)
+    base_time = time.perf_counter() - t
+    t = time.perf_counter()
+    sub_result = available_land(sub_z, sub_b, sub_c, parameters=params, workers=1)
+    engine_time = time.perf_counter() - t
+    sub_free = engine_free(sub_result)
+    diff = abs(sub_free - base_free) / base_free * 100
+    print(f"\nsubset of {len(sub_z):,} zones on 1 core:")
+    print(
+        f"  geopandas.overlay baseline {base_time:8.2f} s  {len(sub_z) / base_time:10,.0f} "
+        f"zones/s  free {base_free / 1000:,.1f} daa"
+    )
+    print(
+        f"  arealkart engine           {engine_time:8.2f} s  {len(sub_z) / engine_time:10,.0f} "
+        f"zones/s  free {sub_free / 1000:,.1f} daa"
+    )
+    print(f"  speed-up {base_time / engine_time:.1f}x, total free area differs by {diff:.5f} %")
+
+    t = time.perf_counter()
+    result = available_land(
+        zones, buildings, constraints, parameters=params, workers=args.workers, progress=False
+    )
+    wall = time.perf_counter() - t
+    print(
+        f"\nnational run, {args.workers} workers: {wall:.1f} s wall, "
+        f"{len(zones) / wall:,.0f} zones/s, peak memory {peak_memory_gb():.2f} GB"
+    )
+    totals = result.zones.groupby("kategori")["ledig_m2"].sum() / 1e6
+    print("  free land (km²): " + ", ".join(f"{k} {v:,.1f}" for k, v in totals.items()))
+    print(f"  free areas: {len(result.free):,}")
+    pd.set_option("display.width", 120)
+
+
+if __name__ == "__main__":
+    main()

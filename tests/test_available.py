@@ -1,0 +1,388 @@
+"""The available-land rule on hand-computed cases, and its invariants on random data."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point, box
+
+from arealkart import available_land, classify_zones
+from arealkart.available import counted_zones
+from arealkart.errors import ConfigError
+from arealkart.parameters import Parameters
+from arealkart.schema import CRS, conform
+
+PART_COLUMNS = ["bebygd_m2", "blokkert_m2", "ubrukelig_m2", "ledig_m2", "ikke_byggeland_m2"]
+
+
+def zones_of(*specs):
+    """Zones from (geometry, code) or (geometry, code, extra dict) tuples, classified."""
+    rows = []
+    for i, spec in enumerate(specs):
+        geom, code, extra = (*spec, {}) if len(spec) == 2 else spec
+        rows.append(
+            {
+                "zone_id": extra.pop("zone_id", f"z{i}"),
+                "kommunenummer": "4036",
+                "source": f"test#{i}",
+                "plan_id": extra.pop("plan_id", "P1"),
+                "planstatus": 3,
+                "objtype": extra.pop("objtype", "RP"),
+                "arealformal": code,
+                "geometry": geom,
+                **extra,
+            }
+        )
+    return classify_zones(conform(gpd.GeoDataFrame(rows, crs=CRS), "zones"))
+
+
+def buildings_of(*geoms):
+    gdf = gpd.GeoDataFrame(
+        {
+            "bygg_id": [f"b{i}" for i in range(len(geoms))],
+            "kommunenummer": "4036",
+            "source": "test",
+        },
+        geometry=list(geoms),
+        crs=CRS,
+    )
+    return conform(gdf, "buildings")
+
+
+def constraints_of(*specs):
+    gdf = gpd.GeoDataFrame(
+        {
+            "hensyn_id": [f"h{i}" for i in range(len(specs))],
+            "kommunenummer": "4036",
+            "source": "test",
+            "hensyn_kode": [code for _, code in specs],
+        },
+        geometry=[g for g, _ in specs],
+        crs=CRS,
+    )
+    return conform(gdf, "constraints")
+
+
+def plots_of(*specs):
+    gdf = gpd.GeoDataFrame(
+        {
+            "tomt_id": [f"t{i}" for i in range(len(specs))],
+            "kommunenummer": "4036",
+            "source": "test",
+            "register_status": [status for _, status in specs],
+        },
+        geometry=[g for g, _ in specs],
+        crs=CRS,
+    )
+    return conform(gdf, "plots")
+
+
+def only_zone(result):
+    assert len(result.zones) == 1
+    return result.zones.iloc[0]
+
+
+SQUARE = box(0, 0, 100, 100)
+
+
+def test_one_building_with_a_4_m_setback_in_a_100_m_square():
+    # 10 × 10 m building, mitred 4 m setback → 18 × 18 m: 10 000 − 324 = 9 676 m² free
+    result = available_land(zones_of((SQUARE, 1111)), buildings_of(box(45, 45, 55, 55)))
+    zone = only_zone(result)
+    assert zone["bebygd_m2"] == pytest.approx(324)
+    assert zone["ledig_m2"] == pytest.approx(9676)
+    assert zone["ledig_daa"] == pytest.approx(9.676)
+    assert zone["utbygd_andel"] == pytest.approx(0.0324)
+    assert zone["regel"] == "fotavtrykk_avstand"
+    assert zone["status"] == "ledig"
+    assert len(result.free) == 1 and result.free.iloc[0]["ledig_id"] == "z0-L1"
+    assert result.free.iloc[0]["tomter_estimert"] == 12  # 9 676 / 800 m² per bolig plot
+    assert len(result.built) == 1 and result.built.iloc[0].geometry.area == pytest.approx(324)
+
+
+def test_a_building_given_as_a_point_gets_the_default_10_m_square():
+    result = available_land(zones_of((SQUARE, 1111)), buildings_of(Point(50, 50)))
+    assert only_zone(result)["ledig_m2"] == pytest.approx(9676)
+
+
+def test_business_zones_use_their_own_setback():
+    result = available_land(zones_of((SQUARE, 1300)), buildings_of(box(45, 45, 55, 55)))
+    assert only_zone(result)["bebygd_m2"] == pytest.approx(20 * 20)  # 5 m setback
+
+
+def test_a_flood_zone_cutting_the_zone_in_half_blocks_that_half():
+    constraints = constraints_of((box(0, 50, 100, 120), 320), (box(0, 0, 30, 30), 570))
+    zone = only_zone(available_land(zones_of((SQUARE, 1121)), constraints=constraints))
+    assert zone["blokkert_m2"] == pytest.approx(5000)
+    assert zone["ledig_m2"] == pytest.approx(5000)
+    assert zone["hensyn"] == "H320, H570"  # H570 only flags: nothing subtracted for it
+    assert zone["regel"] == "ubebygd"
+
+
+def test_built_and_blocked_do_not_count_the_same_land_twice():
+    zone = only_zone(
+        available_land(
+            zones_of((SQUARE, 1111)),
+            buildings_of(box(45, 45, 55, 55)),
+            constraints_of((box(0, 50, 100, 100), 310)),
+        )
+    )
+    assert zone["bebygd_m2"] == pytest.approx(324)
+    assert zone["blokkert_m2"] == pytest.approx(5000 - 18 * 9)
+    assert zone[PART_COLUMNS].sum() == pytest.approx(10_000)
+
+
+def test_a_sliver_between_a_building_and_the_zone_edge_is_unusable():
+    # buffered building [1, 19] × [36, 54] leaves a 1 m × 18 m strip at x ∈ [0, 1]
+    zone = only_zone(available_land(zones_of((SQUARE, 1111)), buildings_of(box(5, 40, 15, 50))))
+    assert zone["bebygd_m2"] == pytest.approx(324)
+    assert zone["ubrukelig_m2"] == pytest.approx(18)
+    assert zone["ledig_m2"] == pytest.approx(10_000 - 324 - 18)
+
+
+def test_small_fragments_are_dropped_by_category():
+    # a flood zone leaves a 20 × 25 = 500 m² piece: too small for bolig (600), kept at 400
+    flood = constraints_of((box(0, 25, 100, 100), 320), (box(20, 0, 100, 25), 320))
+    zones = zones_of((SQUARE, 1111))
+    assert only_zone(available_land(zones, constraints=flood))["ledig_m2"] == 0
+    assert only_zone(available_land(zones, constraints=flood))["ubrukelig_m2"] == pytest.approx(500)
+    smaller = available_land(zones, constraints=flood, min_areal={"bolig": 400})
+    assert only_zone(smaller)["ledig_m2"] == pytest.approx(500)
+
+
+def test_a_zone_fully_blocked_has_status_blokkert():
+    zone = only_zone(
+        available_land(
+            zones_of((SQUARE, 1111)), constraints=constraints_of((box(-1, -1, 101, 101), 310))
+        )
+    )
+    assert zone["status"] == "blokkert" and zone["ledig_m2"] == 0
+
+
+def test_free_pieces_are_separate_areas_with_their_own_ids():
+    # a 20 m wide flood strip across the middle leaves two 40 × 100 pieces
+    result = available_land(
+        zones_of((SQUARE, 1121)), constraints=constraints_of((box(-5, 40, 105, 60), 320))
+    )
+    assert sorted(result.free["ledig_id"]) == ["z0-L1", "z0-L2"]
+    north = result.free.set_index("ledig_id").loc["z0-L1", "geometry"]
+    assert north.bounds[1] == pytest.approx(60)  # numbered north to south
+    assert only_zone(result)["ledig_deler"] == 2
+
+
+def test_the_ssb_rule_marks_a_zone_with_4_percent_cover_as_built():
+    houses = [box(x, 10, x + 10, 20) for x in (5, 25, 45, 65, 85)]  # 500 m² = 5 %
+    zones = zones_of((SQUARE, 1111))
+    ssb = only_zone(available_land(zones, buildings_of(*houses), regel="ssb"))
+    assert ssb["regel"] == "ssb_dekning" and ssb["ledig_m2"] == 0
+    assert ssb["bebygd_m2"] == pytest.approx(10_000) and ssb["status"] == "utbygd"
+    footprint = only_zone(available_land(zones, buildings_of(*houses)))
+    assert footprint["regel"] == "fotavtrykk_avstand" and footprint["ledig_m2"] > 6000
+    sparse = only_zone(available_land(zones, buildings_of(*houses[:3]), regel="ssb"))
+    assert sparse["regel"] == "fotavtrykk_avstand"  # 3 % cover: buffers as usual
+
+
+def test_zones_that_are_not_building_land_count_nothing():
+    result = available_land(
+        zones_of((SQUARE, 2011), (box(200, 0, 300, 100), 1110, {"objtype": "KP", "arealst": 1}))
+    )
+    zones = result.zones.set_index("zone_id")
+    assert (zones["status"] == "ikke_byggeland").all()
+    assert zones.loc["z0", "regel"] == "ikke_byggeformal"
+    assert zones.loc["z1", "regel"] == "kp_ikke_framtidig"
+    assert (zones["ikke_byggeland_m2"] == zones["areal_m2"]).all()
+    assert len(result.free) == 0
+
+
+def test_master_plan_reserves_count_when_framtidig():
+    result = available_land(zones_of((SQUARE, 1110, {"objtype": "KP", "arealst": 2})))
+    assert only_zone(result)["ledig_m2"] == pytest.approx(10_000)
+
+
+def test_a_zone_of_a_repealed_plan_is_excluded_and_reported():
+    zones = zones_of((SQUARE, 1111), (box(200, 0, 300, 100), 1111, {"plan_id": "OLD"}))
+    zones.loc[zones["plan_id"] == "OLD", "planstatus"] = 4
+    result = available_land(zones)
+    assert result.zones["zone_id"].tolist() == ["z0"]
+    issue = result.issues.iloc[0]
+    assert (issue["feature"], issue["rule"], issue["action"]) == (
+        "z1",
+        "plan_ikke_gjeldende",
+        "excluded",
+    )
+    assert "planstatus 4" in issue["detail"]
+
+
+def test_where_plans_overlap_the_newest_wins_and_the_overlap_is_reported():
+    zones = zones_of(
+        (SQUARE, 1111, {"plan_id": "OLD", "ikraft": pd.Timestamp("2010-05-01")}),
+        (box(50, 0, 150, 100), 1300, {"plan_id": "NEW", "ikraft": pd.Timestamp("2021-03-01")}),
+    )
+    result = available_land(zones)
+    by_id = result.zones.set_index("zone_id")
+    assert by_id.loc["z0", "areal_m2"] == pytest.approx(5000)
+    assert by_id.loc["z1", "areal_m2"] == pytest.approx(10_000)
+    issue = result.issues.set_index("feature").loc["z0"]
+    assert issue["rule"] == "plan_overlapp" and issue["action"] == "flagged"
+    assert "5000 m² overlapped" in issue["detail"] and "plan NEW" in issue["detail"]
+
+
+def test_a_regulation_plan_wins_over_a_newer_master_plan():
+    zones = zones_of(
+        (SQUARE, 1111, {"plan_id": "RP", "ikraft": pd.Timestamp("2010-01-01")}),
+        (
+            box(-50, -50, 150, 150),
+            1110,
+            {"plan_id": "KP", "objtype": "KP", "arealst": 2, "ikraft": pd.Timestamp("2022-01-01")},
+        ),
+    )
+    by_id = available_land(zones).zones.set_index("zone_id")
+    assert by_id.loc["z0", "areal_m2"] == pytest.approx(10_000)
+    assert by_id.loc["z1", "areal_m2"] == pytest.approx(200 * 200 - 10_000)
+    newest = available_land(zones, reguleringsplan_foran=False)
+    assert "z0" not in set(newest.zones["zone_id"])  # fully covered by the newer plan
+
+
+def test_plot_status_from_register_and_buildings():
+    plots = plots_of(
+        (box(0, 0, 30, 30), "ledig"),  # free and unbuilt
+        (box(30, 0, 60, 30), "ledig"),  # register says free, but a house stands there
+        (box(60, 0, 90, 30), "solgt"),  # sold, not yet built
+        (box(0, 60, 30, 90), "reservert"),
+        (box(30, 60, 60, 90), None),  # no register status, no building
+        (box(60, 60, 90, 90), None),  # no register status, a building point
+    )
+    buildings = buildings_of(box(40, 10, 50, 20), Point(75, 75))
+    judged = available_land(zones_of((SQUARE, 1111)), buildings, plots=plots).plots
+    assert judged["status"].tolist() == ["ledig", "bebygd", "solgt", "reservert", "ledig", "bebygd"]
+    assert judged["status_grunnlag"].tolist() == ["register og bygg"] * 4 + ["bygg"] * 2
+    assert (judged["kategori"] == "bolig").all() and (judged["zone_id"] == "z0").all()
+
+
+def test_capacity_from_utnytting():
+    zones = zones_of(
+        (SQUARE, 1111, {"utnyttingstype": 16, "utnyttingstall": 30.0}),
+        (box(200, 0, 300, 100), 1111, {"utnyttingstype": 15, "utnyttingstall": 2000.0}),
+    )
+    flood = constraints_of((box(200, 0, 250, 100), 320))
+    by_id = available_land(zones, constraints=flood).zones.set_index("zone_id")
+    assert by_id.loc["z0", "kapasitet_m2"] == pytest.approx(3000)  # 30 %-BYA of 10 000 m²
+    assert by_id.loc["z0", "kapasitet_type"] == "%-BYA"
+    assert by_id.loc["z1", "kapasitet_m2"] == pytest.approx(1000)  # half of 2 000 m² BYA
+
+
+def test_parameters_are_checked():
+    with pytest.raises(ConfigError, match=r"unknown parameters \['setback'\]"):
+        Parameters.default().updated(setback=3)
+    with pytest.raises(ConfigError, match="regel must be one of"):
+        Parameters.default().updated(regel="magic")
+    with pytest.raises(ConfigError, match=r"unknown categories \['hytte'\]"):
+        Parameters.default().updated(min_areal={"hytte": 100})
+    with pytest.raises(ConfigError, match="must not be negative"):
+        Parameters.default().updated(avstand={"bolig": -1})
+    merged = Parameters.default().updated(min_areal={"bolig": 500})
+    assert merged.min_areal["bolig"] == 500 and merged.min_areal["naering"] == 2000
+
+
+def test_unclassified_zones_are_refused():
+    zones = zones_of((SQUARE, 1111)).drop(columns=["kategori"])
+    with pytest.raises(ConfigError, match="run classify_zones"):
+        available_land(zones)
+
+
+def test_inputs_are_not_mutated():
+    zones, buildings = zones_of((SQUARE, 1111)), buildings_of(box(45, 45, 55, 55))
+    before = zones.copy(), buildings.copy()
+    available_land(zones, buildings)
+    pd.testing.assert_frame_equal(zones, before[0])
+    pd.testing.assert_frame_equal(buildings, before[1])
+
+
+def test_parallel_workers_give_the_same_result(demo_build):
+    data = demo_build.data
+    zones = classify_zones(data.zones)
+    one = available_land(zones, data.buildings, data.constraints, data.plots, workers=1)
+    two = available_land(zones, data.buildings, data.constraints, data.plots, workers=2)
+    pd.testing.assert_frame_equal(
+        one.zones.drop(columns="geometry"), two.zones.drop(columns="geometry")
+    )
+    assert one.free["ledig_id"].tolist() == two.free["ledig_id"].tolist()
+
+
+# --- invariants on random data ------------------------------------------------------------
+
+coords = st.floats(min_value=0, max_value=200, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def random_case(draw):
+    n_zones = draw(st.integers(1, 4))
+    zones = []
+    for i in range(n_zones):
+        x, y = draw(coords), draw(coords)
+        w, h = draw(st.floats(10, 150)), draw(st.floats(10, 150))
+        angle = draw(st.floats(0, 90))
+        geom = shapely.affinity.rotate(box(x, y, x + w, y + h), angle)
+        code = draw(st.sampled_from([1111, 1121, 1300, 1800, 2011]))
+        zones.append((geom, code, {"plan_id": f"P{i}", "ikraft": pd.Timestamp(2000 + i, 1, 1)}))
+    buildings = [
+        Point(draw(coords), draw(coords))
+        if draw(st.booleans())
+        else shapely.affinity.rotate(
+            box(0, 0, draw(st.floats(4, 30)), draw(st.floats(4, 30))),
+            draw(st.floats(0, 90)),
+            origin=(0, 0),
+        ).buffer(0)
+        for _ in range(draw(st.integers(0, 8)))
+    ]
+    buildings = [
+        shapely.affinity.translate(b, draw(coords), draw(coords)) if b.geom_type != "Point" else b
+        for b in buildings
+    ]
+    constraints = [
+        (
+            shapely.affinity.rotate(
+                box(draw(coords), draw(coords), draw(coords) + 5, draw(coords) + 5),
+                draw(st.floats(0, 90)),
+            ).convex_hull,
+            draw(st.sampled_from([310, 320, 570])),
+        )
+        for _ in range(draw(st.integers(0, 3)))
+    ]
+    return zones, buildings, constraints
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_case())
+def test_area_invariants_hold_on_random_zones_and_buildings(case):
+    zone_specs, building_geoms, constraint_specs = case
+    zones = zones_of(*zone_specs)
+    buildings = buildings_of(*building_geoms) if building_geoms else None
+    constraints = (
+        constraints_of(*[(g, c) for g, c in constraint_specs if g.area > 0])
+        if any(g.area > 0 for g, _ in constraint_specs)
+        else None
+    )
+    result = available_land(zones, buildings, constraints)
+    z = result.zones
+    parts = z[PART_COLUMNS]
+    assert np.allclose(parts.sum(axis=1), z["areal_m2"], atol=0.01)
+    assert (parts >= -1e-9).all().all()
+    assert (z["ledig_m2"] <= z["areal_m2"] + 1e-9).all()
+    assert np.allclose(z["areal_m2"], shapely.area(z.geometry.to_numpy()))
+    params = result.parameters
+    counted = counted_zones(z, params)
+    assert (z.loc[~counted, "ledig_m2"] == 0).all()
+    free = result.free
+    if len(free):
+        minimum = free["kategori"].map(params.min_areal)
+        assert (free["areal_m2"] >= minimum - 1e-6).all()
+        owners = z.set_index("zone_id").geometry
+        for piece in free.itertuples():
+            zone = owners.loc[piece.zone_id]
+            assert shapely.difference(piece.geometry, zone).area < 1e-6
+        by_zone = free.groupby("zone_id")["areal_m2"].sum()
+        assert np.allclose(by_zone, z.set_index("zone_id").loc[by_zone.index, "ledig_m2"])
