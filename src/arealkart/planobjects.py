@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ import pandas as pd
 
 from ._geometry import repair_polygons, to_working_crs
 from .errors import InputError
-from .issues import IssueLog
+from .issues import DROPPING_ACTIONS, IssueLog
 from .kommuner import kommunenummer as resolve_kommune
 from .schema import conform, empty
 
@@ -205,7 +206,10 @@ def _layer(rows, kind, crs, path, issues, id_column) -> gpd.GeoDataFrame:
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
     code_column = "arealformal" if kind == "zones" else "hensyn_kode"
     no_code = gdf[code_column].isna()
+    reported = _dropped_features(issues)
     for row in gdf[no_code].itertuples():
+        if _reported(row, id_column, reported):
+            continue  # the reader already said why this object could not be read
         issues.add(
             Path(path).name,
             getattr(row, id_column),
@@ -217,6 +221,8 @@ def _layer(rows, kind, crs, path, issues, id_column) -> gpd.GeoDataFrame:
     gdf = gdf[~no_code]
     unreadable = gdf["geometry"].isna()
     for row in gdf[unreadable].itertuples():
+        if _reported(row, id_column, reported):
+            continue
         issues.add(
             Path(path).name,
             getattr(row, id_column),
@@ -228,6 +234,16 @@ def _layer(rows, kind, crs, path, issues, id_column) -> gpd.GeoDataFrame:
     gdf = to_working_crs(gdf[~unreadable], path=path)
     gdf = repair_polygons(gdf, layer=kind, issues=issues, id_column=id_column)
     return conform(gdf, kind)
+
+
+def _dropped_features(issues: IssueLog) -> set[str]:
+    """Features a reader has already reported as unreadable or excluded."""
+    return {i.feature for i in issues.items if i.action in DROPPING_ACTIONS}
+
+
+def _reported(row: Any, id_column: str, reported: set[str]) -> bool:
+    feature = str(row.source).split("#", 1)[-1]
+    return bool({str(getattr(row, id_column)), feature} & reported)
 
 
 def _kommune_of(obj: PlanObject, path, kommune) -> str:
@@ -267,7 +283,7 @@ def _int(value: Any) -> int | None:
     text = _text(value)
     try:
         return int(float(text)) if text is not None else None
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 
@@ -281,8 +297,12 @@ def _float(value: Any) -> float | None:
 
 def _date(value: Any) -> pd.Timestamp | None:
     text = _text(value)
-    if not text:
-        return None
+    return _parse_date(text) if text else None
+
+
+@cache
+def _parse_date(text: str) -> pd.Timestamp | None:
+    """``YYYYMMDD`` or ISO ``YYYY-MM-DD`` (once per distinct text: plans share dates)."""
     for fmt in ("%Y%m%d", "%Y-%m-%d"):
         try:
             return pd.to_datetime(text[:10] if "-" in text else text[:8], format=fmt)
