@@ -19,6 +19,7 @@ CSV              text with a header line       :func:`arealkart.vector.read_csv_
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -86,6 +87,38 @@ def concat_layers(frames: list[gpd.GeoDataFrame], kind: str) -> gpd.GeoDataFrame
         return empty(kind)
     out = pd.concat(frames, ignore_index=True)
     return conform(gpd.GeoDataFrame(out, geometry="geometry", crs=frames[0].crs), kind)
+
+
+def relabel(data: PlanData, names: dict[str, str]) -> PlanData:
+    """Rename input files in ``source``, ``counts`` and ``issues``.
+
+    Used to label files by their path relative to a region config, so that two
+    municipalities' ``planer.geojson`` stay apart.
+
+    Parameters
+    ----------
+    data
+        What was read.
+    names
+        Old file name → new label.
+    """
+    if not names:
+        return data
+    pattern = "|".join(re.escape(old) for old in sorted(names, key=len, reverse=True))
+    regex = rf"(^|\|)({pattern})#"
+
+    def fix(values: pd.Series) -> pd.Series:
+        return values.astype("string").str.replace(
+            regex, lambda m: f"{m.group(1)}{names[m.group(2)]}#", regex=True
+        )
+
+    layers = {}
+    for kind in KINDS:
+        layer = data.layer(kind)
+        layers[kind] = layer.assign(source=fix(layer["source"])) if len(layer) else layer
+    issues = data.issues.assign(file=data.issues["file"].replace(names))
+    counts = data.counts.assign(file=data.counts["file"].replace(names))
+    return replace(data, **layers, issues=issues, counts=counts)
 
 
 def read_plan(path: str | os.PathLike[str], **options: Any) -> PlanData:

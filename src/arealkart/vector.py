@@ -248,8 +248,26 @@ def read_csv_plots(
     plots = to_canonical(
         gdf, "plots", path=path, kommune=kommune, crs=crs, columns=columns, issues=issues
     )
-    counts = pd.DataFrame([{"file": path.name, "layer": "plots", "features": len(table)}])
-    return PlanData(plots=plots, issues=issues.frame(), counts=counts)
+    counts = [{"file": path.name, "layer": "plots", "features": len(table)}]
+    if geometry is not None:
+        plots = _with_geometry_source(plots, Path(geometry))
+        counts.append(
+            {
+                "file": Path(geometry).name,
+                "layer": "plots",
+                "features": int(gdf.attrs.get("shapes_read", 0)),
+            }
+        )
+    return PlanData(plots=plots, issues=issues.frame(), counts=pd.DataFrame(counts))
+
+
+def _with_geometry_source(plots: gpd.GeoDataFrame, geometry: Path) -> gpd.GeoDataFrame:
+    """Name both inputs of a joined plot: ``register.csv#3|tomter.geojson#7``."""
+    out = plots.drop(columns="_geometri_fid")
+    out["source"] = (plots["source"] + "|" + geometry.name + "#" + plots["_geometri_fid"]).astype(
+        "string"
+    )
+    return out
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
@@ -489,8 +507,12 @@ def _join_plot_geometry(
     shapes = shapes.rename(columns={k: v for k, (v, _) in shape_map.items()})
     if "tomt_id" not in shapes.columns:
         raise SchemaError(f"{geometry}: the plot geometry file has no plot id column")
-    shapes = shapes[["tomt_id", "geometry"]]
-    merged = register.merge(shapes, on="tomt_id", how="left", indicator=True)
+    read_count = len(shapes)
+    shapes = _unique_plot_shapes(shapes[["tomt_id", "geometry"]], geometry, issues)
+    shapes["_geometri_fid"] = shapes.index.astype(str)
+    merged = register.reset_index(names="_rad").merge(
+        shapes, on="tomt_id", how="left", indicator=True
+    )
     for tomt in merged.loc[merged["_merge"] == "left_only", "tomt_id"]:
         issues.add(
             path.name,
@@ -509,8 +531,26 @@ def _join_plot_geometry(
             "excluded",
             f"polygon {tomt} has no row in the plot register {path.name}",
         )
-    merged = merged[merged["_merge"] == "both"].drop(columns="_merge")
-    return gpd.GeoDataFrame(merged, geometry="geometry", crs=shapes.crs)
+    merged = merged[merged["_merge"] == "both"].drop(columns="_merge").set_index("_rad")
+    merged.index.name = None
+    joined = gpd.GeoDataFrame(merged, geometry="geometry", crs=shapes.crs)
+    joined.attrs["shapes_read"] = read_count
+    return joined
+
+
+def _unique_plot_shapes(shapes: gpd.GeoDataFrame, geometry: Path, issues: IssueLog):
+    """Keep the first polygon of each plot id; report the others as duplicates."""
+    repeated = shapes["tomt_id"].duplicated(keep="first")
+    for fid, tomt in shapes.loc[repeated, "tomt_id"].items():
+        issues.add(
+            geometry.name,
+            tomt,
+            "plots",
+            "duplikat",
+            "excluded",
+            f"polygon {fid} repeats plot id {tomt}; the first polygon is used",
+        )
+    return shapes[~repeated].copy()
 
 
 def _normalise_plot_values(out: gpd.GeoDataFrame, path: Path, issues: IssueLog):
