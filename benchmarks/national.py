@@ -154,18 +154,25 @@ def generate(n_zones: int = 1_000_000, n_buildings: int = 3_000_000, seed: int =
     return NationalData(zones, buildings, constraints)
 
 
+PLOTS_X, PLOTS_Y = 3, 2  # plots per block: 20 × 25 m
+
+
 def _buildings(block_local, plan_of_block, codes, angle, centres, numbers, n_buildings, rng):
-    """Footprints spread over the building zones, Poisson per zone."""
+    """One house on most plots of the building zones (20 × 25 m plots, 3 × 2 per block),
+    8–14 m wide, near the plot's middle: spaced like a real housing field."""
     building_blocks = np.flatnonzero(np.isin(codes, list(BUILDING_CODES)))
-    lam = n_buildings / max(len(building_blocks), 1)
-    counts = rng.poisson(lam, len(building_blocks))
-    block = np.repeat(building_blocks, counts)
+    plots = np.repeat(building_blocks, PLOTS_X * PLOTS_Y)
+    slot = np.tile(np.arange(PLOTS_X * PLOTS_Y), len(building_blocks))
+    share = min(1.0, n_buildings / max(len(plots), 1))
+    built = rng.random(len(plots)) < share
+    block, slot = plots[built], slot[built]
     n = len(block)
-    w = rng.uniform(8, 16, n)
-    h = rng.uniform(8, 14, n)
+    pw, ph = BLOCK_W / PLOTS_X, BLOCK_H / PLOTS_Y
     lo = block_local[block, 0]
-    cx = rng.uniform(lo[:, 0] + 8, lo[:, 0] + BLOCK_W - 8)
-    cy = rng.uniform(lo[:, 1] + 8, lo[:, 1] + BLOCK_H - 8)
+    cx = lo[:, 0] + (slot % PLOTS_X + 0.5) * pw + rng.uniform(-1.5, 1.5, n)
+    cy = lo[:, 1] + (slot // PLOTS_X + 0.5) * ph + rng.uniform(-2.0, 2.0, n)
+    w = rng.uniform(8, 12, n)
+    h = rng.uniform(8, 14, n)
     local = _rectangles(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
     plan = plan_of_block[block]
     xy = _rotate(local, angle[plan], centres[plan])

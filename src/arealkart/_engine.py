@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -64,56 +63,54 @@ class ZoneSplit:
     hensyn: np.ndarray
 
 
+@dataclass(frozen=True)
+class Obstacles:
+    """The buildings and constraint zones of one municipality, as arrays."""
+
+    buildings: np.ndarray
+    constraints: np.ndarray
+    constraint_codes: np.ndarray
+
+
 def split_zones(
-    zones: gpd.GeoDataFrame,
+    geoms: np.ndarray,
+    category: np.ndarray,
     counted: np.ndarray,
-    buildings: gpd.GeoDataFrame,
-    constraints: gpd.GeoDataFrame,
+    obstacles: Obstacles,
     params: Parameters,
 ) -> ZoneSplit:
     """Split the zones of one municipality into built, blocked, unusable and free land.
 
     Parameters
     ----------
-    zones
-        Classified zones with ``kategori``.
+    geoms, category
+        The zones' polygons and categories.
     counted
         Which zones are building land (the others get no parts).
-    buildings, constraints
-        The municipality's canonical layers.
+    obstacles
+        The municipality's buildings (polygons or points) and constraint zones.
     params
         The rule's thresholds.
     """
-    geoms = zones.geometry.to_numpy()
-    category = zones["kategori"].astype(str).to_numpy()
-    built, has_buildings = _built_obstacles(geoms, category, counted, buildings, params)
-    ssb = _ssb_zones(geoms, counted, buildings, params)
+    built, has_buildings = _built_obstacles(geoms, category, counted, obstacles.buildings, params)
+    ssb = _ssb_zones(geoms, counted, obstacles.buildings, params)
     built[ssb] = geoms[ssb]
-    blocked = _blocking_obstacles(geoms, counted, constraints, params)
+    blocked = _blocking_obstacles(geoms, counted, obstacles, params)
     bebygd = clip(built, geoms)
     rest = difference(geoms, built)
     blokkert = intersection(rest, blocked)
     rest = difference(rest, blocked)
     rest[~counted] = None
     pieces, owner = usable_pieces(rest, category, params)
-    return ZoneSplit(
-        bebygd,
-        blokkert,
-        rest,
-        pieces,
-        owner,
-        has_buildings | ssb,
-        ssb,
-        constraint_codes(geoms, constraints),
-    )
+    hensyn = constraint_codes(geoms, obstacles.constraints, obstacles.constraint_codes)
+    return ZoneSplit(bebygd, blokkert, rest, pieces, owner, has_buildings | ssb, ssb, hensyn)
 
 
 # --- obstacles ------------------------------------------------------------------------------
 
 
-def footprints(buildings: gpd.GeoDataFrame, side: float) -> np.ndarray:
+def footprints(geoms: np.ndarray, side: float) -> np.ndarray:
     """Building footprints; points become ``side`` × ``side`` squares centred on them."""
-    geoms = buildings.geometry.to_numpy()
     points = shapely.get_type_id(geoms) == shapely.GeometryType.POINT
     if points.any():
         xy = shapely.get_coordinates(geoms[points])
@@ -177,23 +174,50 @@ def _ssb_zones(geoms, counted, buildings, params) -> np.ndarray:
     return counted & (covered >= params.ssb_dekning * area(geoms))
 
 
-def _blocking_obstacles(geoms, counted, constraints, params) -> np.ndarray:
+def _blocking_obstacles(geoms, counted, obstacles: Obstacles, params) -> np.ndarray:
     """Per zone, the blocking constraint zones that reach it (a valid MultiPolygon)."""
-    n = len(geoms)
-    if not len(constraints):
-        return np.full(n, None, dtype=object)
-    codes = constraints["hensyn_kode"].astype(int).to_numpy()
-    blocking = np.isin(codes, list(params.blokkerende))
-    parts = dissolve(valid(constraints.geometry.to_numpy()[blocking]))
+    blocking = np.isin(obstacles.constraint_codes, list(params.blokkerende))
+    parts = dissolve(valid(obstacles.constraints[blocking]))
     return _per_zone(geoms, counted, parts)
 
 
 def dissolve(geoms: np.ndarray) -> np.ndarray:
-    """Union polygons once and return the union's disjoint polygon parts."""
+    """The union of polygons, as its disjoint polygon parts.
+
+    Polygons that meet no other pass through untouched; each cluster of overlapping or
+    touching polygons (found with one STRtree self-query and label propagation) is
+    unioned on its own, so the work grows with the clusters, not with all polygons.
+    """
     if not len(geoms):
         return np.empty(0, dtype=object)
-    parts = shapely.get_parts(shapely.union_all(geoms))
-    return parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]
+    geoms = shapely.get_parts(geoms)
+    geoms = geoms[shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON]
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pair = left != right
+    left, right = left[pair], right[pair]
+    label = connected_labels(len(geoms), left, right)
+    clustered = np.zeros(len(geoms), dtype=bool)
+    clustered[left] = True
+    members = np.flatnonzero(clustered)
+    _, group = np.unique(label[members], return_inverse=True)
+    merged = grouped_union(geoms[members], group, group.max() + 1 if len(group) else 0)
+    parts = shapely.get_parts(merged[~shapely.is_missing(merged)])
+    parts = parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]
+    return np.concatenate([geoms[~clustered], parts])
+
+
+def connected_labels(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Connected components of a graph given by edge arrays: the smallest node of each."""
+    label = np.arange(n)
+    while True:
+        smaller = np.minimum(label[left], label[right])
+        new = label.copy()
+        np.minimum.at(new, left, smaller)
+        np.minimum.at(new, right, smaller)
+        new = new[new]  # jump to the label's label: halves the remaining path each round
+        if np.array_equal(new, label):
+            return label
+        label = new
 
 
 def _per_zone(geoms: np.ndarray, counted: np.ndarray, parts: np.ndarray) -> np.ndarray:
@@ -241,13 +265,11 @@ def grouped_union(geoms: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def constraint_codes(geoms: np.ndarray, constraints: gpd.GeoDataFrame) -> np.ndarray:
+def constraint_codes(geoms: np.ndarray, cgeoms: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Each geometry's hensyn codes as text, e.g. ``"H310, H570"`` (``""`` for none)."""
     labels = np.full(len(geoms), "", dtype=object)
-    if not len(constraints) or not len(geoms):
+    if not len(cgeoms) or not len(geoms):
         return labels
-    cgeoms = constraints.geometry.to_numpy()
-    codes = constraints["hensyn_kode"].astype(int).to_numpy()
     idx, c_idx = shapely.STRtree(cgeoms).query(geoms, predicate="intersects")
     inner = shapely.relate_pattern(geoms[idx], cgeoms[c_idx], INTERIORS_MEET)
     frame = pd.DataFrame({"i": idx[inner], "code": codes[c_idx[inner]]}).drop_duplicates()

@@ -38,7 +38,7 @@ import pandas as pd
 import shapely
 from tqdm.auto import tqdm
 
-from ._engine import ZoneSplit, area, split_zones
+from ._engine import Obstacles, ZoneSplit, area, split_zones
 from ._resources import package_data
 from .classify import BUILDING_CATEGORIES
 from .errors import ConfigError
@@ -148,11 +148,9 @@ def available_land(
     plots = empty("plots") if plots is None else plots
     zones, plan_issues = select_zones_in_force(zones, params)
     zones, overlap_issues = resolve_overlaps(zones, params)
-    results = _run_municipalities(zones, buildings, constraints, params, workers, progress)
-    out_zones = _concat([r[0] for r in results], zones)
-    free = _concat([r[1] for r in results], _empty_free())
-    built = _concat([r[2] for r in results], _empty_parts())
-    blocked = _concat([r[3] for r in results], _empty_parts())
+    counted = counted_zones(zones, params)
+    split = _run_municipalities(zones, counted, buildings, constraints, params, workers, progress)
+    out_zones, free, built, blocked = _assemble(zones, counted, split, params)
     judged = judge_plots(plots, out_zones, buildings, constraints, params)
     issues = concat_issues([plan_issues, overlap_issues])
     return AvailableLand(out_zones, free, judged, built, blocked, issues, params)
@@ -161,54 +159,87 @@ def available_land(
 # --- running municipalities, in parallel ------------------------------------------------------
 
 _SHARED: dict[str, Any] = {}
-"""The layers a forked worker reads (set just before the pool starts, inherited by fork,
-so no layer is pickled to the workers)."""
+"""What a forked worker reads (set just before the pool starts and inherited by fork, so
+nothing is pickled to the workers; only each municipality's arrays come back)."""
 
 
-def _run_municipalities(zones, buildings, constraints, params, workers, progress):
+def _run_municipalities(zones, counted, buildings, constraints, params, workers, progress):
+    """Split every zone, one municipality at a time, and gather the parts in zone order."""
     groups = {
         "zones": _positions_by_municipality(zones),
         "buildings": _positions_by_municipality(buildings),
         "constraints": _positions_by_municipality(constraints),
     }
-    keys = sorted(groups["zones"])
-    _SHARED.update(layers=(zones, buildings, constraints), groups=groups, params=params)
+    _SHARED.update(
+        zones=(zones.geometry.to_numpy(), zones["kategori"].astype(str).to_numpy(), counted),
+        buildings=buildings.geometry.to_numpy(),
+        constraints=(
+            constraints.geometry.to_numpy(),
+            constraints["hensyn_kode"].astype(int).to_numpy(),
+        ),
+        groups=groups,
+        params=params,
+    )
+    keys = sorted(groups["zones"], key=lambda k: -len(groups["zones"][k]))
     bar = tqdm(total=len(keys), desc="ledig areal", unit="kommune", disable=not progress)
     try:
-        if workers <= 1 or len(keys) <= 1:
-            results = {}
-            for key in keys:
-                results[key] = _municipality_job(key)
-                bar.update()
-        else:
-            results = _parallel(keys, groups["zones"], workers, bar)
+        parts = list(_map(keys, workers, bar))
     finally:
         _SHARED.clear()
         bar.close()
-    return [results[k] for k in keys]
+    return _merge_splits(len(zones), [(groups["zones"][k], split) for k, split in parts])
 
 
-def _parallel(keys, zone_groups, workers, bar) -> dict:
-    """Largest municipalities first, so the workers finish together."""
-    order = sorted(keys, key=lambda k: -len(zone_groups[k]))
-    context = multiprocessing.get_context("fork")
-    results = {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for key, result in zip(order, pool.map(_municipality_job, order), strict=True):
-            results[key] = result
+def _map(keys, workers: int, bar):
+    """``(key, split)`` per municipality, largest first, in a pool when ``workers > 1``."""
+    if workers <= 1 or len(keys) <= 1:
+        for key in keys:
+            yield key, _municipality_job(key)
             bar.update()
-    return results
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for key, split in zip(keys, pool.map(_municipality_job, keys), strict=True):
+            yield key, split
+            bar.update()
 
 
-def _municipality_job(key: str):
-    zones, buildings, constraints = _SHARED["layers"]
+def _municipality_job(key: str) -> ZoneSplit:
+    geoms, category, counted = _SHARED["zones"]
     groups = _SHARED["groups"]
     none = np.empty(0, dtype=np.int64)
-    return compute_municipality(
-        zones.iloc[groups["zones"][key]],
-        buildings.iloc[groups["buildings"].get(key, none)],
-        constraints.iloc[groups["constraints"].get(key, none)],
-        _SHARED["params"],
+    pos = groups["zones"][key]
+    building_pos = groups["buildings"].get(key, none)
+    constraint_pos = groups["constraints"].get(key, none)
+    constraint_geoms, constraint_codes = _SHARED["constraints"]
+    obstacles = Obstacles(
+        _SHARED["buildings"][building_pos],
+        constraint_geoms[constraint_pos],
+        constraint_codes[constraint_pos],
+    )
+    return split_zones(geoms[pos], category[pos], counted[pos], obstacles, _SHARED["params"])
+
+
+def _merge_splits(n: int, parts: list[tuple[np.ndarray, ZoneSplit]]) -> ZoneSplit:
+    """One :class:`ZoneSplit` over all zones from the municipalities' splits."""
+    per_zone = {name: np.full(n, None, dtype=object) for name in ("bebygd", "blokkert", "rest")}
+    flags = {name: np.zeros(n, dtype=bool) for name in ("has_buildings", "ssb")}
+    hensyn = np.full(n, "", dtype=object)
+    pieces, owners = [np.empty(0, dtype=object)], [np.empty(0, dtype=np.int64)]
+    for pos, split in parts:
+        for name, values in per_zone.items():
+            values[pos] = getattr(split, name)
+        for name, values in flags.items():
+            values[pos] = getattr(split, name)
+        hensyn[pos] = split.hensyn
+        pieces.append(split.pieces)
+        owners.append(pos[split.owner])
+    return ZoneSplit(
+        **per_zone,
+        **flags,
+        hensyn=hensyn,
+        pieces=np.concatenate(pieces),
+        owner=np.concatenate(owners),
     )
 
 
@@ -219,21 +250,11 @@ def _positions_by_municipality(gdf: pd.DataFrame) -> dict[str, np.ndarray]:
     return {str(k): v for k, v in gdf.groupby("kommunenummer", sort=True).indices.items()}
 
 
-def _concat(frames: list[gpd.GeoDataFrame], template: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return template.iloc[0:0].copy()
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=CRS)
+# --- the result layers, assembled once for all municipalities -----------------------------------
 
 
-# --- one municipality ---------------------------------------------------------------------------
-
-
-def compute_municipality(zones, buildings, constraints, params: Parameters):
-    """The result layers of one municipality: zones, free areas, built and blocked parts."""
-    zones = zones.reset_index(drop=True)
-    counted = counted_zones(zones, params)
-    split = split_zones(zones, counted, buildings, constraints, params)
+def _assemble(zones, counted, split: ZoneSplit, params: Parameters):
+    """The result layers: zones with their columns, free areas, built and blocked parts."""
     out = zones.copy()
     _area_columns(out, split, counted)
     out["hensyn"] = pd.array(split.hensyn, dtype="string")

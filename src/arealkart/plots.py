@@ -36,7 +36,7 @@ def judge_plots(
     geoms = out.geometry.to_numpy()
     has_building = np.zeros(len(out), dtype=bool)
     if len(buildings):
-        foot = footprints(buildings, params.punkt_fotavtrykk)
+        foot = footprints(buildings.geometry.to_numpy(), params.punkt_fotavtrykk)
         plot_idx, _ = shapely.STRtree(foot).query(geoms, predicate="intersects")
         has_building[np.unique(plot_idx)] = True
     register = out["register_status"].astype("string")
@@ -46,7 +46,14 @@ def judge_plots(
     out["status_grunnlag"] = np.where(register.isna(), "bygg", "register og bygg")
     out["status_grunnlag"] = out["status_grunnlag"].astype("string")
     _attach_zone(out, zones)
-    out["hensyn"] = pd.array(constraint_codes(geoms, constraints), dtype="string")
+    out["hensyn"] = pd.array(
+        constraint_codes(
+            geoms,
+            constraints.geometry.to_numpy(),
+            constraints["hensyn_kode"].astype(int).to_numpy(),
+        ),
+        dtype="string",
+    )
     return out
 
 
