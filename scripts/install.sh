@@ -35,6 +35,9 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 if [ "$want_tests" = 1 ]; then
   .venv/bin/python -m pip install --quiet -e '.[test]'
+  # the browser tests: Debian's Chromium (driven by Playwright) and the maps' JS libraries
+  [ -x /usr/bin/chromium ] || apt_install chromium
+  .venv/bin/python scripts/fetch_map_assets.py
 else
   .venv/bin/python -m pip install --quiet -e .
 fi

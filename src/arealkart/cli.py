@@ -1,30 +1,69 @@
 """The ``arealkart`` command line: a thin layer over the public API.
 
-Exit codes: 0 success; 1 bad input data or configuration (a clear message, no
-traceback); 2 bad command-line usage or query.
+Commands::
+
+    arealkart build    # load, classify, compute free land, write maps, GeoJSON, GeoPackage, CSV
+    arealkart map      # only the maps, from a config
+    arealkart query    # ask the last build for free areas, plots or zones
+    arealkart export   # write one layer of the last build as GeoJSON, GeoJSONSeq, GPKG or CSV
+    arealkart info     # what an input file holds, before building
+
+Every command takes ``-q/--quiet`` (only errors, no progress bars) and ``-v/--verbose``
+(progress details), before or after the command name, and ``-h/--help`` with examples.
+
+Exit codes:
+
+=====  ====================================================================================
+0      success
+1      bad input data or configuration: an unreadable file, a config error (a message,
+       no traceback)
+2      bad command-line usage or query: an unknown option or value, an unknown
+       municipality, place, category or status, a negative or inverted range, an
+       unreadable polygon file, a query before any build (a message, no traceback)
+3      an unexpected internal error: a bug (the traceback is shown; please report it)
+130    interrupted (Ctrl-C)
+=====  ====================================================================================
 """
 
 from __future__ import annotations
 
-import logging
 import sys
+import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 
 from . import __version__
+from ._cli_commands import export, info, query
+from ._cli_options import (
+    CONTEXT,
+    EXIT_BUG,
+    EXIT_CODES_HELP,
+    EXIT_DATA,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    configure_logging,
+    is_quiet,
+    keep_blocks,
+    settings,
+    verbosity,
+)
 from .errors import ArealkartError, QueryError
 
-EXIT_DATA = 1
-EXIT_USAGE = 2
+__all__ = ["EXIT_BUG", "EXIT_DATA", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# --- the group --------------------------------------------------------------------------------
+
+
+@click.group(context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, prog_name="arealkart")
-@click.option("-q", "--quiet", is_flag=True, help="Only print errors.")
-@click.option("-v", "--verbose", is_flag=True, help="Print progress details.")
+@verbosity
 @click.pass_context
-def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
+@keep_blocks
+def cli(ctx: click.Context) -> None:
     r"""Free and regulated building land in Norwegian plans.
 
     \b
@@ -32,57 +71,101 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
       arealkart build                       # the built-in Vest-Telemark demo
       arealkart build --config region.toml --output ut/
       arealkart query --kommune Vinje --kategori fritid --min-daa 2
+      arealkart query --near Dalen --within-km 10 --sort areal --limit 20
+      arealkart export --layer tomter --format geojsonseq --output tomter.geojsons
+      arealkart info plan.sos
     """
-    level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = {"quiet": quiet}
+    configure_logging(settings(ctx))
 
 
-@cli.command()
-@click.option(
+# --- build and map ----------------------------------------------------------------------------
+
+_config_option = click.option(
     "--config",
     "config",
     type=click.Path(path_type=Path),
     help="Region config (TOML); default: the built-in Vest-Telemark demo.",
 )
-@click.option(
+_output_option = click.option(
     "--output",
     "output",
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, file_okay=False),
     default=Path("output"),
     show_default=True,
-    help="Folder to write maps, GeoJSON, GeoPackage, tables.",
+    help="Folder to write into.",
 )
-@click.option(
+_workers_option = click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=None,
     help="Processes for the available-land step (default: number of cores).",
 )
-@click.option(
+_lang_option = click.option(
     "--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True, help="Map language."
 )
+
+
+@cli.command(context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@_config_option
+@_output_option
+@_workers_option
+@_lang_option
+@verbosity
 @click.pass_context
+@keep_blocks
 def build(
     ctx: click.Context, config: Path | None, output: Path, workers: int | None, lang: str
 ) -> None:
-    r"""Load, classify, compute free land, and write maps and files.
+    r"""Load, classify, compute free land, and write maps, GeoJSON, GeoPackage and tables.
+
+    A failed build leaves the previous output untouched.
 
     \b
     Examples:
       arealkart build
       arealkart build --config vest-telemark.toml --output /srv/kart --lang en
+      arealkart build -q --workers 2
     """
     from .pipeline import build as run_build
 
-    quiet = ctx.obj["quiet"]
+    quiet = is_quiet(ctx)
     result = run_build(config, output, workers=workers, lang=lang, progress=not quiet)
     if not quiet:
         _print_build(result)
 
 
-def _print_build(result) -> None:
-    region = result.summary[result.summary["kommunenummer"] == "0000"]
+@cli.command(name="map", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@_config_option
+@_output_option
+@_workers_option
+@_lang_option
+@verbosity
+@click.pass_context
+@keep_blocks
+def map_command(
+    ctx: click.Context, config: Path | None, output: Path, workers: int | None, lang: str
+) -> None:
+    r"""Write only the interactive maps (kart/*.html) from a config.
+
+    \b
+    Examples:
+      arealkart map
+      arealkart map --config region.toml --output ut/ --lang en
+    """
+    from .pipeline import build as run_build
+
+    quiet = is_quiet(ctx)
+    result = run_build(
+        config, output, workers=workers, lang=lang, progress=not quiet, parts=("maps",)
+    )
+    if not quiet:
+        click.echo(f"Wrote {len(result.files)} maps to {Path(*_common_parts(result.files))}")
+
+
+def _print_build(result: Any) -> None:
+    from .summary import REGION_NUMBER
+
+    region = result.summary[result.summary["kommunenummer"] == REGION_NUMBER]
     click.echo(
         f"{result.config.navn}: {len(result.result.zones)} zones, "
         f"{len(result.result.free)} free areas, {len(result.result.plots)} plots"
@@ -93,12 +176,11 @@ def _print_build(result) -> None:
             f"{row.ledige_tomter:>5} free plots  ~{row.tomter_estimert} plots fit"
         )
     click.echo(f"  issues report: {len(result.issues)} rows")
-    common = Path(*_common_parts(result.files))
-    click.echo(f"Wrote {len(result.files)} files to {common}")
+    click.echo(f"Wrote {len(result.files)} files to {Path(*_common_parts(result.files))}")
 
 
-def _common_parts(paths) -> tuple[str, ...]:
-    parts = [p.parts for p in paths]
+def _common_parts(paths: Any) -> tuple[str, ...]:
+    parts = [Path(p).parent.parts for p in paths]
     common = []
     for items in zip(*parts, strict=False):
         if len(set(items)) != 1:
@@ -107,87 +189,20 @@ def _common_parts(paths) -> tuple[str, ...]:
     return tuple(common) or (".",)
 
 
-@cli.command()
-@click.option(
-    "--output",
-    "source",
-    type=click.Path(path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Output folder (or GeoPackage) of a build.",
-)
-@click.option(
-    "--layer",
-    type=click.Choice(["ledige_arealer", "tomter", "soner"]),
-    default="ledige_arealer",
-    show_default=True,
-)
-@click.option("--kommune", help="Municipality name or number.")
-@click.option("--kategori", multiple=True, help="bolig, fritid, kombinert, naering (repeatable).")
-@click.option("--status", multiple=True, help="Status (repeatable).")
-@click.option("--min-daa", type=float)
-@click.option("--max-daa", type=float)
-@click.option("--sort", help="'areal' (largest first) or a column.")
-@click.option("--limit", type=click.IntRange(min=1))
-def query(
-    source: Path,
-    layer: str,
-    kommune: str | None,
-    kategori: tuple[str, ...],
-    status: tuple[str, ...],
-    min_daa: float | None,
-    max_daa: float | None,
-    sort: str | None,
-    limit: int | None,
-) -> None:
-    r"""List free areas, plots or zones of the last build that match the filters.
+for _command in (query, export, info):
+    cli.add_command(_command)
 
-    \b
-    Examples:
-      arealkart query --kommune Vinje --kategori fritid --min-daa 2
-      arealkart query --layer tomter --status ledig --kommune Seljord
-    """
-    from .query import query as run_query
 
-    rows = run_query(
-        source,
-        layer=layer,
-        kommune=kommune,
-        kategori=list(kategori) or None,
-        status=list(status) or None,
-        min_daa=min_daa,
-        max_daa=max_daa,
-        sort=sort,
-        limit=limit,
-    )
-    columns = [
-        c
-        for c in (
-            "ledig_id",
-            "tomt_id",
-            "zone_id",
-            "kommunenummer",
-            "feltnavn",
-            "kategori",
-            "status",
-            "areal_daa",
-            "ledig_daa",
-            "pris",
-        )
-        if c in rows.columns
-    ][:7]
-    click.echo(rows[columns].to_string(index=False) if len(rows) else "(no matches)")
-    area = {"ledige_arealer": "areal_m2", "soner": "ledig_m2", "tomter": "tomt_m2"}[layer]
-    click.echo(f"{len(rows)} rows, {rows[area].astype(float).sum() / 1000:.1f} daa")
+# --- entry point ------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI, turning arealkart's errors into messages and exit codes."""
+    """Entry point: run the CLI, turning errors into messages and exit codes (see module)."""
     try:
-        cli.main(args=argv, prog_name="arealkart", standalone_mode=False)
-    except click.exceptions.Abort:
+        code = cli.main(args=argv, prog_name="arealkart", standalone_mode=False)
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("Aborted.", err=True)
-        sys.exit(EXIT_DATA)
+        sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE)
@@ -197,6 +212,18 @@ def main(argv: list[str] | None = None) -> None:
     except ArealkartError as exc:
         click.echo(f"arealkart: error: {exc}", err=True)
         sys.exit(EXIT_DATA)
+    except SystemExit:
+        raise
+    except Exception:
+        traceback.print_exc()
+        click.echo(
+            "arealkart: internal error (a bug, not your data); please report it with the "
+            "traceback above",
+            err=True,
+        )
+        sys.exit(EXIT_BUG)
+    if code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,43 +1,61 @@
 """A region's configuration: which files hold each municipality's data, and parameters.
 
-A TOML file, paths relative to the file itself::
+One TOML file describes a region, so a planner can point arealkart at their own data
+without writing Python (``arealkart build --config region.toml``).  Paths are relative to
+the TOML file.  Every section but ``[[kommune]]`` is optional::
 
     [region]
-    navn = "Vest-Telemark"
-    slug = "vest-telemark"
+    navn = "Vest-Telemark"            # shown in maps, tables and the GeoPackage
+    slug = "vest-telemark"            # file names: geojson/vest-telemark-ledig.geojson, …
     attribution = "Plandata © kommunene"
 
-    [parameters]              # optional: see arealkart/data/parametere.toml
-    regel = "ssb"
-    min_areal = { bolig = 500 }
+    [parameters]                      # thresholds of the available-land rule; defaults and
+    regel = "ssb"                     # their reasons in arealkart/data/parametere.toml
+    min_bredde = 8
+    min_areal = { bolig = 500 }       # per category: bolig, fritid, kombinert, naering
+    avstand = { naering = 6 }
 
-    [kategorier]              # optional: a category override file (see classify.py)
+    [kategorier]                      # a category override file (see arealkart.classify)
     overstyring = "kategorier.csv"
 
-    [farger]                  # optional: map colours by category
+    [farger]                          # map colours by category, "#rrggbb"
     bolig = "#ffcc00"
 
-    [[kommune]]
-    kommune = "Vinje"         # any name or number form
-    plans = ["vinje/planer.sos"]
+    [[kommune]]                       # one table per municipality
+    kommune = "Vinje"                 # any name or number form (Vinje, 4036, 3825, 0834)
+    plans = ["vinje/planer.sos", "vinje/kommuneplan.gml"]
     constraints = ["vinje/hensyn.gpkg"]
     buildings = ["vinje/bygg.fgb"]
     plots = [{ register = "vinje/tomter.csv", geometry = "vinje/tomter.geojson" }]
 
-Each file entry is a path, or a table with ``path`` (or ``register``) and reader options
-(``crs``, ``layer``, ``encoding``, ``geometry`` …).
+``plans`` may hold zones and constraint zones (SOSI and plan GML files hold both);
+``constraints``, ``buildings`` and ``plots`` say what their GIS exports hold.  Each file
+entry is a path, or a table with ``path`` (``register`` for a CSV plot register) and
+reader options (:data:`FILE_OPTIONS`)::
+
+    plans = [{ path = "kp.gpkg", layer = "arealformal", objtype = "KP", crs = "EPSG:25833" }]
+    buildings = [{ path = "bygg.shp", encoding = "cp1252" }]
+    plots = [{ register = "tomter.csv", crs = "EPSG:4326" }]   # lat/lon columns
+
+:func:`load_config` checks everything it can before any data is read: unknown sections and
+keys (a typo is an error, not a silent default), municipalities (closest names listed), the
+same municipality twice, missing files (all listed at once), parameters (names, categories,
+negative thresholds), colours and file options — each :class:`ConfigError` names the file,
+the key and what was expected.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ._resources import shipped_data
-from .errors import ConfigError
+from .classify import CATEGORIES
+from .errors import ConfigError, MunicipalityError
 from .kommuner import Kommune, resolve
 
 DEMO_CONFIG = "demo/vest-telemark.toml"
@@ -48,6 +66,23 @@ LAYER_KEYS = {
     "plots": "plots",
 }
 """Config key → the layer kind its files hold (``None``: whatever the file holds)."""
+
+SECTIONS = ("region", "parameters", "kategorier", "farger", "kommune")
+"""Top-level sections of a config file."""
+REGION_KEYS = ("navn", "slug", "attribution")
+FILE_OPTIONS = {
+    "layer": "read only this layer of a multi-layer file",
+    "crs": "CRS of a file that has none, e.g. 'EPSG:25833'",
+    "encoding": "text encoding, e.g. 'cp1252' for a Shapefile without .cpg",
+    "objtype": "code list of a zones layer whose columns do not tell: RP, KP, RB, KP1985",
+    "engine": "'pyogrio' (default) or 'fiona'",
+    "columns": "extra column names, { their_name = 'canonical_name' }",
+    "geometry": "for a CSV plot register: the file with the plot polygons",
+    "arc_tolerance": "SOSI/GML: largest gap (m) between a densified arc and the circle",
+}
+"""Reader options a file table may carry, and what they mean."""
+
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 @dataclass(frozen=True)
@@ -80,14 +115,36 @@ class RegionConfig:
     colours: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
 
+    def files(self) -> list[Path]:
+        """Every input file the config names (plans, registers, plot geometry, overrides)."""
+        paths = [s.path for m in self.municipalities for s in m.sources]
+        paths += [
+            s.options["geometry"]
+            for m in self.municipalities
+            for s in m.sources
+            if "geometry" in s.options
+        ]
+        if self.category_overrides is not None:
+            paths.append(self.category_overrides)
+        return paths
+
 
 def demo_config_path() -> Path:
     """The built-in Vest-Telemark demo configuration."""
     return shipped_data(DEMO_CONFIG)
 
 
-def load_config(path: str | os.PathLike[str] | None = None) -> RegionConfig:
-    """Read a region configuration; ``None`` gives the built-in demo.
+def load_config(
+    path: str | os.PathLike[str] | None = None, *, check_files: bool = True
+) -> RegionConfig:
+    """Read and check a region configuration; ``None`` gives the built-in demo.
+
+    Parameters
+    ----------
+    path
+        The TOML file.
+    check_files
+        Also check that every file it names exists (all missing ones are listed).
 
     Raises
     ------
@@ -95,67 +152,150 @@ def load_config(path: str | os.PathLike[str] | None = None) -> RegionConfig:
         If the file is missing or malformed, naming the key and what was expected.
     """
     path = Path(path) if path is not None else demo_config_path()
+    raw = _read_toml(path)
+    _check_keys(raw, SECTIONS, f"{path}", "sections")
+    region = _table(raw, "region", path)
+    _check_keys(region, REGION_KEYS, f"{path}: [region]", "keys")
+    base = path.parent
+    entries = raw.get("kommune")
+    if not entries or not isinstance(entries, list):
+        raise ConfigError(
+            f"{path}: no [[kommune]] entries; each names a municipality and "
+            f"its files (plans, constraints, buildings, plots)"
+        )
+    municipalities = tuple(
+        _municipality(entry, base, path, i) for i, entry in enumerate(entries, start=1)
+    )
+    _check_unique(municipalities, path)
+    overrides = _table(raw, "kategorier", path)
+    _check_keys(overrides, ("overstyring",), f"{path}: [kategorier]", "keys")
+    config = RegionConfig(
+        navn=str(region.get("navn", "Region")),
+        slug=_slug(region.get("slug", "region"), path),
+        attribution=region.get("attribution"),
+        municipalities=municipalities,
+        parameters=_parameters(_table(raw, "parameters", path), path),
+        category_overrides=base / overrides["overstyring"] if "overstyring" in overrides else None,
+        colours=_colours(_table(raw, "farger", path), path),
+        path=path,
+    )
+    if check_files:
+        _check_files(config, path)
+    return config
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
-            raw = tomllib.load(fh)
+            return tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a folder, expected a TOML config file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    base = path.parent
-    region = raw.get("region", {})
-    if "kommune" not in raw or not raw["kommune"]:
-        raise ConfigError(
-            f"{path}: no [[kommune]] entries; each names a municipality and "
-            f"its files (plans, constraints, buildings, plots)"
-        )
-    municipalities = tuple(
-        _municipality(entry, base, path, i) for i, entry in enumerate(raw["kommune"], start=1)
-    )
-    overrides = raw.get("kategorier", {}).get("overstyring")
-    return RegionConfig(
-        navn=str(region.get("navn", "Region")),
-        slug=str(region.get("slug", "region")),
-        attribution=region.get("attribution"),
-        municipalities=municipalities,
-        parameters=dict(raw.get("parameters", {})),
-        category_overrides=(base / overrides) if overrides else None,
-        colours=dict(raw.get("farger", {})),
-        path=path,
-    )
 
 
-def _municipality(entry: dict, base: Path, path: Path, index: int) -> MunicipalityInput:
-    if "kommune" not in entry:
-        raise ConfigError(f"{path}: [[kommune]] entry {index} has no 'kommune' key")
-    kommune = resolve(entry["kommune"])
-    unknown = sorted(set(entry) - {"kommune", *LAYER_KEYS})
+def _table(raw: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [{key}] must be a table, got {value!r}")
+    return value
+
+
+def _check_keys(table: dict[str, Any], allowed: tuple[str, ...], where: str, what: str) -> None:
+    unknown = sorted(set(table) - set(allowed))
     if unknown:
+        raise ConfigError(f"{where}: unknown {what} {unknown}; expected some of {list(allowed)}")
+
+
+def _slug(value: Any, path: Path) -> str:
+    slug = str(value)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
         raise ConfigError(
-            f"{path}: [[kommune]] {kommune.navn}: unknown keys {unknown}; "
-            f"expected {sorted(LAYER_KEYS)}"
+            f"{path}: [region] slug {slug!r} must be lower-case letters, digits and '-' "
+            f"(it names files), e.g. 'vest-telemark'"
         )
+    return slug
+
+
+def _parameters(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    from .available import Parameters
+
+    try:
+        Parameters.default().updated(**raw)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: [parameters]: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: [parameters]: invalid value: {exc}") from None
+    return dict(raw)
+
+
+def _colours(raw: dict[str, Any], path: Path) -> dict[str, str]:
+    _check_keys(raw, CATEGORIES, f"{path}: [farger]", "categories")
+    bad = {k: v for k, v in raw.items() if not (isinstance(v, str) and _COLOUR.fullmatch(v))}
+    if bad:
+        raise ConfigError(f"{path}: [farger]: colours must be '#rrggbb', got {bad}")
+    return dict(raw)
+
+
+def _municipality(entry: Any, base: Path, path: Path, index: int) -> MunicipalityInput:
+    if not isinstance(entry, dict) or "kommune" not in entry:
+        raise ConfigError(f"{path}: [[kommune]] entry {index} has no 'kommune' key")
+    try:
+        kommune = resolve(entry["kommune"])
+    except MunicipalityError as exc:
+        raise ConfigError(f"{path}: [[kommune]] entry {index}: {exc}") from None
+    _check_keys(entry, ("kommune", *LAYER_KEYS), f"{path}: [[kommune]] {kommune.navn}", "keys")
     sources = []
     for key, kind in LAYER_KEYS.items():
-        for item in entry.get(key, []):
-            sources.append(_source(item, kind, base, path, kommune))
+        items = entry.get(key, [])
+        if not isinstance(items, list):
+            raise ConfigError(
+                f"{path}: {kommune.navn}: {key} must be a list of files, e.g. "
+                f'{key} = ["{kommune.slug}/fil.gpkg"], got {items!r}'
+            )
+        sources += [_source(item, kind, base, path, kommune, key) for item in items]
     return MunicipalityInput(kommune, tuple(sources))
 
 
-def _source(item: Any, kind: str | None, base: Path, path: Path, kommune: Kommune) -> Source:
+def _check_unique(municipalities: tuple[MunicipalityInput, ...], path: Path) -> None:
+    seen: set[str] = set()
+    for m in municipalities:
+        if m.kommune.nummer in seen:
+            raise ConfigError(
+                f"{path}: {m.kommune.navn} ({m.kommune.nummer}) has two [[kommune]] entries; "
+                f"list all its files in one"
+            )
+        seen.add(m.kommune.nummer)
+
+
+def _source(
+    item: Any, kind: str | None, base: Path, path: Path, kommune: Kommune, key: str
+) -> Source:
     if isinstance(item, str):
         return Source(base / item, kind)
-    if isinstance(item, dict):
-        options = dict(item)
-        file = options.pop("path", None) or options.pop("register", None)
-        if file is None:
-            raise ConfigError(
-                f"{path}: {kommune.navn}: a file table needs 'path' "
-                f"(or 'register' for a plot register), got {item}"
-            )
-        if "geometry" in options:
-            options["geometry"] = base / options["geometry"]
-        return Source(base / file, kind, options)
-    raise ConfigError(f"{path}: {kommune.navn}: expected a path or a table, got {item!r}")
+    if not isinstance(item, dict):
+        raise ConfigError(f"{path}: {kommune.navn}: expected a path or a table, got {item!r}")
+    options = dict(item)
+    file = options.pop("path", None) or options.pop("register", None)
+    if file is None:
+        raise ConfigError(
+            f"{path}: {kommune.navn}: a file table needs 'path' "
+            f"(or 'register' for a plot register), got {item}"
+        )
+    _check_keys(options, tuple(FILE_OPTIONS), f"{path}: {kommune.navn}: {file}", "options")
+    if "geometry" in options:
+        if key != "plots":
+            raise ConfigError(f"{path}: {kommune.navn}: {file}: 'geometry' is for plots only")
+        options["geometry"] = base / options["geometry"]
+    return Source(base / file, kind, options)
+
+
+def _check_files(config: RegionConfig, path: Path) -> None:
+    missing = [str(p) for p in config.files() if not p.is_file()]
+    if missing:
+        raise ConfigError(
+            f"{path}: {len(missing)} input file(s) not found (paths are relative to the "
+            f"config file): {missing}"
+        )

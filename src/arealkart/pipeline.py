@@ -11,16 +11,19 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from tqdm.auto import tqdm
 
 from .available import AvailableLand, available_land
 from .classify import classification_issues, classify_zones
 from .config import RegionConfig, Source, load_config
-from .export import write_csv, write_geojson, write_geopackage
+from .errors import ConfigError
+from .export import feature_ids, schema_properties, write_csv, write_geojson, write_geopackage
 from .issues import concat_issues
 from .kommuner import boundaries as municipality_boundaries
 from .maps import build_map, save_map, texts
@@ -77,6 +80,7 @@ def build(
     workers: int | None = None,
     lang: str = "nb",
     progress: bool = False,
+    parts: Iterable[str] | None = None,
 ) -> BuildResult:
     """Run the whole chain on a region and write maps, GeoJSON, GeoPackage and tables.
 
@@ -93,13 +97,22 @@ def build(
         Map language, ``"nb"`` or ``"en"``.
     progress
         Show progress bars.
+    parts
+        Which outputs to write (see :data:`OUTPUT_PARTS`): ``"tables"`` (GeoPackage and
+        CSV), ``"geojson"``, ``"maps"``; default all.
 
     Returns
     -------
     BuildResult
+
+    Raises
+    ------
+    ConfigError
+        For an unknown output part (before any work is done).
     """
     cfg = config if isinstance(config, RegionConfig) else load_config(config)
     texts(lang)  # fail early on an unknown language
+    wanted = output_parts(parts)
     data = load_region(cfg)
     zones = classify_zones(data.zones, cfg.category_overrides)
     result = available_land(
@@ -113,8 +126,25 @@ def build(
     )
     summary = summarise(result, cfg.navn)
     issues = concat_issues([data.issues, classification_issues(zones), result.issues])
-    files = write_outputs(cfg, data, result, summary, issues, Path(output), lang)
+    files = write_outputs(
+        cfg, data, result, summary, issues, Path(output), lang, parts=wanted, progress=progress
+    )
     return BuildResult(cfg, data, result, summary, issues, files)
+
+
+OUTPUT_PARTS = ("tables", "geojson", "maps")
+"""What a build can write: GeoPackage and CSV tables, GeoJSON, and the HTML maps."""
+
+
+def output_parts(parts: Iterable[str] | None) -> tuple[str, ...]:
+    """Check a selection of :data:`OUTPUT_PARTS` (``None``: all), keeping their order."""
+    if parts is None:
+        return OUTPUT_PARTS
+    chosen = set(parts)
+    unknown = sorted(chosen - set(OUTPUT_PARTS))
+    if unknown or not chosen:
+        raise ConfigError(f"unknown output parts {unknown}; expected some of {list(OUTPUT_PARTS)}")
+    return tuple(p for p in OUTPUT_PARTS if p in chosen)
 
 
 def write_outputs(
@@ -125,27 +155,50 @@ def write_outputs(
     issues: pd.DataFrame,
     output: Path,
     lang: str,
+    *,
+    parts: Iterable[str] | None = None,
+    progress: bool = False,
 ) -> tuple[Path, ...]:
-    """Write every output into a staging folder, then move them into ``output``."""
+    """Write the outputs into a staging folder, then move them into ``output``.
+
+    Every file is complete in the staging folder (inside ``output``, so the move is a
+    rename on the same file system) before the first one is moved, so a build that fails
+    while writing leaves the previous output untouched, and the staging folder is removed
+    whatever happens.
+
+    Parameters
+    ----------
+    parts
+        Which of :data:`OUTPUT_PARTS` to write; default all.
+    progress
+        Show a progress bar over the parts.
+    """
+    writers = {
+        "tables": lambda stage: _write_tables(stage, cfg, result, data, summary, issues),
+        "geojson": lambda stage: _write_geojson(stage, cfg, result),
+        "maps": lambda stage: _write_maps(stage, cfg, result, summary, lang),
+    }
+    chosen = output_parts(parts)
     output.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".arealkart-", dir=output))
     try:
-        written = [
-            *_write_tables(stage, cfg, result, data, summary, issues),
-            *_write_geojson(stage, cfg, result),
-            *_write_maps(stage, cfg, result, summary, lang),
-        ]
-        return tuple(_publish(stage, output, written))
+        written: list[Path] = []
+        for part in tqdm(chosen, desc="skriv", unit="del", disable=not progress, leave=False):
+            written.extend(writers[part](stage))
+        return _publish(stage, output, written)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def _publish(stage: Path, output: Path, written: list[Path]):
+def _publish(stage: Path, output: Path, written: list[Path]) -> tuple[Path, ...]:
+    """Move complete files from ``stage`` to the same place under ``output`` (renames)."""
+    targets = []
     for path in written:
         target = output / path.relative_to(stage)
         target.parent.mkdir(parents=True, exist_ok=True)
         path.replace(target)
-        yield target
+        targets.append(target)
+    return tuple(targets)
 
 
 def _write_tables(stage, cfg, result, data, summary, issues) -> list[Path]:
@@ -182,26 +235,46 @@ def _municipal_parts(result: AvailableLand, kommunenummer: str) -> AvailableLand
 
 
 def _write_geojson(stage: Path, cfg: RegionConfig, result: AvailableLand) -> list[Path]:
+    """Free areas and plots as RFC 7946 GeoJSON, for the region and each municipality.
+
+    Properties are exactly the documented ones (the package's JSON Schemas); feature ids
+    are made unique over the region, so a feature has the same id in both files.
+    """
     folder = stage / "geojson"
-    scopes = [(cfg.slug, result)] + [
-        (m.kommune.slug, _municipal_parts(result, m.kommune.nummer)) for m in cfg.municipalities
-    ]
     written = []
-    for slug, part in scopes:
-        written.append(
-            write_geojson(part.free, folder / f"{slug}-ledig.geojson", id_column="ledig_id")
-        )
-        written.append(
-            write_geojson(part.plots, folder / f"{slug}-tomter.geojson", id_column="tomt_id")
-        )
+    for layer, suffix, id_column, frame in (
+        ("ledige_arealer", "ledig", "ledig_id", result.free),
+        ("tomter", "tomter", "tomt_id", result.plots),
+    ):
+        frame = frame.assign(**{_FEATURE_ID: feature_ids(frame, id_column)})
+        properties = schema_properties(layer)
+        scopes = [(cfg.slug, frame)] + [
+            (m.kommune.slug, frame[frame["kommunenummer"] == m.kommune.nummer])
+            for m in cfg.municipalities
+        ]
+        for slug, part in scopes:
+            path = folder / f"{slug}-{suffix}.geojson"
+            written.append(write_geojson(part, path, id_column=_FEATURE_ID, properties=properties))
     return written
 
 
+_FEATURE_ID = "_feature_id"
+
+
 def _write_maps(stage, cfg, result, summary, lang) -> list[Path]:
+    """The region map, one map per municipality and an index, in ``lang``.
+
+    Norwegian pages go to ``kart/``, English ones to ``kart/en/`` with the same file
+    names.  A page links to its other-language twin when that was built into the same
+    output folder before; the other language's index, if there, is rewritten so the two
+    indexes link to each other.
+    """
+    from .maps import map_folder, other_language, relative_link
+
     t = texts(lang)
-    folder = stage / "kart"
+    output = stage.parent  # write_outputs stages inside the output folder
+    folder, other = map_folder(lang), map_folder(other_language(lang))
     borders = municipality_boundaries([m.kommune.nummer for m in cfg.municipalities])
-    suffix = "" if lang == "nb" else f".{lang}"
     pages = [(cfg.slug, t["tittel_region"].format(region=cfg.navn), result, borders, summary)]
     for m in cfg.municipalities:
         number = m.kommune.nummer
@@ -216,6 +289,9 @@ def _write_maps(stage, cfg, result, summary, lang) -> list[Path]:
         )
     written = []
     for slug, title, part, border, rows in pages:
+        links = [("index.html", t["alle_kart"])]
+        if (output / other / f"{slug}.html").exists():
+            links.append((relative_link(other / f"{slug}.html", folder), t["sprak_lenke"]))
         m = build_map(
             part,
             border,
@@ -224,29 +300,38 @@ def _write_maps(stage, cfg, result, summary, lang) -> list[Path]:
             summary=rows,
             attribution=cfg.attribution,
             colour_overrides=cfg.colours,
+            links=links,
+            region=cfg.navn,
         )
-        written.append(save_map(m, folder / f"{slug}{suffix}.html"))
-    written.append(_write_index(folder / f"index{suffix}.html", cfg, summary, t, suffix))
+        written.append(save_map(m, stage / folder / f"{slug}.html"))
+    has_other = (output / other / "index.html").exists()
+    written.append(_write_index(stage, cfg, summary, lang, link_other=has_other))
+    if has_other:
+        written.append(_write_index(stage, cfg, summary, other_language(lang), link_other=True))
     return written
 
 
-def _write_index(path: Path, cfg: RegionConfig, summary: pd.DataFrame, t, suffix) -> Path:
-    import html
+def _write_index(
+    stage: Path, cfg: RegionConfig, summary: pd.DataFrame, lang: str, *, link_other: bool
+) -> Path:
+    """The maps' index page (``kart/index.html``, ``kart/en/index.html``)."""
+    from .maps import index_html, map_folder, other_language, relative_link
 
-    totals = summary[summary["kommunenummer"] == REGION_NUMBER]
-    rows = "".join(
-        f'<li><a href="{m.kommune.slug}{suffix}.html">{html.escape(m.kommune.navn)}</a> – '
-        f"{summary[summary['kommunenummer'] == m.kommune.nummer]['ledig_daa'].sum():.1f} daa</li>"
-        for m in cfg.municipalities
+    t = texts(lang)
+    folder = map_folder(lang)
+    maps = [(f"{cfg.slug}.html", t["region"], REGION_NUMBER)] + [
+        (f"{m.kommune.slug}.html", m.kommune.navn, m.kommune.nummer) for m in cfg.municipalities
+    ]
+    other = map_folder(other_language(lang)) / "index.html"
+    page = index_html(
+        t["tittel_region"].format(region=cfg.navn),
+        maps,
+        summary,
+        lang,
+        attribution=cfg.attribution,
+        other_index=relative_link(other, folder) if link_other else None,
     )
-    attribution = f"<p><em>{html.escape(cfg.attribution)}</em></p>" if cfg.attribution else ""
-    page = (
-        '<!doctype html><html><head><meta charset="utf-8">'
-        f"<title>{html.escape(t['tittel_region'].format(region=cfg.navn))}</title></head>"
-        f"<body><h1>{html.escape(t['tittel_region'].format(region=cfg.navn))}</h1>"
-        f'{attribution}<p><a href="{cfg.slug}{suffix}.html">{html.escape(t["region"])}</a> '
-        f"– {totals['ledig_daa'].sum():.1f} daa</p><ul>{rows}</ul></body></html>\n"
-    )
+    path = stage / folder / "index.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path

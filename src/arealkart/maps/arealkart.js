@@ -1,0 +1,633 @@
+/* arealkart: the browser side of arealkart's maps (Leaflet 1.9, canvas renderer).
+ *
+ * arealkart.init(map, data) draws the compact layers written by arealkart.maps
+ * (polyline6 geometry, columnar properties), styles them from their category and status,
+ * builds popups and tooltips lazily (only for the feature the user touches), and adds the
+ * title, legend, summary, filters, search and the other controls.  The state is kept on
+ * window.arealkart for tests and curious users: drawn() counts the features drawn per
+ * layer; ready and drawnAt say when the first full drawing was done.
+ */
+(function () {
+  "use strict";
+
+  var ORDER = ["grenser", "bebygd", "blokkert", "bolig", "fritid", "kombinert", "naering", "tomter"];
+  var AREA_STATUSES = ["ledig", "delvis_utbygd", "utbygd", "blokkert", "ikke_byggeland"];
+  var PLOT_STATUSES = ["ledig", "reservert", "solgt", "bebygd"];
+
+  // --- decoding -------------------------------------------------------------------------
+
+  function decodeValues(text) {
+    var values = [], index = 0, length = text.length;
+    while (index < length) {
+      var result = 0, shift = 0, b;
+      do {
+        b = text.charCodeAt(index++) - 63;
+        result |= (b & 31) << shift;
+        shift += 5;
+      } while (b >= 32);
+      values.push(result & 1 ? ~(result >> 1) : result >> 1);
+    }
+    return values;
+  }
+
+  function decodeRing(text) {
+    var values = decodeValues(text), out = [], lat = 0, lng = 0;
+    for (var i = 0; i < values.length; i += 2) {
+      lat += values[i];
+      lng += values[i + 1];
+      out.push([lat / 1e6, lng / 1e6]);
+    }
+    return out;
+  }
+
+  function decodeGeometry(geom) {
+    if (typeof geom === "string") { return decodeRing(geom); }
+    return geom.map(function (polygon) { return polygon.map(decodeRing); });
+  }
+
+  function decodeColumns(props) {
+    var out = {};
+    Object.keys(props || {}).forEach(function (name) {
+      var col = props[name];
+      out[name] = Array.isArray(col) ? col : col.i.map(function (i) { return i < 0 ? null : col.d[i]; });
+    });
+    return out;
+  }
+
+  // --- formatting -----------------------------------------------------------------------
+
+  function escapeHtml(value) {
+    return String(value).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c];
+    });
+  }
+
+  function formatter(T) {
+    return function (x, decimals) {
+      var parts = Math.abs(x).toFixed(decimals).split(".");
+      parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, T.tusenskille);
+      return (x < 0 ? "-" : "") + parts.join(T.desimaltegn);
+    };
+  }
+
+  // --- shapes ---------------------------------------------------------------------------
+
+  // A polygon that is drawn as a dot when it is too small to see at the current zoom, so
+  // free land stays visible on a whole-region map.  It also projects lazily: a zoom only
+  // scales its bounding box (projected once, at zoom 0); its rings are projected only when
+  // it is in view and big enough to be drawn as a shape.  That keeps a zoom or a pan of a
+  // 50 000-area map at a fraction of Leaflet's cost of projecting every vertex.
+  var DOT_PARTS = [[null]];
+  var Area = L.Polygon.extend({
+    _project: function () {
+      var map = this._map;
+      if (!this._box0) {
+        var b = this.getBounds(), nw = map.project(b.getNorthWest(), 0), se = map.project(b.getSouthEast(), 0);
+        this._box0 = [nw.x, nw.y, se.x, se.y];
+      }
+      var s = map.getZoomScale(map.getZoom(), 0), o = map.getPixelOrigin(), b0 = this._box0;
+      var x0 = b0[0] * s - o.x, y0 = b0[1] * s - o.y, x1 = b0[2] * s - o.x, y1 = b0[3] * s - o.y;
+      this._rings = null;
+      this._dot = null;
+      if (this.options.dotBelow && x1 - x0 < this.options.dotBelow && y1 - y0 < this.options.dotBelow) {
+        var r = this.options.dotRadius + this._clickTolerance(), cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+        this._rawPxBounds = null;
+        this._dot = L.point(cx, cy);
+        this._pxBounds = L.bounds([cx - r, cy - r], [cx + r, cy + r]);
+      } else {
+        this._rawPxBounds = L.bounds([x0, y0], [x1, y1]);
+        L.Polygon.prototype._updateBounds.call(this);
+      }
+    },
+    _updateBounds: function () {
+      if (!this._dot) { L.Polygon.prototype._updateBounds.call(this); }
+    },
+    _update: function () {
+      if (!this._map) { return; }
+      this._clipPoints();
+      if (!this._dot) { this._simplifyPoints(); }
+      this._updatePath();
+    },
+    _clipPoints: function () {
+      var bounds = this._renderer._bounds;
+      this._parts = [];
+      if (!this._pxBounds || !this._pxBounds.intersects(bounds)) { return; }
+      if (this._dot) {
+        this._parts = DOT_PARTS;
+        return;
+      }
+      if (!this._rings) {
+        this._rings = [];
+        this._projectLatlngs(this._latlngs, this._rings, new L.Bounds());
+      }
+      L.Polygon.prototype._clipPoints.call(this);
+    },
+    _updatePath: function () {
+      if (!this._dot) { return L.Polygon.prototype._updatePath.call(this); }
+      var renderer = this._renderer, o = this.options;
+      if (!renderer._drawing || !this._parts.length) { return; }
+      var r = o.dotRadius + (o.weight > 1 ? 1 : 0);
+      renderer._akDot(this._dot.x, this._dot.y, r, o.fillColor, Math.min(1, o.fillOpacity + 0.3));
+    },
+    _empty: function () { return !this._parts.length; },
+    _containsPoint: function (p) {
+      if (this._dot) { return p.distanceTo(this._dot) <= this.options.dotRadius + this._clickTolerance(); }
+      return L.Polygon.prototype._containsPoint.call(this, p);
+    }
+  });
+
+  // A canvas renderer that fills runs of same-coloured dots with one fill() call: the
+  // region map of 50 000 areas is mostly dots.
+  function batchingCanvas(options) {
+    var renderer = L.canvas(options), pending = null;
+    function flush() {
+      if (!pending) { return; }
+      var ctx = renderer._ctx;
+      ctx.globalAlpha = pending.alpha;
+      ctx.fillStyle = pending.colour;
+      ctx.fill();
+      pending = null;
+    }
+    renderer._akDot = function (x, y, r, colour, alpha) {
+      var ctx = this._ctx;
+      if (!pending || pending.colour !== colour || pending.alpha !== alpha) {
+        flush();
+        ctx.beginPath();
+        pending = {colour: colour, alpha: alpha};
+      }
+      ctx.moveTo(x + r, y);
+      ctx.arc(x, y, r, 0, Math.PI * 2, false);
+    };
+    ["_updatePoly", "_updateCircle"].forEach(function (name) {
+      var base = renderer[name];
+      renderer[name] = function (layer, closed) {
+        if (this._drawing) { flush(); }
+        return base.call(this, layer, closed);
+      };
+    });
+    // Leaflet's Canvas._draw, with the last run of dots filled before the clip is undone
+    renderer._draw = function () {
+      var layer, bounds = this._redrawBounds, ctx = this._ctx;
+      ctx.save();
+      if (bounds) {
+        var size = bounds.getSize();
+        ctx.beginPath();
+        ctx.rect(bounds.min.x, bounds.min.y, size.x, size.y);
+        ctx.clip();
+      }
+      this._drawing = true;
+      for (var order = this._drawFirst; order; order = order.next) {
+        layer = order.layer;
+        if (!bounds || (layer._pxBounds && layer._pxBounds.intersects(bounds))) { layer._updatePath(); }
+      }
+      flush();
+      this._drawing = false;
+      ctx.restore();
+    };
+    return renderer;
+  }
+
+  function stripes(colour) {
+    var canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 8;
+    var ctx = canvas.getContext("2d");
+    ctx.strokeStyle = colour;
+    ctx.lineWidth = 2.2;
+    ctx.beginPath();
+    ctx.moveTo(0, 8); ctx.lineTo(8, 0);
+    ctx.moveTo(-2, 2); ctx.lineTo(2, -2);
+    ctx.moveTo(6, 10); ctx.lineTo(10, 6);
+    ctx.stroke();
+    return ctx.createPattern(canvas, "repeat");
+  }
+
+  function isDrawn(layer) {
+    if (!layer._map) { return false; }
+    if (layer._parts) { return layer._parts.length > 0; }
+    return layer._point ? !layer._empty() : false;
+  }
+
+  // --- the map --------------------------------------------------------------------------
+
+  function init(map, data) {
+    var T = data.t, fmt = formatter(T), S = data.style;
+    var state = {map: map, data: data, groups: {}, items: [], ready: false, drawnAt: null};
+    window.arealkart = state;
+    var renderer = batchingCanvas({padding: 0.2, tolerance: 3});
+    var groups = state.groups;
+    ORDER.forEach(function (key) { groups[key] = L.featureGroup(); });
+
+    var columns = {};
+    Object.keys(data.layers).forEach(function (key) { columns[key] = decodeColumns(data.layers[key].props); });
+    function value(layerKey, name, i) {
+      var col = columns[layerKey][name];
+      return col ? col[i] : null;
+    }
+    function label(v) { return v === null || v === undefined ? "" : (T[v] || String(v)); }
+    function show(v, kind) {
+      if (kind === "yesno") { return v === null || v === undefined ? T.ukjent : (v ? T.ja : T.nei); }
+      if (kind === "daa") { return fmt(v / 1000, 1); }
+      if (kind === "int") { return fmt(v, 0); }
+      if (kind === "value") { return label(v); }
+      return String(v);
+    }
+
+    function popupHtml(layer) {
+      var spec = data.layers[layer.akLayer], i = layer.akIndex, rows = [];
+      spec.popup.forEach(function (row) {
+        var v = value(layer.akLayer, row[0], i);
+        if ((v === null || v === undefined || v === "") && row[2] !== "yesno") { return; }
+        rows.push("<tr><th>" + escapeHtml(T[row[1]]) + "</th><td>" + escapeHtml(show(v, row[2])) + "</td></tr>");
+      });
+      var head = layer.akLayer === "tomter" ? T.tomt : data.names[layer.akGroup];
+      return "<div class=\"ak-popup\"><div class=\"ak-popup-head\" style=\"border-color:" +
+        escapeHtml(layer.akColour) + "\">" + escapeHtml(head) + "</div><table>" + rows.join("") + "</table></div>";
+    }
+
+    function tooltipText(layer) {
+      var key = layer.akLayer, i = layer.akIndex;
+      if (key === "ledig") {
+        var area = value(key, "areal_m2", i);
+        return [value(key, "feltnavn", i), area === null ? null : fmt(area / 1000, 1) + " " + T.daa]
+          .filter(Boolean).join(" · ");
+      }
+      if (key === "tomter") { return [value(key, "id", i), label(value(key, "status", i))].filter(Boolean).join(" · "); }
+      return [T[key], value(key, "feltnavn", i)].filter(Boolean).join(" · ");
+    }
+
+    function hookEvents(group, interactive) {
+      group.on("mouseover", function (e) {
+        var layer = e.layer;
+        if (!layer.getTooltip()) {
+          layer.bindTooltip(function (l) { return escapeHtml(tooltipText(l)); }, {sticky: true, direction: "top"});
+          layer.openTooltip(e.latlng);
+        }
+        if (layer.setStyle && layer.akHover) { layer.setStyle(layer.akHover); }
+      });
+      group.on("mouseout", function (e) {
+        var layer = e.layer;
+        if (layer.setStyle && layer.akBase) { layer.setStyle(layer.akBase); }
+      });
+      if (!interactive) { return; }
+      group.on("click", function (e) {
+        var layer = e.layer;
+        if (!layer.getPopup()) {
+          layer.bindPopup(popupHtml, {maxWidth: 380, minWidth: 220, autoPanPadding: [40, 40]});
+          layer.openPopup(e.latlng);
+        }
+      });
+    }
+
+    function addItem(layer, layerKey, groupKey, i, colour, base, hover) {
+      layer.akLayer = layerKey;
+      layer.akGroup = groupKey;
+      layer.akIndex = i;
+      layer.akColour = colour;
+      layer.akBase = base;
+      layer.akHover = hover;
+      groups[groupKey].addLayer(layer);
+      state.items.push({layer: layer, group: groups[groupKey], key: layerKey, i: i, on: true});
+    }
+
+    // borders and names: not interactive, at the bottom
+    var borders = data.layers.grenser;
+    (borders.geom || []).forEach(function (g) {
+      var latlngs = decodeGeometry(g);
+      groups.grenser.addLayer(L.polygon(latlngs, {renderer: renderer, interactive: false, fill: false, color: "#ffffff", weight: 5, opacity: 0.7}));
+      groups.grenser.addLayer(L.polygon(latlngs, {renderer: renderer, interactive: false, fill: false, color: data.colours.grense, weight: 2, opacity: 0.85, dashArray: "8 4"}));
+    });
+    (borders.labels || []).forEach(function (p) {
+      groups.grenser.addLayer(L.marker([p[0], p[1]], {
+        interactive: false, keyboard: false,
+        icon: L.divIcon({className: "ak-kommune", html: "<span>" + escapeHtml(p[2]) + "</span>", iconSize: null})
+      }));
+    });
+
+    function addParts(key, style) {
+      var spec = data.layers[key];
+      spec.geom.forEach(function (g, i) {
+        var base = L.extend({renderer: renderer}, style);
+        addItem(L.polygon(decodeGeometry(g), base), key, key, i, style.color, {weight: style.weight}, {weight: style.weight + 1.5});
+      });
+    }
+    addParts("bebygd", {color: data.colours.bebygd, weight: 0.5, fillColor: data.colours.bebygd, fillOpacity: S.fyll_deler});
+    addParts("blokkert", {color: data.colours.blokkert, weight: 1, fillColor: stripes(data.colours.blokkert), fillOpacity: 0.9});
+
+    var free = data.layers.ledig;
+    free.geom.forEach(function (g, i) {
+      var cat = value("ledig", "kategori", i);
+      if (!groups[cat]) { return; }
+      var colour = data.colours[cat];
+      var layer = new Area(decodeGeometry(g), {
+        renderer: renderer, color: colour, weight: 1, opacity: 0.95, fillColor: colour,
+        fillOpacity: S.fyll, dotBelow: S.prikk_piksler, dotRadius: S.prikk_radius
+      });
+      addItem(layer, "ledig", cat, i, colour, {weight: 1, fillOpacity: S.fyll}, {weight: 3, fillOpacity: Math.min(1, S.fyll + 0.25)});
+    });
+
+    var plots = data.layers.tomter, points = decodeRing(plots.points || "");
+    points.forEach(function (p, i) {
+      var colour = data.plotColours[value("tomter", "status", i)] || "#999999";
+      var layer = L.circleMarker(p, {
+        renderer: renderer, radius: S.tomt_radius, color: "#333333", weight: 1, fillColor: colour, fillOpacity: 0.95
+      });
+      addItem(layer, "tomter", "tomter", i, colour, {weight: 1}, {weight: 2.5});
+    });
+
+    ORDER.forEach(function (key) {
+      var spec = data.layers[groups[key] && data.categories.indexOf(key) >= 0 ? "ledig" : key];
+      hookEvents(groups[key], !!(spec && spec.popup && spec.popup.length));
+    });
+
+    addControls(map, data, state, fmt);
+
+    if (data.bounds) { map.fitBounds(data.bounds, {padding: [10, 10]}); }
+    ORDER.forEach(function (key) { groups[key].addTo(map); });
+    (data.attribution || []).forEach(function (text) { map.attributionControl.addAttribution(escapeHtml(text)); });
+
+    function restoreOrder() {
+      ORDER.forEach(function (key) { if (map.hasLayer(groups[key])) { groups[key].bringToFront(); } });
+    }
+    map.on("overlayadd", restoreOrder);
+    state.restoreOrder = restoreOrder;
+    state.layerOf = function (id) {
+      for (var n = 0; n < state.items.length; n++) {
+        var item = state.items[n], ids = columns[item.key].id;
+        if (ids && ids[item.i] === id) { return item.layer; }
+      }
+      return null;
+    };
+    state.drawn = function () {
+      var out = {};
+      ORDER.forEach(function (key) {
+        var n = 0;
+        if (map.hasLayer(groups[key])) {
+          groups[key].eachLayer(function (layer) { if (layer.akLayer && isDrawn(layer)) { n++; } });
+        }
+        out[key] = n;
+      });
+      return out;
+    };
+    L.Util.requestAnimFrame(function () {
+      state.drawnAt = performance.now();
+      state.ready = true;
+    });
+    return state;
+  }
+
+  // --- controls -------------------------------------------------------------------------
+
+  function htmlControl(position, html, className) {
+    var control = L.control({position: position});
+    control.onAdd = function () {
+      var div = L.DomUtil.create("div", "leaflet-control ak-panel " + className);
+      div.innerHTML = html;
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    return control;
+  }
+
+  function addControls(map, data, state, fmt) {
+    var T = data.t, groups = state.groups;
+    var base = {}, first = null;
+    data.base.forEach(function (b, i) {
+      var layer = L.tileLayer(b.url, {attribution: b.attribution, maxZoom: data.style.maks_zoom});
+      base[b.name] = layer;
+      if (i === 0) { first = b; layer.addTo(map); }
+    });
+
+    htmlControl("topleft", data.panels.title, "ak-title").addTo(map);
+    L.control.zoom({position: "topleft", zoomInTitle: T.zoom_inn, zoomOutTitle: T.zoom_ut}).addTo(map);
+    L.control.fullscreen({position: "topleft", title: T.fullskjerm, titleCancel: T.avslutt_fullskjerm, forceSeparateButton: true}).addTo(map);
+    L.control.locate({
+      position: "topleft", icon: "ak-icon-locate", iconLoading: "ak-icon-locate ak-loading",
+      strings: {title: T.min_posisjon, metersUnit: T.meter, popup: T.posisjon_popup, outsideMapBoundsMsg: T.utenfor_kartet}
+    }).addTo(map);
+    // leaflet-measure 2.1.7 with Leaflet ≥ 1.8 (see folium's MeasureControl and
+    // https://github.com/ljagis/leaflet-measure/issues/171)
+    L.Control.Measure.include({
+      _setCaptureMarkerIcon: function () {
+        this._captureMarker.options.autoPanOnFocus = false;
+        this._captureMarker.setIcon(L.divIcon({iconSize: this._map.getSize().multiplyBy(2)}));
+      }
+    });
+    new L.Control.Measure({
+      position: "topleft", localization: data.measure,
+      primaryLengthUnit: "meters", secondaryLengthUnit: "kilometers",
+      primaryAreaUnit: "sqmeters", secondaryAreaUnit: "daa",
+      units: {daa: {factor: 0.001, display: T.daa, decimals: 2}},
+      decPoint: T.desimaltegn, thousandsSep: T.tusenskille,
+      activeColor: "#d7191c", completedColor: "#1f4e9e"
+    }).addTo(map);
+    filterControl(map, data, state, fmt).addTo(map);
+
+    searchControl(map, data, state).addTo(map);
+    var overlays = {};
+    ORDER.forEach(function (key) { overlays[swatch(data, key) + escapeHtml(data.names[key])] = groups[key]; });
+    state.layerControl = L.control.layers(base, overlays, {collapsed: false, position: "topright"}).addTo(map);
+
+    L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
+    if (data.panels.summary) { htmlControl("bottomleft", data.panels.summary, "ak-summary").addTo(map); }
+    if (first) {
+      new L.Control.MiniMap(L.tileLayer(first.url, {attribution: "", maxZoom: data.style.maks_zoom}), {
+        position: "bottomright", toggleDisplay: true, width: 130, height: 130, zoomLevelOffset: -5,
+        strings: {hideText: T.skjul_oversiktskart, showText: T.vis_oversiktskart}
+      }).addTo(map);
+    }
+    htmlControl("bottomright", data.panels.legend, "ak-legend").addTo(map);
+    keepApart(map.getContainer(), ".ak-filter details", ".ak-summary details");
+  }
+
+  // Opening one panel closes the other when they would overlap (small screens).
+  function keepApart(container, first, second) {
+    var a = container.querySelector(first), b = container.querySelector(second);
+    if (!a || !b) { return; }
+    function box(el) { return (el.closest(".leaflet-control") || el).getBoundingClientRect(); }
+    function overlap() {
+      var r1 = box(a), r2 = box(b);
+      return r1.bottom > r2.top && r2.bottom > r1.top && r1.right > r2.left && r2.right > r1.left;
+    }
+    [[a, b], [b, a]].forEach(function (pair) {
+      pair[0].addEventListener("toggle", function () {
+        if (pair[0].open && pair[1].open !== undefined && overlap()) { pair[1].open = false; }
+      });
+    });
+  }
+
+  function swatch(data, key) {
+    var colour = data.colours[key] || (key === "tomter" ? data.plotColours.ledig : data.colours.grense);
+    return "<span class=\"ak-swatch ak-swatch-" + key + "\" style=\"--ak-colour:" + escapeHtml(colour) + "\"></span>";
+  }
+
+  function present(values, canonical) {
+    var seen = {};
+    values.forEach(function (v) { if (v !== null && v !== undefined) { seen[v] = true; } });
+    return canonical.filter(function (v) { return seen[v]; })
+      .concat(Object.keys(seen).filter(function (v) { return canonical.indexOf(v) < 0; }).sort());
+  }
+
+  function filterControl(map, data, state, fmt) {
+    var T = data.t;
+    var free = data.layers.ledig, plots = data.layers.tomter;
+    var freeCols = decodeColumns(free.props), plotCols = decodeColumns(plots.props);
+    var areaStatuses = present(freeCols.status || [], AREA_STATUSES);
+    var plotStatuses = present(plotCols.status || [], PLOT_STATUSES);
+    var control = L.control({position: "topleft"});
+
+    function boxes(name, values, colours) {
+      return values.map(function (v) {
+        var swatch = colours && colours[v] ? "<span class=\"ak-swatch\" style=\"background:" + escapeHtml(colours[v]) + "\"></span>" : "";
+        return "<label><input type=\"checkbox\" checked name=\"" + name + "\" value=\"" + escapeHtml(v) + "\">" + swatch + escapeHtml(T[v] || v) + "</label>";
+      }).join("");
+    }
+
+    control.onAdd = function () {
+      var div = L.DomUtil.create("div", "leaflet-control ak-panel ak-filter");
+      var html = "<details><summary>" + escapeHtml(T.filter) + "</summary>" +
+        "<fieldset><legend>" + escapeHtml(T.filter_kategori) + "</legend>" + boxes("kategori", data.categories, data.colours) + "</fieldset>" +
+        "<label class=\"ak-min\">" + escapeHtml(T.filter_min_daa) + " <input type=\"number\" name=\"min_daa\" min=\"0\" step=\"0.5\" value=\"0\"></label>";
+      if (areaStatuses.length) {
+        html += "<fieldset><legend>" + escapeHtml(T.filter_status_areal) + "</legend>" + boxes("status_areal", areaStatuses) + "</fieldset>";
+      }
+      if (plotStatuses.length) {
+        html += "<fieldset><legend>" + escapeHtml(T.filter_status_tomter) + "</legend>" + boxes("status_tomter", plotStatuses, data.plotColours) + "</fieldset>";
+      }
+      html += "<div class=\"ak-filter-foot\"><output class=\"ak-count\"></output> <button type=\"button\" class=\"ak-reset\">" + escapeHtml(T.nullstill) + "</button></div></details>";
+      div.innerHTML = html;
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      div.addEventListener("input", apply);
+      div.addEventListener("change", apply);
+      div.querySelector(".ak-reset").addEventListener("click", function () {
+        div.querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = true; });
+        div.querySelector("input[name=min_daa]").value = "0";
+        apply();
+      });
+      control.div = div;
+      setTimeout(apply, 0);
+      return div;
+    };
+
+    function checked(name) {
+      var out = {};
+      control.div.querySelectorAll("input[name=" + name + "]").forEach(function (box) { out[box.value] = box.checked; });
+      return out;
+    }
+
+    function apply() {
+      var cats = checked("kategori"), areaOk = checked("status_areal"), plotOk = checked("status_tomter");
+      var min = parseFloat(String(control.div.querySelector("input[name=min_daa]").value).replace(",", "."));
+      var minM2 = isFinite(min) && min > 0 ? min * 1000 : 0;
+      var shown = 0, total = 0, added = false;
+      state.items.forEach(function (item) {
+        var ok, i = item.i, cat;
+        if (item.key === "ledig") {
+          cat = freeCols.kategori[i];
+          var area = freeCols.areal_m2 ? freeCols.areal_m2[i] : null;
+          var status = freeCols.status ? freeCols.status[i] : null;
+          ok = cats[cat] !== false && (area === null || area >= minM2) && (status === null || areaOk[status] !== false);
+          total++;
+          if (ok) { shown++; }
+        } else if (item.key === "tomter") {
+          cat = plotCols.kategori ? plotCols.kategori[i] : null;
+          var plotStatus = plotCols.status ? plotCols.status[i] : null;
+          ok = (cat === null || cats[cat] !== false) && (plotStatus === null || plotOk[plotStatus] !== false);
+        } else {
+          cat = (columnsOf(item.key).kategori || [])[i];
+          ok = cat === null || cat === undefined || cats[cat] !== false;
+        }
+        if (ok !== item.on) {
+          item.on = ok;
+          if (ok) { item.group.addLayer(item.layer); added = true; } else { item.group.removeLayer(item.layer); }
+        }
+      });
+      if (added && state.restoreOrder) { state.restoreOrder(); }
+      control.div.querySelector(".ak-count").textContent = T.filter_viser.replace("{vist}", fmt(shown, 0)).replace("{totalt}", fmt(total, 0));
+      state.filtered = {shown: shown, total: total};
+    }
+
+    var partColumns = {};
+    function columnsOf(key) {
+      if (!partColumns[key]) { partColumns[key] = decodeColumns(data.layers[key].props); }
+      return partColumns[key];
+    }
+    state.applyFilters = function () { apply(); };
+    return control;
+  }
+
+  function searchControl(map, data, state) {
+    var T = data.t, index = null;
+    function buildIndex() {
+      var entries = {}, byPlan = {};
+      function add(title, target) {
+        var key = title, n = 2;
+        while (entries[key]) { key = title + " (" + n++ + ")"; }
+        entries[key] = target;
+      }
+      state.items.forEach(function (item) {
+        var cols = item.key === "ledig" ? decodeColumnsCached("ledig") : item.key === "tomter" ? decodeColumnsCached("tomter") : null;
+        if (!cols) { return; }
+        var i = item.i;
+        if (item.key === "ledig") {
+          var field = cols.feltnavn ? cols.feltnavn[i] : null, plan = cols.plan_navn ? cols.plan_navn[i] : null;
+          var where = cols.kommune && cols.kommune[i] ? " (" + cols.kommune[i] + ")" : "";
+          add([field || cols.id && cols.id[i], plan].filter(Boolean).join(" · ") + where, {layers: [item.layer]});
+          if (plan) { (byPlan[plan + where] = byPlan[plan + where] || []).push(item.layer); }
+        } else if (cols.id && cols.id[i]) {
+          add(T.tomt + " " + cols.id[i], {layers: [item.layer]});
+        }
+      });
+      Object.keys(byPlan).forEach(function (plan) { add(T.plan + ": " + plan, {layers: byPlan[plan]}); });
+      return entries;
+    }
+    var cache = {};
+    function decodeColumnsCached(key) {
+      if (!cache[key]) { cache[key] = decodeColumns(data.layers[key].props); }
+      return cache[key];
+    }
+    function boundsOf(layers) {
+      var b = L.latLngBounds([]);
+      layers.forEach(function (l) { b.extend(l.getBounds ? l.getBounds() : l.getLatLng()); });
+      return b;
+    }
+    state.search = function (text) {
+      index = index || buildIndex();
+      var needle = String(text).toLowerCase();
+      return Object.keys(index).filter(function (title) { return title.toLowerCase().indexOf(needle) >= 0; });
+    };
+    state.goTo = function (title) {
+      index = index || buildIndex();
+      var target = index[title];
+      if (!target) { return false; }
+      var layers = target.layers;
+      if (layers.length === 1) {
+        map.once("moveend", function () {
+          var layer = layers[0];
+          if (!layer._map) { return; }
+          var at = layer.getBounds ? layer.getBounds().getCenter() : layer.getLatLng();
+          layer.fire("click", {latlng: at}, true);
+        });
+      }
+      map.fitBounds(boundsOf(layers), {maxZoom: 16, padding: [40, 40]});
+      return true;
+    };
+    return new L.Control.Search({
+      position: "topright", initial: false, marker: false, collapsed: true,
+      textPlaceholder: T.sok, textCancel: T.sok_avbryt, textErr: T.sok_ingen,
+      propertyName: "title", propertyLoc: "loc", tooltipLimit: 12,
+      sourceData: function (text, callResponse) {
+        var records = state.search(text).map(function (title) {
+          var c = boundsOf(index[title].layers).getCenter();
+          return {title: title, loc: [c.lat, c.lng]};
+        });
+        callResponse(records);
+        return {abort: function () {}};
+      },
+      moveToLocation: function (latlng, title) { state.goTo(title); }
+    });
+  }
+
+  window.arealkartInit = init;
+})();

@@ -1,0 +1,136 @@
+"""Drive the maps in headless Chromium without the internet (tests and the benchmark).
+
+Map pages load Leaflet and the plugins from jsDelivr (``arealkart.maps.assets``).  Here
+every such request is answered from the very same npm package versions, unpacked into
+``.cache/map-assets/`` by ``scripts/fetch_map_assets.py`` (run by
+``bash scripts/install.sh --test``, or on first use); base-map tiles get a blank PNG;
+any other request is refused and recorded, so a test can assert that nothing else was
+asked for.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from arealkart.maps._config import style
+from arealkart.maps.assets import npm_packages, npm_source
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ASSET_CACHE = ROOT / ".cache" / "map-assets"
+FETCH_SCRIPT = ROOT / "scripts" / "fetch_map_assets.py"
+VIEWPORT = {"width": 1280, "height": 800}
+
+BLANK_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+TILE_HOSTS = frozenset(urlsplit(layer["url"]).hostname for layer in style()["bakgrunn"])
+
+
+def missing_requirements() -> str | None:
+    """Why the browser tests cannot run here, or ``None`` if they can."""
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (bash scripts/install.sh --test installs it)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (bash scripts/install.sh --test installs it)"
+    return None
+
+
+def package_dir(package: str, version: str) -> Path:
+    """The unpacked npm package (same layout as ``scripts/fetch_map_assets.py``)."""
+    return ASSET_CACHE / f"{package.replace('/', '+')}@{version}"
+
+
+def ensure_assets() -> Path:
+    """The asset cache, fetched from the npm registry first if any package is missing."""
+    if not all((package_dir(p, v) / ".complete").exists() for p, v in npm_packages()):
+        subprocess.run(
+            [sys.executable, str(FETCH_SCRIPT), "--dest", str(ASSET_CACHE)],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return ASSET_CACHE
+
+
+def launch(playwright: Any) -> Any:
+    """Debian's Chromium, headless, driven by Playwright."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+@dataclass
+class Offline:
+    """Answers a page's web requests from the asset cache; records what it could not."""
+
+    served: list[str] = field(default_factory=list)
+    tiles: int = 0
+    refused: list[str] = field(default_factory=list)
+
+    def handle(self, route: Any) -> None:
+        """A Playwright route handler for every http(s) request."""
+        url = route.request.url
+        asset = npm_source(url)
+        if asset is not None:
+            path = package_dir(asset.package, asset.version) / asset.path
+            if path.is_file():
+                self.served.append(url)
+                route.fulfill(path=str(path), content_type=_content_type(path))
+                return
+            self.refused.append(url)
+            route.fulfill(status=404, body="not in the npm package")
+            return
+        if urlsplit(url).hostname in TILE_HOSTS:
+            self.tiles += 1
+            route.fulfill(body=BLANK_PNG, content_type="image/png")
+            return
+        self.refused.append(url)
+        route.abort()
+
+    def attach(self, context: Any) -> None:
+        """Route every http(s) request of a browser context through :meth:`handle`."""
+        context.route(lambda url: url.startswith(("http://", "https://")), self.handle)
+
+
+def _content_type(path: Path) -> str:
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    textual = kind.startswith(("text/", "application/javascript"))
+    return f"{kind}; charset=utf-8" if textual else kind
+
+
+@dataclass
+class PageLog:
+    """JavaScript errors and console errors of one page."""
+
+    errors: list[str] = field(default_factory=list)
+
+    def watch(self, page: Any) -> None:
+        """Collect uncaught exceptions and ``console.error`` messages of ``page``."""
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.on(
+            "console",
+            lambda msg: (
+                self.errors.append(f"console.{msg.type}: {msg.text}")
+                if msg.type == "error"
+                else None
+            ),
+        )
+
+
+def open_map(context: Any, path: Path, timeout: float = 30_000) -> tuple[Any, PageLog]:
+    """Open a map page and wait until its features are drawn."""
+    page = context.new_page()
+    log = PageLog()
+    log.watch(page)
+    page.goto(path.resolve().as_uri())
+    page.wait_for_function("window.arealkart && window.arealkart.ready === true", timeout=timeout)
+    return page, log

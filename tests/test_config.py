@@ -1,0 +1,213 @@
+"""The region config: a small region written in code, built end to end, and every mistake."""
+
+import textwrap
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from arealkart import build
+from arealkart.config import FILE_OPTIONS, demo_config_path, load_config
+from arealkart.errors import ConfigError
+
+# A 200 × 150 m housing field south of Dalen (Tokke), in EPSG:25832.
+X, Y = 442_000.0, 6_588_000.0
+
+
+def write_region(folder):
+    """Plans, constraints, buildings and a plot register (lat/lon) for Tokke."""
+    data = folder / "tokke"
+    data.mkdir()
+    zones = gpd.GeoDataFrame(
+        {
+            "lokalid": ["z1", "z2", "z3"],
+            "planid": ["2024001"] * 3,
+            "plannavn": ["Testfelt"] * 3,
+            "plantype": [35] * 3,
+            "planstatus": [3] * 3,
+            "ikrafttredelsesdato": ["2024-05-01"] * 3,
+            "objtype": ["RpArealformålOmråde"] * 3,
+            "arealformal": [1111, 1121, 2011],
+            "feltnavn": ["BFS1", "BFF1", "o_SKV1"],
+        },
+        geometry=[
+            shapely.box(X, Y, X + 100, Y + 150),
+            shapely.box(X + 110, Y, X + 200, Y + 150),
+            shapely.box(X + 100, Y, X + 110, Y + 150),
+        ],
+        crs="EPSG:25832",
+    )
+    zones.to_file(data / "planer.geojson")
+    gpd.GeoDataFrame(
+        {"lokalid": ["h1"], "hensyn_kode": [320], "planid": ["2024001"]},
+        geometry=[shapely.box(X + 150, Y, X + 200, Y + 40)],
+        crs="EPSG:25832",
+    ).to_file(data / "hensyn.geojson")
+    gpd.GeoDataFrame(
+        {"bygningsnummer": ["b1"], "bygningstype": [111]},
+        geometry=[shapely.box(X + 10, Y + 10, X + 22, Y + 20)],
+        crs="EPSG:25832",
+    ).to_file(data / "bygg.geojson")
+    points = gpd.GeoSeries(
+        [shapely.Point(X + 50, Y + 100), shapely.Point(X + 15, Y + 15)], crs="EPSG:25832"
+    ).to_crs("EPSG:4326")
+    pd.DataFrame(
+        {
+            "tomt_id": ["T1", "T2"],
+            "felt": ["BFS1", "BFS1"],
+            "pris": [250000, 300000],
+            "va": ["ja", "nei"],
+            "status": ["ledig", "ledig"],
+            "lat": points.y.round(7),
+            "lon": points.x.round(7),
+        }
+    ).to_csv(data / "tomter.csv", sep=";", index=False)
+    config = folder / "region.toml"
+    config.write_text(
+        textwrap.dedent(
+            """
+            [region]
+            navn = "Testregion"
+            slug = "testregion"
+            attribution = "Testdata"
+
+            [parameters]
+            min_bredde = 6
+            min_areal = { bolig = 500 }
+
+            [farger]
+            bolig = "#ffcc00"
+
+            [[kommune]]
+            kommune = "0833"
+            plans = ["tokke/planer.geojson"]
+            constraints = [{ path = "tokke/hensyn.geojson", crs = "EPSG:25832" }]
+            buildings = ["tokke/bygg.geojson"]
+            plots = [{ register = "tokke/tomter.csv", crs = "EPSG:4326" }]
+            """
+        ),
+        encoding="utf-8",
+    )
+    return config
+
+
+@pytest.fixture
+def region(tmp_path):
+    return write_region(tmp_path)
+
+
+def test_a_config_built_in_code_loads(region):
+    cfg = load_config(region)
+    assert (cfg.navn, cfg.slug, cfg.attribution) == ("Testregion", "testregion", "Testdata")
+    (tokke,) = cfg.municipalities
+    assert tokke.kommune.nummer == "4034" and tokke.kommune.navn == "Tokke"
+    kinds = [(s.path.name, s.kind) for s in tokke.sources]
+    assert kinds == [
+        ("planer.geojson", None),
+        ("hensyn.geojson", "constraints"),
+        ("bygg.geojson", "buildings"),
+        ("tomter.csv", "plots"),
+    ]
+    assert tokke.sources[1].options == {"crs": "EPSG:25832"}
+    assert cfg.parameters == {"min_bredde": 6, "min_areal": {"bolig": 500}}
+    assert cfg.colours == {"bolig": "#ffcc00"}
+    assert all(p.is_file() for p in cfg.files())
+
+
+def test_a_planner_builds_from_their_own_config(region, tmp_path):
+    out = tmp_path / "ut"
+    result = build(region, out, workers=1, parts=["tables", "geojson"])
+    written = sorted(str(p.relative_to(out)) for p in result.files)
+    assert written == [
+        "arealkart.gpkg",
+        "geojson/testregion-ledig.geojson",
+        "geojson/testregion-tomter.geojson",
+        "geojson/tokke-ledig.geojson",
+        "geojson/tokke-tomter.geojson",
+        "issues.csv",
+        "sammendrag.csv",
+    ]
+    zones = result.result.zones.set_index("feltnavn")
+    assert zones.loc["BFS1", "kategori"] == "bolig" and zones.loc["BFS1", "bebygd_m2"] > 0
+    assert zones.loc["BFF1", "blokkert_m2"] > 0, "the flood zone blocks part of the leisure field"
+    plots = result.result.plots.set_index("tomt_id")
+    assert plots.loc["T1", "status"] == "ledig" and plots.loc["T2", "status"] == "bebygd"
+    assert result.result.parameters.min_bredde == 6
+
+
+def test_the_demo_config_is_complete():
+    cfg = load_config(demo_config_path())
+    assert len(cfg.municipalities) == 6
+    assert all(p.is_file() for p in cfg.files())
+    kinds = {s.kind for m in cfg.municipalities for s in m.sources}
+    assert kinds == {None, "constraints", "buildings", "plots"}
+
+
+def rewrite(config, old, new):
+    text = config.read_text(encoding="utf-8")
+    assert old in text
+    config.write_text(text.replace(old, new), encoding="utf-8")
+    return config
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("[farger]", "[fargar]", r"unknown sections \['fargar'\]"),
+        ('slug = "testregion"', 'slugg = "x"', r"\[region\]: unknown keys \['slugg'\]"),
+        ('slug = "testregion"', 'slug = "Test Region"', "slug 'Test Region' must be lower-case"),
+        ("plans = [", "plan = [", r"Tokke: unknown keys \['plan'\]"),
+        ('kommune = "0833"', 'kommune = "Tokkee"', "unknown municipality 'Tokkee'.*Tokke"),
+        (
+            "min_bredde = 6",
+            "min_breide = 6",
+            r"\[parameters\].*unknown parameters \['min_breide'\]",
+        ),
+        ("min_bredde = 6", "min_bredde = -6", r"must not be negative: \['min_bredde'\]"),
+        ("min_bredde = 6", 'min_bredde = "seks"', r"\[parameters\]: invalid value"),
+        ("{ bolig = 500 }", "{ villa = 500 }", r"unknown categories \['villa'\]"),
+        ('bolig = "#ffcc00"', 'bolig = "gul"', "colours must be '#rrggbb'"),
+        ('bolig = "#ffcc00"', 'hytte = "#ffcc00"', r"\[farger\]: unknown categories \['hytte'\]"),
+        ('crs = "EPSG:25832"', 'srs = "EPSG:25832"', r"unknown options \['srs'\]"),
+        (
+            'plans = ["tokke/planer.geojson"]',
+            'plans = [{ path = "tokke/planer.geojson", geometry = "x.geojson" }]',
+            "'geometry' is for plots only",
+        ),
+        ('plans = ["tokke/planer.geojson"]', 'plans = "tokke/planer.geojson"', "must be a list"),
+        ("[[kommune]]", "[[kommune]]\nkommune = 4034\n[[kommune]]", "has two \\[\\[kommune\\]\\]"),
+        ("[region]", "[region", "not valid TOML"),
+        ('{ path = "tokke/hensyn.geojson"', '{ fil = "tokke/hensyn.geojson"', "needs 'path'"),
+    ],
+)
+def test_every_mistake_is_named(region, old, new, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(rewrite(region, old, new))
+
+
+def test_all_missing_files_are_listed_at_once(region):
+    for name in ("planer.geojson", "tomter.csv"):
+        (region.parent / "tokke" / name).unlink()
+    with pytest.raises(ConfigError, match=r"2 input file\(s\) not found.*planer.*tomter"):
+        load_config(region)
+    assert load_config(region, check_files=False).slug == "testregion"
+
+
+def test_missing_or_empty_config(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.toml")
+    with pytest.raises(ConfigError, match="is a folder"):
+        load_config(tmp_path)
+    empty = tmp_path / "empty.toml"
+    empty.write_text('[region]\nnavn = "x"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"no \[\[kommune\]\] entries"):
+        load_config(empty)
+
+
+def test_file_options_are_documented():
+    assert all(len(v) > 10 for v in FILE_OPTIONS.values())
+    from arealkart import config
+
+    for option in FILE_OPTIONS:
+        assert option in config.__doc__ or option in ("engine", "columns", "arc_tolerance")

@@ -1,0 +1,264 @@
+"""The map pages without a browser: texts, colours, trimming, encoding, bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from arealkart.available import AvailableLand, Parameters
+from arealkart.errors import ConfigError
+from arealkart.kommuner import boundaries
+from arealkart.maps import (
+    SIMPLIFY_TOLERANCE,
+    build_map,
+    colours,
+    format_number,
+    save_map,
+    texts,
+    translated,
+)
+from arealkart.maps._encode import encode_points, encode_polygons
+from arealkart.maps._layers import web_geometry
+from arealkart.maps.assets import map_assets, npm_packages, npm_source
+from arealkart.pipeline import write_outputs
+from arealkart.schema import CRS
+
+UNUSED = ("bootstrap", "jquery", "awesome", "glyphicons", "fontawesome")
+
+
+def decode(text: str) -> list[tuple[float, float]]:
+    """Decode a polyline6 string into (lon, lat) pairs."""
+    values, i = [], 0
+    while i < len(text):
+        shift = result = 0
+        while True:
+            b = ord(text[i]) - 63
+            i += 1
+            result |= (b & 31) << shift
+            shift += 5
+            if b < 32:
+                break
+        values.append(~(result >> 1) if result & 1 else result >> 1)
+    lat, lon, out = 0, 0, []
+    for k in range(0, len(values), 2):
+        lat += values[k]
+        lon += values[k + 1]
+        out.append((lon / 1e6, lat / 1e6))
+    return out
+
+
+def payload(html: str) -> dict:
+    """The data a saved map page hands to ``arealkartInit``."""
+    match = re.search(r"arealkartInit\(map_\w+, (\{.*\})\);", html)
+    assert match, "no arealkartInit call in the page"
+    return json.loads(match.group(1))
+
+
+def render(m: folium.Map) -> str:
+    return m.get_root().render()
+
+
+@pytest.fixture(scope="module")
+def demo(demo_build):
+    return demo_build.result
+
+
+def seljord(result: AvailableLand) -> AvailableLand:
+    def cut(gdf):
+        return gdf[gdf["kommunenummer"] == "4022"]
+
+    return replace(
+        result,
+        zones=cut(result.zones),
+        free=cut(result.free),
+        plots=cut(result.plots),
+        built=cut(result.built),
+        blocked=cut(result.blocked),
+    )
+
+
+def empty_result() -> AvailableLand:
+    empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
+    return AvailableLand(empty, empty, empty, empty, empty, pd.DataFrame(), Parameters.default())
+
+
+# --- texts and colours -----------------------------------------------------------------
+
+
+def test_both_languages_have_the_same_texts_and_placeholders():
+    nb, en = texts("nb"), texts("en")
+    assert set(nb) == set(en)
+    for key in nb:
+        assert set(re.findall(r"\{\w+\}", nb[key])) == set(re.findall(r"\{\w+\}", en[key])), key
+
+
+def test_unknown_language_is_a_config_error():
+    with pytest.raises(ConfigError, match="unknown language 'de'"):
+        texts("de")
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "expected"),
+    [(1372.83, "nb", "1\u00a0372,8"), (1372.83, "en", "1,372.8"), (None, "nb", "–")],
+)
+def test_format_number(value, lang, expected):
+    assert format_number(value, lang) == expected
+
+
+def test_a_config_text_equal_to_a_norwegian_text_is_translated():
+    assert translated(texts("nb")["syntetisk"], "en") == texts("en")["syntetisk"]
+    assert translated("Plandata © kommunene", "en") == "Plandata © kommunene"
+    assert translated(None, "en") is None
+
+
+def test_colour_overrides_are_checked():
+    assert colours({"bolig": "#123456"})["bolig"] == "#123456"
+    with pytest.raises(ConfigError, match=r"unknown colour keys \['hytte'\]"):
+        colours({"hytte": "#123456"})
+    with pytest.raises(ConfigError, match="bad colours"):
+        colours({"bolig": "url(javascript:x)"})
+
+
+def test_a_colour_from_the_config_reaches_layers_and_legend(demo):
+    html = render(build_map(seljord(demo), title="S", colour_overrides={"bolig": "#123456"}))
+    assert payload(html)["colours"]["bolig"] == "#123456"
+    assert "--ak-colour:#123456" in payload(html)["panels"]["legend"]
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+def test_the_page_loads_only_leaflet_and_the_plugins_it_uses(demo):
+    html = render(build_map(seljord(demo), boundaries(["Seljord"]), title="Seljord"))
+    urls = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
+    assert sorted(urls) == sorted(a.url for a in map_assets())
+    lowered = html.lower()
+    for name in UNUSED:
+        assert name not in lowered, name
+    assert '"preferCanvas": true' in html
+
+
+def test_each_property_is_sent_once_and_styles_are_not_repeated(demo):
+    part = seljord(demo)
+    html = render(build_map(part, title="Seljord"))
+    assert len(part.free) > 20
+    for name in part.free["plan_navn"].dropna().unique():
+        assert html.count(json.dumps(name, ensure_ascii=False)) == 1, name
+    assert html.count("fillOpacity") < 10
+
+
+def test_geometry_is_simplified_at_most_half_a_metre_and_rounded_to_6_decimals(demo):
+    assert SIMPLIFY_TOLERANCE <= 0.5
+    free = seljord(demo).free
+    encoded = encode_polygons(web_geometry(free))
+    for text, original in zip(encoded, free.geometry, strict=True):
+        ring = decode(text if isinstance(text, str) else text[0][0])
+        assert all(len(repr(c).split(".")[-1]) <= 6 for xy in ring for c in xy)
+        drawn = gpd.GeoSeries([shapely.Polygon(ring)], crs="EPSG:4326").to_crs(CRS)[0]
+        assert shapely.hausdorff_distance(drawn.exterior, original.exterior) < 0.6
+
+
+def test_polygon_and_point_encoding_round_trips():
+    square = shapely.box(8.1234561, 59.1, 8.2, 59.2)
+    holed = shapely.box(8.5, 59.5, 8.6, 59.6).difference(shapely.box(8.52, 59.52, 8.55, 59.55))
+    multi = shapely.MultiPolygon([shapely.box(8, 59, 8.001, 59.001), holed])
+    encoded = encode_polygons(np.array([square, multi], dtype=object))
+    assert decode(encoded[0]) == [(8.2, 59.1), (8.2, 59.2), (8.123456, 59.2), (8.123456, 59.1)]
+    assert [len(p) for p in encoded[1]] == [1, 2]
+    points = shapely.points([[8.1, 59.1], [-1.5, -2.25]])
+    assert decode(encode_points(points)) == [(8.1, 59.1), (-1.5, -2.25)]
+    assert encode_polygons(np.array([], dtype=object)) == []
+
+
+# --- bad input -------------------------------------------------------------------------
+
+
+def test_a_map_with_no_free_land_says_so(tmp_path):
+    m = build_map(empty_result(), boundaries(["Tokke"]), title="Tokke", lang="nb")
+    path = save_map(m, tmp_path / "tokke.html")
+    html = path.read_text(encoding="utf-8")
+    assert texts("nb")["ingen_ledig"] in payload(html)["panels"]["title"]
+    assert payload(html)["layers"]["ledig"]["geom"] == []
+
+
+def test_a_map_of_nothing_at_all_still_renders():
+    html = render(build_map(empty_result(), title="Ingenting", lang="en"))
+    data = payload(html)
+    assert data["bounds"] is None
+    assert texts("en")["ingen_ledig"] in data["panels"]["title"]
+
+
+def test_missing_optional_columns_only_shorten_the_popups(demo):
+    part = seljord(demo)
+    optional = ["plan_navn", "formal_navn", "feltnavn", "tomter_estimert"]
+    shortened = replace(
+        part,
+        zones=part.zones.drop(columns=["hensyn", "status", "feltnavn"]),
+        free=part.free.drop(columns=optional),
+        plots=part.plots.drop(columns=["pris", "va", "tomt_m2", "feltnavn", "kategori"]),
+        built=part.built.drop(columns=["kategori"]),
+    )
+    data = payload(render(build_map(shortened, title="Seljord")))
+    free_rows = [row[0] for row in data["layers"]["ledig"]["popup"]]
+    assert "plan_navn" not in free_rows and "hensyn_blokkerer" not in free_rows
+    assert "status" not in free_rows and "plan_id" in free_rows
+    plot_rows = [row[0] for row in data["layers"]["tomter"]["popup"]]
+    assert plot_rows == ["id", "storrelse", "status"]
+    assert len(data["layers"]["ledig"]["geom"]) == len(part.free)
+
+
+def test_popups_name_blocking_and_flagging_constraints(demo):
+    data = payload(render(build_map(demo, title="Vest-Telemark")))
+    props = data["layers"]["ledig"]["props"]
+
+    def values(column):
+        col = props[column]
+        return [col["d"][i] if i >= 0 else None for i in col["i"]] if isinstance(col, dict) else col
+
+    flagged = [v for v in values("hensyn_flagger") if v]
+    assert flagged and all(re.match(r"H\d{3} ", v) for v in flagged)
+    blocking = {f"H{c}" for c in Parameters.default().blokkerende}
+    for text in flagged:
+        assert not {t.split(" ")[0] for t in text.split("; ")} & blocking
+
+
+# --- pages and languages ---------------------------------------------------------------
+
+
+def test_english_maps_go_to_kart_en_and_the_indexes_link_each_other(demo_build, tmp_path):
+    b = demo_build
+    write_outputs(b.config, b.data, b.result, b.summary, b.issues, tmp_path, "nb", parts=["maps"])
+    written = write_outputs(
+        b.config, b.data, b.result, b.summary, b.issues, tmp_path, "en", parts=["maps"]
+    )
+    names = {p.relative_to(tmp_path).as_posix() for p in written}
+    assert "kart/en/index.html" in names and "kart/en/vinje.html" in names
+    assert "kart/index.html" in names  # rewritten so that it links to the English index
+    nb_index = (tmp_path / "kart" / "index.html").read_text(encoding="utf-8")
+    en_index = (tmp_path / "kart" / "en" / "index.html").read_text(encoding="utf-8")
+    assert 'href="en/index.html"' in nb_index and 'href="../index.html"' in en_index
+    for index, folder in ((nb_index, tmp_path / "kart"), (en_index, tmp_path / "kart" / "en")):
+        for href in re.findall(r'href="([^"]+)"', index):
+            assert (folder / href).exists(), href
+    vinje = payload((tmp_path / "kart" / "en" / "vinje.html").read_text(encoding="utf-8"))
+    assert '<a href="../vinje.html">' in vinje["panels"]["title"]
+    assert "Synthetic demo data" in vinje["panels"]["title"]
+
+
+def test_assets_are_the_npm_files_of_folium_s_pinned_versions():
+    assets = map_assets()
+    assert assets[0].url == "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+    assert dict(npm_packages())["leaflet"] in folium.Map.default_js[0][1]
+    for asset in assets:
+        assert npm_source(asset.url) == asset
+    scoped = npm_source("https://cdn.jsdelivr.net/npm/@scope/pkg@1.2.3/dist/a.css?x=1")
+    assert (scoped.package, scoped.version, scoped.path) == ("@scope/pkg", "1.2.3", "dist/a.css")
+    assert npm_source("https://code.jquery.com/jquery-3.7.1.min.js") is None

@@ -1,0 +1,327 @@
+"""The demo maps in a real browser: headless Chromium driven by Playwright, offline.
+
+Leaflet and the plugins are served from the npm packages in ``.cache/map-assets`` (see
+``tests/browser.py``); tiles are blank.  One browser serves the whole session.  A
+screenshot of every page goes to ``<build>/skjermbilder/`` for a human to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from arealkart.available import AvailableLand, Parameters
+from arealkart.kommuner import VEST_TELEMARK, boundaries, resolve
+from arealkart.maps import build_map, format_number, save_map, texts
+from arealkart.pipeline import write_outputs
+from arealkart.schema import CRS
+from browser import VIEWPORT, Offline, ensure_assets, launch, missing_requirements, open_map
+
+REASON = missing_requirements()
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
+
+SLUGS = [resolve(n).slug for n in VEST_TELEMARK]
+CATEGORIES = ("bolig", "fritid", "kombinert", "naering")
+PAGES = ["vest-telemark", *SLUGS, "en/vest-telemark", "en/vinje"]
+
+
+@pytest.fixture(scope="session")
+def site(demo_build, tmp_path_factory) -> Path:
+    """The demo build (copied) with the English maps written beside the Norwegian ones."""
+    out = tmp_path_factory.mktemp("site") / "output"
+    shutil.copytree(demo_build.files[0].parent, out)
+    b = demo_build
+    write_outputs(b.config, b.data, b.result, b.summary, b.issues, out, "en", parts=["maps"])
+    return out
+
+
+@pytest.fixture(scope="session")
+def context():
+    """One headless Chromium for the session; every web request answered offline."""
+    from playwright.sync_api import sync_playwright
+
+    ensure_assets()
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        ctx = browser.new_context(viewport=VIEWPORT)
+        offline = Offline()
+        offline.attach(ctx)
+        ctx.offline_log = offline
+        yield ctx
+        browser.close()
+
+
+@pytest.fixture
+def open_page(site, context):
+    """Open a map page of the site; close it (and check its log) after the test."""
+    opened = []
+
+    def _open(name: str):
+        page, log = open_map(context, site / "kart" / f"{name}.html")
+        opened.append((page, log))
+        return page
+
+    yield _open
+    for page, log in opened:
+        page.close()
+        assert log.errors == []
+
+
+def geojson(site: Path, name: str) -> list[dict]:
+    path = site / "geojson" / f"{name}.geojson"
+    return json.loads(path.read_text(encoding="utf-8"))["features"]
+
+
+def summary_csv(site: Path) -> pd.DataFrame:
+    return pd.read_csv(site / "sammendrag.csv", dtype={"kommunenummer": str})
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_draws_every_feature_without_errors(name, site, context):
+    page, log = open_map(context, site / "kart" / f"{name}.html")
+    try:
+        loaded = page.evaluate(
+            "({leaflet: L.version, fullscreen: !!L.Control.FullScreen,"
+            " measure: !!L.Control.Measure, locate: !!L.Control.Locate,"
+            " minimap: !!L.Control.MiniMap, search: !!L.Control.Search})"
+        )
+        assert loaded == {
+            "leaflet": "1.9.3",
+            "fullscreen": True,
+            "measure": True,
+            "locate": True,
+            "minimap": True,
+            "search": True,
+        }
+        scope = name.split("/")[-1]
+        free = geojson(site, f"{scope}-ledig")
+        plots = geojson(site, f"{scope}-tomter")
+        drawn = page.evaluate("arealkart.drawn()")
+        for category in CATEGORIES:
+            expected = sum(f["properties"]["kategori"] == category for f in free)
+            assert drawn[category] == expected, category
+        assert drawn["tomter"] == len(plots)
+        assert drawn["bebygd"] > 0
+        folder = site / "skjermbilder"
+        folder.mkdir(exist_ok=True)
+        page.screenshot(path=str(folder / f"{name.replace('/', '-')}.png"))
+    finally:
+        page.close()
+    assert log.errors == []
+    assert context.offline_log.refused == []
+
+
+def layer_checkbox(page, label: str):
+    row = page.locator(".leaflet-control-layers-overlays label", has_text=label)
+    return row.locator("input")
+
+
+def test_unticking_a_layer_hides_its_features(open_page):
+    page = open_page("seljord")
+    before = page.evaluate("arealkart.drawn()")
+    box = layer_checkbox(page, "Bolig – ledig")
+    box.uncheck()
+    hidden = page.evaluate("arealkart.drawn()")
+    assert hidden["bolig"] == 0 < before["bolig"]
+    assert {k: v for k, v in hidden.items() if k != "bolig"} == {
+        k: v for k, v in before.items() if k != "bolig"
+    }
+    box.check()
+    assert page.evaluate("arealkart.drawn()") == before
+
+
+def click_feature(page, geometry: shapely.Geometry | str) -> None:
+    """Centre the map at zoom 17 on a point inside ``geometry`` (or the plot with this id),
+    and click there."""
+    if isinstance(geometry, str):
+        at = f"arealkart.layerOf({json.dumps(geometry)}).getLatLng()"
+    else:
+        point = geometry.point_on_surface()
+        at = f"[{point.y}, {point.x}]"
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.evaluate(f"void arealkart.map.setView({at}, 17, {{animate: false}})")
+    popup = page.locator(".leaflet-popup-content .ak-popup")
+    for _ in range(3):  # a busy machine may still be drawing the first time
+        page.evaluate("new Promise((done) => requestAnimationFrame(() => done()))")
+        page.mouse.click(VIEWPORT["width"] / 2, VIEWPORT["height"] / 2)
+        try:
+            popup.wait_for(timeout=3000)
+            return
+        except PlaywrightTimeout:
+            continue
+    popup.wait_for(timeout=3000)
+
+
+def test_clicking_a_zone_opens_a_popup_with_its_real_values(open_page, site):
+    features = geojson(site, "seljord-ledig")
+    area = next(f for f in features if f["properties"]["kategori"] == "naering")
+    props = area["properties"]
+    zones = pyogrio.read_dataframe(site / "arealkart.gpkg", layer="soner", read_geometry=False)
+    zone = zones.set_index("zone_id").loc[props["zone_id"]]
+    page = open_page("seljord")
+    click_feature(page, shapely.geometry.shape(area["geometry"]))
+    text = page.inner_text(".leaflet-popup-content")
+    t = texts("nb")
+    expected = {
+        t["feltnavn"]: props["feltnavn"],
+        t["plan"]: props["plan_navn"],
+        t["plan_id"]: props["plan_id"],
+        t["arealformal"]: f"{props['arealformal']} {props['formal_navn']}",
+        t["kategori"]: t["naering"],
+        t["totalt_daa"]: format_number(zone["areal_m2"] / 1000, "nb"),
+        t["ledig_daa"]: format_number(zone["ledig_m2"] / 1000, "nb"),
+        t["areal_daa"]: format_number(props["areal_m2"] / 1000, "nb"),
+        t["status"]: t[zone["status"]],
+        t["estimerte_tomter"]: format_number(props["tomter_estimert"], "nb", 0),
+    }
+    for label, value in expected.items():
+        assert f"{label}\t{value}" in text, (label, value, text)
+
+
+def test_clicking_a_plot_shows_size_price_va_and_status(open_page, site):
+    plots = geojson(site, "seljord-tomter")
+    plot = next(f for f in plots if f["properties"]["pris"] and f["properties"]["va"] is not None)
+    props = plot["properties"]
+    page = open_page("seljord")
+    for layer in ("Bebygd", "Blokkert", "Bolig", "Fritid", "Kombinert", "Næring"):
+        layer_checkbox(page, layer).uncheck()
+    click_feature(page, props["tomt_id"])
+    text = page.inner_text(".leaflet-popup-content")
+    t = texts("nb")
+    assert f"{t['tomt']}\t{props['tomt_id']}" in text
+    assert f"{t['storrelse']}\t{format_number(props['tomt_m2'], 'nb', 0)}" in text
+    assert f"{t['pris']}\t{format_number(props['pris'], 'nb', 0)}" in text
+    assert f"{t['va']}\t{t['ja'] if props['va'] else t['nei']}" in text
+    assert f"{t['status']}\t{t[props['status']]}" in text
+
+
+def test_min_area_filter_hides_exactly_the_smaller_areas(open_page, site):
+    features = geojson(site, "vest-telemark-ledig")
+    areas = pd.DataFrame([f["properties"] for f in features])
+    threshold = next(
+        x for x in (5.0, 4.5, 5.5, 4.0, 6.0) if ((areas["areal_m2"] - x * 1000).abs() > 1).all()
+    )
+    page = open_page("vest-telemark")
+    page.click(".ak-filter summary")
+    page.fill(".ak-filter input[name=min_daa]", str(threshold))
+    drawn = page.evaluate("arealkart.drawn()")
+    kept = areas[areas["areal_m2"] >= threshold * 1000]
+    for category in CATEGORIES:
+        assert drawn[category] == (kept["kategori"] == category).sum(), category
+    assert 0 < len(kept) < len(areas)
+    count = page.inner_text(".ak-filter .ak-count")
+    assert count == texts("nb")["filter_viser"].format(
+        vist=format_number(len(kept), "nb", 0), totalt=format_number(len(areas), "nb", 0)
+    )
+    page.click(".ak-filter .ak-reset")
+    assert sum(page.evaluate("arealkart.drawn()")[c] for c in CATEGORIES) == len(areas)
+
+
+def test_category_and_status_filters(open_page, site):
+    plots = geojson(site, "vest-telemark-tomter")
+    page = open_page("vest-telemark")
+    page.click(".ak-filter summary")
+    page.uncheck(".ak-filter input[name=kategori][value=fritid]")
+    page.uncheck(".ak-filter input[name=status_tomter][value=solgt]")
+    drawn = page.evaluate("arealkart.drawn()")
+    assert drawn["fritid"] == 0 and drawn["bolig"] > 0
+    expected = sum(
+        p["properties"]["status"] != "solgt" and p["properties"]["kategori"] != "fritid"
+        for p in plots
+    )
+    assert drawn["tomter"] == expected
+
+
+def test_legend_and_summary_show_the_totals_of_sammendrag_csv(open_page, site):
+    summary = summary_csv(site)
+    page = open_page("vest-telemark")
+    region = summary[summary["kommunenummer"] == "0000"].set_index("kategori")
+    for category in CATEGORIES:
+        legend = page.inner_text(f".ak-legend .ak-value[data-kategori={category}]")
+        assert legend == f"{format_number(region.loc[category, 'ledig_daa'], 'nb')} daa"
+    for row in summary.itertuples():
+        cell = page.locator(
+            f".ak-summary td[data-kommunenummer='{row.kommunenummer}']"
+            f"[data-kategori='{row.kategori}']"
+        )
+        assert cell.locator(".ak-daa").inner_text() == format_number(row.ledig_daa, "nb")
+        assert cell.locator(".ak-plots").inner_text() == format_number(row.ledige_tomter, "nb", 0)
+
+
+def test_municipal_summary_matches_sammendrag_csv(open_page, site):
+    summary = summary_csv(site)
+    rows = summary[summary["kommunenummer"] == "4036"].set_index("kategori")
+    page = open_page("vinje")
+    for category in CATEGORIES:
+        cell = page.inner_text(f".ak-summary td[data-kategori={category}]")
+        assert cell == format_number(rows.loc[category, "ledig_daa"], "nb")
+        legend = page.inner_text(f".ak-legend .ak-value[data-kategori={category}]")
+        assert legend.startswith(format_number(rows.loc[category, "ledig_daa"], "nb"))
+
+
+def norwegian_left(text: str) -> list[str]:
+    """Every [nb] map text (that differs from [en]) found as words in ``text``."""
+    nb, en = texts("nb"), texts("en")
+    found = []
+    for key, value in nb.items():
+        if value == en[key]:
+            continue
+        for fragment in re.split(r"\{[^}]*\}", value):
+            fragment = fragment.strip(" –-·:()/")
+            if len(fragment) >= 2 and re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", text):
+                found.append(f"{key}: {fragment!r}")
+    return found
+
+
+@pytest.mark.parametrize("name", ["en/vest-telemark", "en/vinje"])
+def test_english_pages_have_no_norwegian_labels_left(name, open_page, site):
+    page = open_page(name)
+    page.click(".ak-filter summary")
+    free = geojson(site, f"{name.split('/')[-1]}-ledig")
+    click_feature(page, shapely.geometry.shape(free[0]["geometry"]))
+    assert norwegian_left(page.inner_text("body")) == []
+    assert texts("en")["ledig_daa"] in page.inner_text(".leaflet-popup-content")
+
+
+def test_english_index_links_back_and_has_no_norwegian(site, context):
+    page = context.new_page()
+    page.goto((site / "kart" / "en" / "index.html").as_uri())
+    assert norwegian_left(page.inner_text("body")) == []
+    page.click("text=Norsk (bokmål)")
+    assert page.url.endswith("/kart/index.html")
+    page.click("text=English")
+    assert page.url.endswith("/kart/en/index.html")
+    page.close()
+
+
+def test_search_finds_a_field_and_opens_its_popup(open_page):
+    page = open_page("seljord")
+    page.click(".leaflet-control-search .search-button")
+    page.keyboard.type("BN1")
+    page.wait_for_selector(".search-tooltip .search-tip")
+    page.locator(".search-tooltip .search-tip").first.click()
+    page.wait_for_selector(".leaflet-popup-content .ak-popup")
+    assert "BN1" in page.inner_text(".leaflet-popup-content")
+
+
+def test_a_map_without_free_land_says_so(context, tmp_path):
+    empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
+    result = AvailableLand(empty, empty, empty, empty, empty, pd.DataFrame(), Parameters.default())
+    path = save_map(
+        build_map(result, boundaries(["Tokke"]), title="Tokke", lang="en"),
+        tmp_path / "tom.html",
+    )
+    page, log = open_map(context, path)
+    assert texts("en")["ingen_ledig"] in page.inner_text(".ak-title")
+    assert set(page.evaluate("arealkart.drawn()").values()) == {0}
+    page.close()
+    assert log.errors == []
