@@ -338,16 +338,13 @@ def _column_map(
     """Map input column names to ``(canonical name, implied objtype)``."""
     aliases = _aliases()
     user_map = {k.casefold(): v for k, v in (user or {}).items()}
-    mapping: dict[str, tuple[str, str | None]] = {}
-    for name in names:
-        if name == "geometry":
-            continue
-        key = str(name).casefold()
-        if key in user_map:
-            mapping[name] = (user_map[key], None)
-        elif key in aliases:
-            mapping[name] = aliases[key]
-    return mapping
+    mine = {n: (user_map[str(n).casefold()], None) for n in names if str(n).casefold() in user_map}
+    known = {
+        n: aliases[str(n).casefold()]
+        for n in names
+        if n != "geometry" and n not in mine and str(n).casefold() in aliases
+    }
+    return {**mine, **known}  # the user's own mappings first: they win
 
 
 def _kind_mapping(mapping: dict, kind: str) -> dict[str, tuple[str, str | None]]:
