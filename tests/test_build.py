@@ -35,6 +35,7 @@ def test_cli_writes_every_output_under_output(cli_output):
         "arealkart.gpkg",
         "sammendrag.csv",
         "issues.csv",
+        "regnskap.csv",
         "kart/index.html",
         "kart/vest-telemark.html",
         "geojson/vest-telemark-ledig.geojson",
@@ -46,6 +47,8 @@ def test_cli_writes_every_output_under_output(cli_output):
     written = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
     assert written == expected
     assert "Vest-Telemark:" in stdout and "daa free" in stdout
+    assert "nothing unaccounted" in stdout
+    assert "4036-vinje/planer.geojson" in stdout
 
 
 def test_cli_output_option_and_bad_config(tmp_path):
@@ -117,8 +120,10 @@ def test_geopackage_opens_in_gdal_and_fiona_with_descriptions(demo_build):
         "ledige_arealer",
         "tomter",
         "hensynssoner",
+        "bygninger",
         "sammendrag",
         "avvik",
+        "regnskap",
     }
     assert layers["sammendrag"] is None and layers["soner"] is not None
     assert set(fiona.listlayers(gpkg)) == set(layers)

@@ -126,6 +126,7 @@ def test_a_planner_builds_from_their_own_config(region, tmp_path):
         "geojson/tokke-ledig.geojson",
         "geojson/tokke-tomter.geojson",
         "issues.csv",
+        "regnskap.csv",
         "sammendrag.csv",
     ]
     zones = result.result.zones.set_index("feltnavn")

@@ -218,8 +218,10 @@ def test_build_geopackage_layers_index_descriptions_and_types(out, demo_build):
         "ledige_arealer",
         "tomter",
         "hensynssoner",
+        "bygninger",
         "sammendrag",
         "avvik",
+        "regnskap",
     ]
     assert set(fiona.listlayers(gpkg)) == set(layers)
     with sqlite3.connect(gpkg) as db:
@@ -233,9 +235,9 @@ def test_build_geopackage_layers_index_descriptions_and_types(out, demo_build):
         srs = {r[0] for r in db.execute("select srs_id from gpkg_geometry_columns")}
         dates = {r[0] for r in db.execute("select last_change from gpkg_contents")}
     assert all(len(contents[name]) > 20 for name in layers)
-    assert rtrees == {"soner", "ledige_arealer", "tomter", "hensynssoner"}
+    assert rtrees == {"soner", "ledige_arealer", "tomter", "hensynssoner", "bygninger"}
     assert srs == {25832} and dates == {"2000-01-01T00:00:00.000Z"}
-    for name in ("soner", "ledige_arealer", "tomter", "hensynssoner"):
+    for name in ("soner", "ledige_arealer", "tomter", "hensynssoner", "bygninger"):
         info = pyogrio.read_info(gpkg, layer=name)
         assert info["crs"] == "EPSG:25832"
         assert info["features"] == len(pyogrio.read_dataframe(gpkg, layer=name))
@@ -282,7 +284,7 @@ def test_the_same_input_gives_byte_identical_files(tmp_path, out):
     files = sorted(
         p.relative_to(out) for p in out.rglob("*") if p.is_file() and p.suffix != ".html"
     )
-    assert len(files) == 2 + 1 + 2 * len(SLUGS)
+    assert len(files) == 3 + 1 + 2 * len(SLUGS)  # 3 CSV tables, the GeoPackage, GeoJSON
     for name in files:
         assert (again / name).read_bytes() == (out / name).read_bytes(), name
     assert not list(again.glob(".*")), "no staging folder or temporary file is left"
@@ -315,7 +317,7 @@ def test_a_build_that_fails_midway_leaves_the_previous_output_intact(
             raise OSError("disk full")
         return original(gdf, path, **kwargs)
 
-    monkeypatch.setattr("arealkart.pipeline.write_geojson", failing)
+    monkeypatch.setattr("arealkart.outputs.write_geojson", failing)
     d = demo_build
     with pytest.raises(OSError, match="disk full"):
         write_outputs(d.config, d.data, d.result, d.summary, d.issues, previous, "nb")

@@ -24,9 +24,9 @@ from shapely.geometry.base import BaseGeometry
 
 from ._filters import LAYERS, check_layer
 from .errors import QueryError
+from .export import GEOPACKAGE
 from .schema import CRS
 
-GEOPACKAGE = "arealkart.gpkg"
 """File name of a build's GeoPackage inside its output folder."""
 
 

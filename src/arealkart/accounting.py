@@ -40,6 +40,10 @@ def balance(
 ) -> pd.DataFrame:
     """Features read, written and reported, per input file and layer.
 
+    A feature made from several files (a register row joined to a polygon) counts for each
+    of them, in the outputs (``source`` ``"a.csv#3|b.geojson#7"``) and in the issues report
+    (``file`` ``"a.csv|b.geojson"``).
+
     Parameters
     ----------
     counts
@@ -64,6 +68,7 @@ def balance(
         ignore_index=True,
     )
     dropped = issues[issues["action"].isin(DROPPING_ACTIONS)]
+    dropped = dropped.assign(file=dropped["file"].astype("string").str.split("|")).explode("file")
     reported = (
         dropped.drop_duplicates(["file", "layer", "feature"])
         .groupby(["file", "layer"], as_index=False)

@@ -103,6 +103,11 @@ _workers_option = click.option(
 _lang_option = click.option(
     "--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True, help="Map language."
 )
+_keep_going_option = click.option(
+    "--keep-going",
+    is_flag=True,
+    help="Report input files that cannot be read in the issues report and go on.",
+)
 
 
 @cli.command(context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
@@ -110,26 +115,37 @@ _lang_option = click.option(
 @_output_option
 @_workers_option
 @_lang_option
+@_keep_going_option
 @verbosity
 @click.pass_context
 @keep_blocks
 def build(
-    ctx: click.Context, config: Path | None, output: Path, workers: int | None, lang: str
+    ctx: click.Context,
+    config: Path | None,
+    output: Path,
+    workers: int | None,
+    lang: str,
+    keep_going: bool,
 ) -> None:
     r"""Load, classify, compute free land, and write maps, GeoJSON, GeoPackage and tables.
 
-    A failed build leaves the previous output untouched.
+    Every input feature is accounted for: it is in the outputs or in the issues report
+    (issues.csv). The build prints the balance per input file and fails, writing nothing,
+    if any feature would be lost. A failed build leaves the previous output untouched.
 
     \b
     Examples:
       arealkart build
       arealkart build --config vest-telemark.toml --output /srv/kart --lang en
       arealkart build -q --workers 2
+      arealkart build --config region.toml --keep-going
     """
     from .pipeline import build as run_build
 
     quiet = is_quiet(ctx)
-    result = run_build(config, output, workers=workers, lang=lang, progress=not quiet)
+    result = run_build(
+        config, output, workers=workers, lang=lang, progress=not quiet, keep_going=keep_going
+    )
     if not quiet:
         _print_build(result)
 
@@ -176,7 +192,25 @@ def _print_build(result: Any) -> None:
             f"{row.ledige_tomter:>5} free plots  ~{row.tomter_estimert} plots fit"
         )
     click.echo(f"  issues report: {len(result.issues)} rows")
+    _print_balance(result.balance)
     click.echo(f"Wrote {len(result.files)} files to {Path(*_common_parts(result.files))}")
+
+
+def _print_balance(table: Any) -> None:
+    """Features read = written + reported, per input file and layer."""
+    layers = table[~table["layer"].astype(str).str.startswith("other:")]
+    click.echo(f"Accounting ({len(layers)} input files and layers): read = written + reported")
+    width = max((len(str(f)) for f in layers["file"]), default=4)
+    for row in layers.itertuples():
+        click.echo(
+            f"  {row.file:<{width}}  {row.layer:<11} {row.read:>7} = {row.written:>7} + "
+            f"{row.reported:>5}"
+        )
+    total = layers[["read", "written", "reported"]].sum()
+    click.echo(
+        f"  {'all':<{width}}  {'':<11} {total['read']:>7} = {total['written']:>7} + "
+        f"{total['reported']:>5}   nothing unaccounted"
+    )
 
 
 def _common_parts(paths: Any) -> tuple[str, ...]:

@@ -39,6 +39,9 @@ from ._resources import package_data
 from .errors import ArealkartError, QueryError
 from .schema import CRS
 
+GEOPACKAGE = "arealkart.gpkg"
+"""File name of a build's GeoPackage in the output folder."""
+
 WGS84 = "EPSG:4326"
 DECIMALS = 6
 """Decimals of longitude/latitude in GeoJSON: 6 decimals ≈ 0.1 m."""

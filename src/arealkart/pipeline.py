@@ -1,76 +1,120 @@
-"""The whole chain: load → classify → available land → summaries → maps and files.
+"""The whole chain: load → check → classify → available land → account → write.
 
-:func:`build` is what ``arealkart build`` runs.  All files are written into a staging
-folder first and moved into place only when everything succeeded, so a failed build leaves
-the previous output intact.
+:func:`build` is what ``arealkart build`` runs.  Every input feature ends up in the outputs
+or in the issues report, and the build checks that (see :mod:`arealkart.accounting`)
+before it writes anything; the outputs are written into a staging folder and moved into
+place only when all are complete (see :mod:`arealkart.outputs`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 from tqdm.auto import tqdm
 
+from .accounting import balance, check_balance
 from .available import AvailableLand, available_land
 from .classify import classification_issues, classify_zones
-from .config import RegionConfig, Source, load_config
-from .errors import ConfigError
-from .export import feature_ids, schema_properties, write_csv, write_geojson, write_geopackage
-from .issues import concat_issues
-from .kommuner import boundaries as municipality_boundaries
-from .maps import build_map, save_map, texts
-from .read import PlanData, combine, read_plan
-from .summary import REGION_NUMBER, summarise
+from .config import MunicipalityInput, RegionConfig, Source, load_config
+from .errors import InputError
+from .issues import Issue, concat_issues, issues_frame
+from .maps import texts
+from .outputs import GEOPACKAGE, LAYER_DESCRIPTIONS, OUTPUT_PARTS, output_parts, write_outputs
+from .quality import check_quality
+from .read import PlanData, combine, read_plan, relabel
+from .summary import summarise
+
+__all__ = [
+    "GEOPACKAGE",
+    "LAYER_DESCRIPTIONS",
+    "OUTPUT_PARTS",
+    "BuildResult",
+    "build",
+    "load_region",
+    "output_parts",
+    "write_outputs",
+]
 
 log = logging.getLogger(__name__)
-
-GEOPACKAGE = "arealkart.gpkg"
-LAYER_DESCRIPTIONS = {
-    "soner": "Plan zones with category, area split (bebygd/blokkert/ubrukelig/ledig m²), "
-    "status and the rule that decided",
-    "ledige_arealer": "Usable free building land, one polygon per free area",
-    "tomter": "Plots from the plot registers with status (ledig/reservert/solgt/bebygd)",
-    "hensynssoner": "Constraint zones (hensynssoner) used to block or flag land",
-    "sammendrag": "Free land per municipality and category, with region totals",
-    "avvik": "Issues report: input features repaired, reclassified, excluded or unreadable",
-}
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What :func:`build` produced."""
+    """What :func:`build` produced.
+
+    ``balance`` is the accounting: features read, written and reported per input file and
+    layer (all ``unaccounted`` are 0, or the build would have failed).
+    """
 
     config: RegionConfig
     data: PlanData
     result: AvailableLand
     summary: pd.DataFrame
     issues: pd.DataFrame
+    balance: pd.DataFrame
     files: tuple[Path, ...]
 
 
-def load_region(config: RegionConfig) -> PlanData:
-    """Read every input file of a region into one :class:`PlanData`."""
+def load_region(
+    config: RegionConfig, *, keep_going: bool = False, progress: bool = False
+) -> PlanData:
+    """Read every input file of a region into one :class:`PlanData`.
+
+    Files are labelled by their path relative to the config file, so two municipalities'
+    ``planer.geojson`` stay apart in ``source``, the issues report and the accounting.
+
+    Parameters
+    ----------
+    config
+        The region.
+    keep_going
+        Report a file that cannot be read at all as one ``unreadable`` row in the issues
+        report and go on, instead of stopping with its error.
+    progress
+        Show a progress bar over the files.
+    """
+    sources = [(m, s) for m in config.municipalities for s in m.sources]
     parts = []
-    for muni in config.municipalities:
-        for source in muni.sources:
-            log.info("reading %s", source.path)
-            parts.append(_read_source(source, muni.kommune.nummer))
+    for muni, source in tqdm(sources, desc="les", unit="fil", disable=not progress):
+        log.info("reading %s", source.path)
+        try:
+            parts.append(_read_source(source, muni, _base(config)))
+        except InputError as exc:
+            if not keep_going:
+                raise
+            parts.append(_unreadable(source, _base(config), exc))
     return combine(parts)
 
 
-def _read_source(source: Source, kommune: str) -> PlanData:
-    options = {"kommune": kommune, **source.options}
+def _base(config: RegionConfig) -> Path | None:
+    return config.path.parent if config.path is not None else None
+
+
+def _label(path: Path, base: Path | None) -> str:
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix() if base else path.name
+    except ValueError:
+        return path.name
+
+
+def _read_source(source: Source, muni: MunicipalityInput, base: Path | None) -> PlanData:
+    options = {"kommune": muni.kommune.nummer, **source.options}
     if source.kind is not None:
         options.setdefault("kind", source.kind)
-    return read_plan(source.path, **options)
+    data = read_plan(source.path, **options)
+    files = [source.path] + ([Path(options["geometry"])] if options.get("geometry") else [])
+    return relabel(data, {path.name: _label(path, base) for path in files})
+
+
+def _unreadable(source: Source, base: Path | None, error: InputError) -> PlanData:
+    label = _label(source.path, base)
+    issue = Issue(label, "*", source.kind or "plans", "fil_uleselig", "unreadable", error.detail)
+    return PlanData(issues=issues_frame([issue]))
 
 
 def build(
@@ -81,6 +125,7 @@ def build(
     lang: str = "nb",
     progress: bool = False,
     parts: Iterable[str] | None = None,
+    keep_going: bool = False,
 ) -> BuildResult:
     """Run the whole chain on a region and write maps, GeoJSON, GeoPackage and tables.
 
@@ -100,6 +145,9 @@ def build(
     parts
         Which outputs to write (see :data:`OUTPUT_PARTS`): ``"tables"`` (GeoPackage and
         CSV), ``"geojson"``, ``"maps"``; default all.
+    keep_going
+        Report unreadable files in the issues report instead of stopping (see
+        :func:`load_region`).
 
     Returns
     -------
@@ -107,13 +155,14 @@ def build(
 
     Raises
     ------
-    ConfigError
-        For an unknown output part (before any work is done).
+    ArealkartError
+        For bad configuration or input; :class:`~arealkart.errors.AccountingError` if any
+        input feature would be lost.  Nothing is written then.
     """
     cfg = config if isinstance(config, RegionConfig) else load_config(config)
     texts(lang)  # fail early on an unknown language
     wanted = output_parts(parts)
-    data = load_region(cfg)
+    data = check_quality(load_region(cfg, keep_going=keep_going, progress=progress))
     zones = classify_zones(data.zones, cfg.category_overrides)
     result = available_land(
         zones,
@@ -126,212 +175,28 @@ def build(
     )
     summary = summarise(result, cfg.navn)
     issues = concat_issues([data.issues, classification_issues(zones), result.issues])
+    accounts = check_balance(account(data, result, issues))
     files = write_outputs(
-        cfg, data, result, summary, issues, Path(output), lang, parts=wanted, progress=progress
-    )
-    return BuildResult(cfg, data, result, summary, issues, files)
-
-
-OUTPUT_PARTS = ("tables", "geojson", "maps")
-"""What a build can write: GeoPackage and CSV tables, GeoJSON, and the HTML maps."""
-
-
-def output_parts(parts: Iterable[str] | None) -> tuple[str, ...]:
-    """Check a selection of :data:`OUTPUT_PARTS` (``None``: all), keeping their order."""
-    if parts is None:
-        return OUTPUT_PARTS
-    chosen = set(parts)
-    unknown = sorted(chosen - set(OUTPUT_PARTS))
-    if unknown or not chosen:
-        raise ConfigError(f"unknown output parts {unknown}; expected some of {list(OUTPUT_PARTS)}")
-    return tuple(p for p in OUTPUT_PARTS if p in chosen)
-
-
-def write_outputs(
-    cfg: RegionConfig,
-    data: PlanData,
-    result: AvailableLand,
-    summary: pd.DataFrame,
-    issues: pd.DataFrame,
-    output: Path,
-    lang: str,
-    *,
-    parts: Iterable[str] | None = None,
-    progress: bool = False,
-) -> tuple[Path, ...]:
-    """Write the outputs into a staging folder, then move them into ``output``.
-
-    Every file is complete in the staging folder (inside ``output``, so the move is a
-    rename on the same file system) before the first one is moved, so a build that fails
-    while writing leaves the previous output untouched, and the staging folder is removed
-    whatever happens.
-
-    Parameters
-    ----------
-    parts
-        Which of :data:`OUTPUT_PARTS` to write; default all.
-    progress
-        Show a progress bar over the parts.
-    """
-    writers = {
-        "tables": lambda stage: _write_tables(stage, cfg, result, data, summary, issues),
-        "geojson": lambda stage: _write_geojson(stage, cfg, result),
-        "maps": lambda stage: _write_maps(stage, cfg, result, summary, lang),
-    }
-    chosen = output_parts(parts)
-    output.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".arealkart-", dir=output))
-    try:
-        written: list[Path] = []
-        for part in tqdm(chosen, desc="skriv", unit="del", disable=not progress, leave=False):
-            written.extend(writers[part](stage))
-        return _publish(stage, output, written)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-
-
-def _publish(stage: Path, output: Path, written: list[Path]) -> tuple[Path, ...]:
-    """Move complete files from ``stage`` to the same place under ``output`` (renames)."""
-    targets = []
-    for path in written:
-        target = output / path.relative_to(stage)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        path.replace(target)
-        targets.append(target)
-    return tuple(targets)
-
-
-def _write_tables(stage, cfg, result, data, summary, issues) -> list[Path]:
-    layers = {
-        "soner": result.zones,
-        "ledige_arealer": result.free,
-        "tomter": result.plots,
-        "hensynssoner": data.constraints,
-        "sammendrag": summary,
-        "avvik": issues,
-    }
-    note = f" ({cfg.attribution})" if cfg.attribution else ""
-    descriptions = {name: text + note for name, text in LAYER_DESCRIPTIONS.items()}
-    return [
-        write_geopackage(layers, stage / GEOPACKAGE, descriptions=descriptions),
-        write_csv(summary, stage / "sammendrag.csv"),
-        write_csv(issues, stage / "issues.csv"),
-    ]
-
-
-def _municipal_parts(result: AvailableLand, kommunenummer: str) -> AvailableLand:
-    def cut(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        return gdf[gdf["kommunenummer"] == kommunenummer]
-
-    return AvailableLand(
-        cut(result.zones),
-        cut(result.free),
-        cut(result.plots),
-        cut(result.built),
-        cut(result.blocked),
-        result.issues,
-        result.parameters,
-    )
-
-
-def _write_geojson(stage: Path, cfg: RegionConfig, result: AvailableLand) -> list[Path]:
-    """Free areas and plots as RFC 7946 GeoJSON, for the region and each municipality.
-
-    Properties are exactly the documented ones (the package's JSON Schemas); feature ids
-    are made unique over the region, so a feature has the same id in both files.
-    """
-    folder = stage / "geojson"
-    written = []
-    for layer, suffix, id_column, frame in (
-        ("ledige_arealer", "ledig", "ledig_id", result.free),
-        ("tomter", "tomter", "tomt_id", result.plots),
-    ):
-        frame = frame.assign(**{_FEATURE_ID: feature_ids(frame, id_column)})
-        properties = schema_properties(layer)
-        scopes = [(cfg.slug, frame)] + [
-            (m.kommune.slug, frame[frame["kommunenummer"] == m.kommune.nummer])
-            for m in cfg.municipalities
-        ]
-        for slug, part in scopes:
-            path = folder / f"{slug}-{suffix}.geojson"
-            written.append(write_geojson(part, path, id_column=_FEATURE_ID, properties=properties))
-    return written
-
-
-_FEATURE_ID = "_feature_id"
-
-
-def _write_maps(stage, cfg, result, summary, lang) -> list[Path]:
-    """The region map, one map per municipality and an index, in ``lang``.
-
-    Norwegian pages go to ``kart/``, English ones to ``kart/en/`` with the same file
-    names.  A page links to its other-language twin when that was built into the same
-    output folder before; the other language's index, if there, is rewritten so the two
-    indexes link to each other.
-    """
-    from .maps import map_folder, other_language, relative_link
-
-    t = texts(lang)
-    output = stage.parent  # write_outputs stages inside the output folder
-    folder, other = map_folder(lang), map_folder(other_language(lang))
-    borders = municipality_boundaries([m.kommune.nummer for m in cfg.municipalities])
-    pages = [(cfg.slug, t["tittel_region"].format(region=cfg.navn), result, borders, summary)]
-    for m in cfg.municipalities:
-        number = m.kommune.nummer
-        pages.append(
-            (
-                m.kommune.slug,
-                t["tittel_kommune"].format(kommune=m.kommune.navn),
-                _municipal_parts(result, number),
-                borders[borders["kommunenummer"] == number],
-                summary[summary["kommunenummer"] == number],
-            )
-        )
-    written = []
-    for slug, title, part, border, rows in pages:
-        links = [("index.html", t["alle_kart"])]
-        if (output / other / f"{slug}.html").exists():
-            links.append((relative_link(other / f"{slug}.html", folder), t["sprak_lenke"]))
-        m = build_map(
-            part,
-            border,
-            title=title,
-            lang=lang,
-            summary=rows,
-            attribution=cfg.attribution,
-            colour_overrides=cfg.colours,
-            links=links,
-            region=cfg.navn,
-        )
-        written.append(save_map(m, stage / folder / f"{slug}.html"))
-    has_other = (output / other / "index.html").exists()
-    written.append(_write_index(stage, cfg, summary, lang, link_other=has_other))
-    if has_other:
-        written.append(_write_index(stage, cfg, summary, other_language(lang), link_other=True))
-    return written
-
-
-def _write_index(
-    stage: Path, cfg: RegionConfig, summary: pd.DataFrame, lang: str, *, link_other: bool
-) -> Path:
-    """The maps' index page (``kart/index.html``, ``kart/en/index.html``)."""
-    from .maps import index_html, map_folder, other_language, relative_link
-
-    t = texts(lang)
-    folder = map_folder(lang)
-    maps = [(f"{cfg.slug}.html", t["region"], REGION_NUMBER)] + [
-        (f"{m.kommune.slug}.html", m.kommune.navn, m.kommune.nummer) for m in cfg.municipalities
-    ]
-    other = map_folder(other_language(lang)) / "index.html"
-    page = index_html(
-        t["tittel_region"].format(region=cfg.navn),
-        maps,
+        cfg,
+        data,
+        result,
         summary,
+        issues,
+        Path(output),
         lang,
-        attribution=cfg.attribution,
-        other_index=relative_link(other, folder) if link_other else None,
+        parts=wanted,
+        progress=progress,
+        accounts=accounts,
     )
-    path = stage / folder / "index.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
-    return path
+    return BuildResult(cfg, data, result, summary, issues, accounts, files)
+
+
+def account(data: PlanData, result: AvailableLand, issues: pd.DataFrame) -> pd.DataFrame:
+    """The accounting of a build: every input feature written or reported."""
+    outputs = {
+        "zones": result.zones,
+        "constraints": data.constraints,
+        "plots": result.plots,
+        "buildings": data.buildings,
+    }
+    return balance(data.counts, outputs, issues)
