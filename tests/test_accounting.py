@@ -3,7 +3,7 @@
 import geopandas as gpd
 import pandas as pd
 import pytest
-from shapely.geometry import box
+from shapely.geometry import box as local_box
 
 from arealkart import available_land, classify_zones, read_plan
 from arealkart.accounting import balance, check_balance, source_files
@@ -14,6 +14,11 @@ from arealkart.read import combine, relabel
 from conftest import ROOT
 
 DEMO = ROOT / "data" / "demo"
+
+
+def box(x0, y0, x1, y1):
+    """A box near Seljord in EPSG:25832, given in metres from a local origin."""
+    return local_box(480_000 + x0, 6_600_000 + y0, 480_000 + x1, 6_600_000 + y1)
 
 
 def read_demo_municipality(folder):

@@ -189,7 +189,9 @@ def test_a_geopackage_with_zones_and_constraints_layers(tmp_path):
 
 def test_a_layer_of_unknown_content_asks_for_kind(tmp_path):
     path = tmp_path / "noe.gpkg"
-    gpd.GeoDataFrame({"navn": ["x"]}, geometry=[box(0, 0, 1, 1)], crs=25832).to_file(path)
+    gpd.GeoDataFrame({"navn": ["x"]}, geometry=[box(E0, N0, E0 + 10, N0 + 10)], crs=25832).to_file(
+        path
+    )
     with pytest.raises(SchemaError, match=r"cannot tell what the layer holds .*kind="):
         read_plan(path)
     data = read_plan(path, kind="buildings", kommune="Vinje")

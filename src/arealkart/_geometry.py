@@ -66,13 +66,22 @@ def _file(row) -> str:
     return str(row["source"]).split("#", 1)[0]
 
 
-def to_working_crs(gdf: gpd.GeoDataFrame, *, path: object, crs: object = None) -> gpd.GeoDataFrame:
+def to_working_crs(
+    gdf: gpd.GeoDataFrame, *, path: object, crs: object = None, check: bool = False
+) -> gpd.GeoDataFrame:
     """Reproject ``gdf`` to EPSG:25832; a layer without CRS needs ``crs`` from the user.
+
+    Parameters
+    ----------
+    check
+        Also check that the coordinates fit the CRS and lie in Norway (see
+        :func:`check_coordinates`).
 
     Raises
     ------
     CRSError
-        If the layer has no CRS and none was given, or the given CRS is not understood.
+        If the layer has no CRS and none was given, the given CRS is not understood, or
+        (with ``check``) the coordinates do not fit it.
     """
     if crs is not None:
         try:
@@ -85,9 +94,79 @@ def to_working_crs(gdf: gpd.GeoDataFrame, *, path: object, crs: object = None) -
             path,
             "the layer has no CRS; name one, e.g. crs='EPSG:25832' (or --crs on the CLI)",
         )
-    if gdf.crs.equals(CRS):
-        return gdf
-    return gdf.to_crs(CRS)
+    if check:
+        check_coordinates(gdf, path)
+    out = gdf if gdf.crs.equals(CRS) else gdf.to_crs(CRS)
+    if check:
+        _check_in_norway(out, gdf.crs, path)
+    return out
+
+
+NORWAY_LONLAT = (-10.0, 55.0, 35.0, 82.0)
+"""Longitude/latitude box around mainland Norway, Svalbard and Jan Mayen."""
+
+NORWAY_25832 = (-600_000.0, 6_100_000.0, 1_600_000.0, 9_400_000.0)
+"""The same, generously, in EPSG:25832 (Svalbard lies far north-east in zone 32)."""
+
+
+def check_coordinates(gdf: gpd.GeoDataFrame, path: object) -> None:
+    """Catch coordinates that cannot be in the layer's CRS.
+
+    Raises
+    ------
+    CRSError
+        If a projected layer holds values that look like degrees, a UTM layer's easting and
+        northing look swapped, or the CRS itself is meant for a place far from Norway.
+    """
+    crs = gdf.crs
+    area = crs.area_of_use
+    if area is not None and not _boxes_meet(
+        (area.west, area.south, area.east, area.north), NORWAY_LONLAT
+    ):
+        raise CRSError(
+            path,
+            f"the layer's CRS {crs.to_string()} ({crs.name}) is meant for "
+            f"{area.name}, far from Norway; check the CRS",
+        )
+    geoms = gdf.geometry.dropna()
+    geoms = geoms[~geoms.is_empty]
+    if not len(geoms) or not crs.is_projected:
+        return
+    minx, miny, maxx, maxy = geoms.total_bounds
+    if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
+        raise CRSError(
+            path,
+            f"the coordinates look like degrees (x {minx:.4f}…{maxx:.4f}, "
+            f"y {miny:.4f}…{maxy:.4f}) but the layer says {crs.to_string()}, "
+            f"which is in metres; for longitude/latitude use crs='EPSG:4326'",
+        )
+    utm = crs.utm_zone is not None or "UTM" in crs.name
+    if utm and minx >= 6_000_000 and maxx <= 9_500_000 and miny >= 0 and maxy <= 1_500_000:
+        raise CRSError(
+            path,
+            f"easting and northing look swapped (x {minx:,.0f}…{maxx:,.0f}, "
+            f"y {miny:,.0f}…{maxy:,.0f}): in {crs.to_string()} Norway's "
+            f"northings are 6–8 million and its eastings under 1.5 million",
+        )
+
+
+def _check_in_norway(gdf: gpd.GeoDataFrame, crs: object, path: object) -> None:
+    geoms = gdf.geometry.dropna()
+    geoms = geoms[~geoms.is_empty]
+    if not len(geoms):
+        return
+    bounds = tuple(geoms.total_bounds)
+    if not _boxes_meet(bounds, NORWAY_25832):
+        raise CRSError(
+            path,
+            f"the features lie far from Norway (EPSG:25832 bounds "
+            f"{', '.join(f'{b:,.0f}' for b in bounds)}); is the CRS "
+            f"{crs} right?",
+        )
+
+
+def _boxes_meet(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
 
 
 ARC_TOLERANCE = 0.05

@@ -293,9 +293,12 @@ def _source(
 
 
 def _check_files(config: RegionConfig, path: Path) -> None:
-    missing = [str(p) for p in config.files() if not p.is_file()]
+    folders = [str(p) for p in config.files() if p.is_dir()]
+    missing = [str(p) for p in config.files() if not p.exists()]
+    problems = []
     if missing:
-        raise ConfigError(
-            f"{path}: {len(missing)} input file(s) not found (paths are relative to the "
-            f"config file): {missing}"
-        )
+        problems.append(f"{len(missing)} input file(s) not found: {missing}")
+    if folders:
+        problems.append(f"{len(folders)} input path(s) are folders, expected files: {folders}")
+    if problems:
+        raise ConfigError(f"{path}: {'; '.join(problems)} (paths are relative to the config file)")

@@ -21,7 +21,7 @@ from .accounting import balance, check_balance
 from .available import AvailableLand, available_land
 from .classify import classification_issues, classify_zones
 from .config import MunicipalityInput, RegionConfig, Source, load_config
-from .errors import InputError
+from .errors import InputError, SchemaError
 from .issues import Issue, concat_issues, issues_frame
 from .maps import texts
 from .outputs import GEOPACKAGE, LAYER_DESCRIPTIONS, OUTPUT_PARTS, output_parts, write_outputs
@@ -84,7 +84,7 @@ def load_region(
         log.info("reading %s", source.path)
         try:
             parts.append(_read_source(source, muni, _base(config)))
-        except InputError as exc:
+        except (InputError, SchemaError) as exc:
             if not keep_going:
                 raise
             parts.append(_unreadable(source, _base(config), exc))
@@ -111,10 +111,14 @@ def _read_source(source: Source, muni: MunicipalityInput, base: Path | None) -> 
     return relabel(data, {path.name: _label(path, base) for path in files})
 
 
-def _unreadable(source: Source, base: Path | None, error: InputError) -> PlanData:
+def _unreadable(source: Source, base: Path | None, error: Exception) -> PlanData:
+    """A file that could not be read at all: one issue for the whole file, counted as one."""
     label = _label(source.path, base)
-    issue = Issue(label, "*", source.kind or "plans", "fil_uleselig", "unreadable", error.detail)
-    return PlanData(issues=issues_frame([issue]))
+    layer = source.kind or "plans"
+    detail = getattr(error, "detail", None) or str(error)
+    issue = Issue(label, "*", layer, "fil_uleselig", "unreadable", detail)
+    counts = pd.DataFrame([{"file": label, "layer": layer, "features": 1}])
+    return PlanData(issues=issues_frame([issue]), counts=counts)
 
 
 def build(

@@ -82,12 +82,12 @@ def drop_duplicates(layer: gpd.GeoDataFrame, kind: str) -> tuple[gpd.GeoDataFram
     issues = issues_frame(
         Issue(
             _file(row.source),
-            str(getattr(row, id_column)),
+            _feature(row.source),
             kind,
             "duplikat",
             "excluded",
-            f"the same {kind[:-1]} as {first[i]} (same "
-            f"{'id' if same_id.iloc[i] else 'geometry'}); the first is kept",
+            f"{id_column} {getattr(row, id_column)}: the same {kind[:-1]} as {first[i]} "
+            f"(same {'id' if same_id.iloc[i] else 'geometry'}); the first is kept",
         )
         for i, row in zip(np.flatnonzero(repeated), rows.itertuples(), strict=True)
     )
@@ -151,6 +151,11 @@ def _borders_for(data: PlanData) -> gpd.GeoDataFrame:
     if not shipped:
         return gpd.GeoDataFrame({"kommunenummer": []}, geometry=[], crs="EPSG:25832")
     return municipality_boundaries(shipped)
+
+
+def _feature(source: object) -> str:
+    """The feature part of a source, unique within its file: ``"a.gpkg#12"`` → ``"12"``."""
+    return "|".join(part.split("#", 1)[-1] for part in str(source).split("|"))
 
 
 def _file(source: object) -> str:

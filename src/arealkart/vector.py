@@ -203,7 +203,7 @@ def to_canonical(
             out["ikraft"] = parse_dates(out["ikraft"])
     if kind == "plots":
         out = _normalise_plot_values(out, path, issues)
-    out = to_working_crs(out, path=path, crs=crs)
+    out = to_working_crs(out, path=path, crs=crs, check=True)
     out = _drop_uncoded(out, kind, path, issues)
     out = repair_polygons(out, layer=kind, issues=issues, id_column=id_column)
     return conform(out, kind)

@@ -1,0 +1,388 @@
+"""Nothing lost, nothing crashes: bad data and bad files, through the reader and the CLI."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Polygon, box
+
+from arealkart import available_land, read_plan
+from arealkart.accounting import balance, check_balance
+from arealkart.classify import classification_issues, classify_zones
+from arealkart.config import load_config
+from arealkart.errors import CRSError
+from arealkart.issues import concat_issues
+from arealkart.pipeline import account, build, load_region
+from arealkart.quality import check_quality
+from conftest import REAL
+
+EXE = str(Path(sys.executable).parent / "arealkart")
+E0, N0 = 480_000.0, 6_600_000.0  # Seljord, EPSG:25832
+VINJE = (420_000.0, 6_620_000.0)  # inside Vinje
+
+
+def zones_file(path, geoms, **columns):
+    n = len(geoms)
+    data = {"RPAREALFORMÅL": [1111] * n, "KOMM": ["4022"] * n, "PLANSTAT": [3] * n, **columns}
+    gpd.GeoDataFrame(data, geometry=list(geoms), crs=25832).to_file(path)
+    return path
+
+
+# --- coordinates and CRS ---------------------------------------------------------------------
+
+
+def test_degrees_in_a_projected_layer_are_caught(tmp_path):
+    path = tmp_path / "planer.gpkg"
+    zones_file(path, [box(8.6, 59.49, 8.61, 59.5)])
+    with pytest.raises(CRSError, match=r"look like degrees .* use crs='EPSG:4326'"):
+        read_plan(path)
+    assert len(read_plan(path, crs="EPSG:4326").zones) == 1
+
+
+def test_swapped_easting_and_northing_are_caught(tmp_path):
+    path = tmp_path / "planer.gpkg"
+    zones_file(path, [box(N0, E0, N0 + 50, E0 + 50)])
+    with pytest.raises(CRSError, match="easting and northing look swapped"):
+        read_plan(path)
+
+
+def test_a_crs_meant_for_somewhere_else_is_an_error(tmp_path):
+    path = tmp_path / "planer.gpkg"
+    gdf = gpd.GeoDataFrame(
+        {"RPAREALFORMÅL": [1111], "KOMM": ["4022"]},
+        geometry=[box(500_000, 4_500_000, 500_100, 4_500_100)],
+        crs="EPSG:32618",
+    )  # UTM 18N: New York
+    gdf.to_file(path)
+    with pytest.raises(CRSError, match="far from Norway"):
+        read_plan(path)
+
+
+def test_features_far_from_norway_are_an_error(tmp_path):
+    path = tmp_path / "planer.geojson"
+    gdf = gpd.GeoDataFrame(
+        {"RPAREALFORMÅL": [1111], "KOMM": ["4022"]},
+        geometry=[box(18.0, -34.0, 18.001, -33.999)],
+        crs=4326,
+    )  # Cape Town
+    gdf.to_file(path)
+    with pytest.raises(CRSError, match="lie far from Norway"):
+        read_plan(path)
+
+
+def test_mixed_crs_inputs_are_reprojected_into_one(tmp_path):
+    a = zones_file(tmp_path / "a.gpkg", [box(E0, N0, E0 + 50, N0 + 50)])
+    b = tmp_path / "b.gpkg"
+    gpd.read_file(a).to_crs(25833).to_file(b)
+    za, zb = read_plan(a).zones, read_plan(b).zones
+    assert za.crs == zb.crs == "EPSG:25832"
+    assert za.geometry.iloc[0].symmetric_difference(zb.geometry.iloc[0]).area < 0.01
+
+
+# --- region-wide checks: duplicates and borders -------------------------------------------------
+
+
+def test_duplicates_are_reported_once_and_excluded(tmp_path):
+    same = box(E0, N0, E0 + 50, N0 + 50)
+    path = zones_file(
+        tmp_path / "planer.gpkg",
+        [same, same, box(E0 + 60, N0, E0 + 90, N0 + 50), box(E0, N0 + 60, E0 + 9, N0 + 70)],
+        lokalid=["a", "b", "c", "c"],
+    )
+    data = check_quality(read_plan(path))
+    assert sorted(data.zones["zone_id"]) == ["a", "c"]
+    dup = data.issues[data.issues["rule"] == "duplikat"]
+    assert sorted(dup["feature"]) == ["1", "3"] and (dup["action"] == "excluded").all()
+    assert dup["detail"].str.contains("zone_id c: the same zone").any()
+    assert dup["detail"].str.contains("the first is kept").all()
+    table = check_balance(balance(data.counts, {"zones": data.zones}, data.issues))
+    assert table[["read", "written", "reported"]].values.tolist() == [[4, 2, 2]]
+
+
+def test_features_outside_their_municipality(tmp_path):
+    inside = box(VINJE[0], VINJE[1], VINJE[0] + 50, VINJE[1] + 50)
+    oslo = box(597_000, 6_643_000, 597_050, 6_643_050)
+    path = tmp_path / "planer.gpkg"
+    gpd.GeoDataFrame({"RPAREALFORMÅL": [1111, 1111]}, geometry=[inside, oslo], crs=25832).to_file(
+        path
+    )
+    data = check_quality(read_plan(path, kommune="Vinje"))
+    assert len(data.zones) == 1
+    issue = data.issues.iloc[0]
+    assert (issue["rule"], issue["action"]) == ("utenfor_kommune", "excluded")
+    assert "outside municipality 4036" in issue["detail"]
+
+
+# --- bad files through the CLI: a clear message, never a traceback ---------------------------
+
+
+def region(tmp_path, plan_file: str) -> Path:
+    """A one-municipality region whose plan file is ``plan_file`` (relative to tmp_path)."""
+    good = zones_file(tmp_path / "god.gpkg", [box(E0, N0, E0 + 80, N0 + 60)])
+    config = tmp_path / "region.toml"
+    config.write_text(
+        '[region]\nnavn = "Test"\nslug = "test"\n\n[[kommune]]\nkommune = "Seljord"\n'
+        f'plans = ["{good.name}", "{plan_file}"]\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+BAD_FILES = {
+    "empty": (b"", "the file is empty"),
+    "binary junk": (bytes(range(256)) * 8, "unrecognised file format"),
+    "truncated GeoPackage": (None, "cannot be opened as a vector file"),
+    "not GML XML": (b"<?xml version='1.0'?><kart/>", "XML without a GML namespace"),
+    "truncated SOSI": (
+        b".HODE\n..TEGNSETT UTF-8\n..TRANSPAR\n...KOORDSYS 22\n"
+        b"...ORIGO-N\xc3\x98 0 0\n...ENHET 0.01\n.FLATE 1:\n..OBJTYPE RpAr",
+        "",
+    ),
+    "CSV without coordinates": (b"tomt_id;status\n1;ledig\n", "no coordinates"),
+}
+
+
+def bad_file(tmp_path, case):
+    content, message = BAD_FILES[case]
+    path = tmp_path / f"dårlig fil {case}.gpkg"
+    if content is None:
+        zones_file(tmp_path / "full.gpkg", [box(E0, N0, E0 + 10, N0 + 10)])
+        data = (tmp_path / "full.gpkg").read_bytes()
+        content = data[: len(data) // 4]
+    path.write_bytes(content)
+    return path, message
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_a_bad_file_stops_the_build_with_a_clear_message(tmp_path, case):
+    path, message = bad_file(tmp_path, case)
+    done = subprocess.run(
+        [
+            EXE,
+            "-q",
+            "build",
+            "--config",
+            str(region(tmp_path, path.name)),
+            "--output",
+            str(tmp_path / "ut"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert "Traceback" not in done.stderr
+    if not message:  # a truncated SOSI file loads what is whole and reports the rest
+        assert done.returncode == 0, done.stderr
+        return
+    assert done.returncode == 1
+    assert path.name in done.stderr and message in done.stderr
+    assert not (tmp_path / "ut" / "arealkart.gpkg").exists(), "nothing is written"
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_keep_going_reports_the_bad_file_and_builds_the_rest(tmp_path, case):
+    path, message = bad_file(tmp_path, case)
+    result = build(
+        region(tmp_path, path.name), tmp_path / "ut", workers=1, keep_going=True, parts=["tables"]
+    )
+    assert len(result.result.zones) >= 1
+    if message:
+        row = result.issues[result.issues["rule"] == "fil_uleselig"].iloc[0]
+        assert row["file"] == path.name and message in row["detail"]
+    issues = pd.read_csv(tmp_path / "ut" / "issues.csv")
+    assert len(issues) == len(result.issues)
+    assert (result.balance["unaccounted"] == 0).all()
+
+
+def test_a_folder_a_missing_file_and_an_unreadable_file(tmp_path, monkeypatch, capsys):
+    (tmp_path / "mappe.gpkg").mkdir()
+    from arealkart.cli import main
+
+    for name, message in [
+        ("mappe.gpkg", "are folders, expected files"),
+        ("finnes-ikke.gpkg", "not found"),
+    ]:
+        with pytest.raises(SystemExit) as exit_:
+            main(
+                [
+                    "-q",
+                    "build",
+                    "--config",
+                    str(region(tmp_path, name)),
+                    "--output",
+                    str(tmp_path / "ut"),
+                ]
+            )
+        assert exit_.value.code == 1
+        assert message in capsys.readouterr().err
+
+    locked = zones_file(tmp_path / "låst.gpkg", [box(E0, N0, E0 + 10, N0 + 10)])
+    real_open = Path.open
+
+    def no_permission(self, *args, **kwargs):
+        if self.name == locked.name:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", no_permission)
+    with pytest.raises(SystemExit) as exit_:
+        main(
+            [
+                "-q",
+                "build",
+                "--config",
+                str(region(tmp_path, locked.name)),
+                "--output",
+                str(tmp_path / "ut"),
+            ]
+        )
+    assert exit_.value.code == 1
+    assert "permission denied" in capsys.readouterr().err
+
+
+def test_paths_with_norwegian_letters_and_spaces(tmp_path):
+    folder = tmp_path / "Planer for Åmot og Ørnefjell"
+    folder.mkdir()
+    path = zones_file(
+        folder / "plan ø æ å.gpkg",
+        [box(VINJE[0], VINJE[1], VINJE[0] + 80, VINJE[1] + 60)],
+        KOMM=["4036"],
+    )
+    config = folder / "region ø.toml"
+    config.write_text(
+        '[region]\nnavn = "Åmot"\nslug = "amot"\n\n[[kommune]]\n'
+        f'kommune = "Vinje"\nplans = ["{path.name}"]\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [EXE, "build", "--config", str(config), "--output", str(folder / "ut data")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "plan ø æ å.gpkg" in done.stdout
+    assert (folder / "ut data" / "kart" / "amot.html").exists()
+
+
+def test_mutated_real_samples_in_a_build_never_crash(tmp_path):
+    sample = REAL / "sosi-plan-evje-4219" / "Kjetsaa_massetak.sos"
+    if not sample.exists():
+        pytest.skip(f"{sample} is not available (the ../shared folder is absent)")
+    text = sample.read_bytes()
+    cuts = {
+        "kuttet": text[: len(text) // 2],
+        "uten-hode": text[text.index(b".KURVE") :],
+        "dobbel": text + text,
+    }
+    for name, content in cuts.items():
+        path = tmp_path / f"{name}.sos"
+        path.write_bytes(content)
+        config = tmp_path / f"{name}.toml"
+        config.write_text(
+            f'[region]\nnavn = "E"\nslug = "e"\n\n[[kommune]]\nkommune = "4219"'
+            f'\nplans = ["{path.name}"]\n',
+            encoding="utf-8",
+        )
+        done = subprocess.run(
+            [
+                EXE,
+                "-q",
+                "build",
+                "--config",
+                str(config),
+                "--output",
+                str(tmp_path / name),
+                "--lang",
+                "en",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert "Traceback" not in done.stderr, name
+        assert done.returncode in (0, 1), name
+
+
+# --- accounting holds whatever is wrong with the features --------------------------------------
+
+DEFECTS = [
+    "ok",
+    "ok",
+    "ok",
+    "empty",
+    "bowtie",
+    "sliver",
+    "repealed",
+    "unknown code",
+    "same id",
+    "same shape",
+    "outside",
+]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(st.lists(st.sampled_from(DEFECTS), min_size=1, max_size=12))
+def test_every_feature_is_accounted_for_whatever_its_defects(tmp_path_factory, defects):
+    tmp = tmp_path_factory.mktemp("acc")
+    rows = []
+    for i, defect in enumerate(defects):
+        x, y = E0 + 100 * i, N0
+        geom = box(x, y, x + 60, y + 40)
+        row = {"lokalid": f"id{i}", "code": 1111, "status": 3, "geometry": geom}
+        if defect == "empty":
+            row["geometry"] = Polygon()
+        elif defect == "bowtie":
+            row["geometry"] = Polygon([(x, y), (x + 40, y + 40), (x + 40, y), (x, y + 40)])
+        elif defect == "sliver":
+            row["geometry"] = Polygon([(x, y), (x + 40, y), (x, y)])
+        elif defect == "repealed":
+            row["status"] = 4
+        elif defect == "unknown code":
+            row["code"] = 1115
+        elif defect == "same id" and rows:
+            row["lokalid"] = rows[0]["lokalid"]
+        elif defect == "same shape" and rows:
+            row["geometry"] = rows[0]["geometry"]
+        elif defect == "outside":
+            row["geometry"] = shapely.affinity.translate(geom, 300_000, 0)
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    path = tmp / "planer.gpkg"
+    gpd.GeoDataFrame(
+        {
+            "lokalid": frame["lokalid"],
+            "RPAREALFORMÅL": frame["code"],
+            "PLANSTAT": frame["status"],
+            "KOMM": "4022",
+        },
+        geometry=list(frame["geometry"]),
+        crs=25832,
+    ).to_file(path)
+    data = check_quality(read_plan(path))
+    zones = classify_zones(data.zones)
+    result = available_land(zones)
+    issues = concat_issues([data.issues, classification_issues(zones), result.issues])
+    table = check_balance(account(data, result, issues))
+    assert table["read"].sum() == len(defects)
+    assert table["written"].sum() == len(result.zones)
+
+
+def test_the_demo_build_balances(demo_build):
+    assert (demo_build.balance["unaccounted"] == 0).all()
+    assert demo_build.balance["read"].sum() > 4000
+    again = account(demo_build.data, demo_build.result, demo_build.issues)
+    pd.testing.assert_frame_equal(again, demo_build.balance)
+
+
+def test_the_demo_loads_with_labels_relative_to_its_config():
+    data = load_region(load_config())
+    assert data.zones["source"].str.match(r"^40\d\d-[a-z]+/planer\.geojson#\d+$").all()
+    assert set(data.counts["file"]) >= {"4036-vinje/tomteregister.csv", "4036-vinje/tomter.geojson"}
