@@ -169,7 +169,7 @@ def rewrite(config, old, new):
         ("min_bredde = 6", 'min_bredde = "seks"', r"\[parameters\]: invalid value"),
         ("{ bolig = 500 }", "{ villa = 500 }", r"unknown categories \['villa'\]"),
         ('bolig = "#ffcc00"', 'bolig = "gul"', "colours must be '#rrggbb'"),
-        ('bolig = "#ffcc00"', 'hytte = "#ffcc00"', r"\[farger\]: unknown categories \['hytte'\]"),
+        ('bolig = "#ffcc00"', 'hytte = "#ffcc00"', r"\[farger\]: unknown keys \['hytte'\]"),
         ('crs = "EPSG:25832"', 'srs = "EPSG:25832"', r"unknown options \['srs'\]"),
         (
             'plans = ["tokke/planer.geojson"]',

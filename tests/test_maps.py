@@ -121,9 +121,9 @@ def test_a_config_text_equal_to_a_norwegian_text_is_translated():
 
 def test_colour_overrides_are_checked():
     assert colours({"bolig": "#123456"})["bolig"] == "#123456"
-    with pytest.raises(ConfigError, match=r"unknown colour keys \['hytte'\]"):
+    with pytest.raises(ConfigError, match=r"\[farger\]: unknown keys \[.hytte.\]"):
         colours({"hytte": "#123456"})
-    with pytest.raises(ConfigError, match="bad colours"):
+    with pytest.raises(ConfigError, match="colours must be .#rrggbb."):
         colours({"bolig": "url(javascript:x)"})
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import geopandas as gpd
 import numpy as np
 import pyproj
@@ -10,6 +12,8 @@ import shapely
 from .errors import CRSError
 from .issues import IssueLog
 from .schema import CRS
+
+log = logging.getLogger(__name__)
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
 
@@ -88,6 +92,13 @@ def to_working_crs(
             crs = pyproj.CRS.from_user_input(crs)
         except Exception as exc:
             raise CRSError(path, f"unknown CRS {crs!r}: {exc}") from None
+        if gdf.crs is not None and not gdf.crs.equals(crs):
+            log.warning(
+                "%s: the file says %s; using %s as asked",
+                path,
+                gdf.crs.to_string(),
+                crs.to_string(),
+            )
         gdf = gdf.set_crs(crs, allow_override=True)
     if gdf.crs is None:
         raise CRSError(
@@ -156,6 +167,12 @@ def _check_in_norway(gdf: gpd.GeoDataFrame, crs: object, path: object) -> None:
     if not len(geoms):
         return
     bounds = tuple(geoms.total_bounds)
+    if not np.isfinite(bounds).all():
+        raise CRSError(
+            path,
+            f"the features cannot be placed in EPSG:25832 from {crs}: "
+            f"they lie far from Norway; is the CRS right?",
+        )
     if not _boxes_meet(bounds, NORWAY_25832):
         raise CRSError(
             path,

@@ -36,7 +36,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from ._engine import Obstacles, ZoneSplit, area, split_zones
 from ._resources import package_data

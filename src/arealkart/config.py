@@ -54,7 +54,6 @@ from pathlib import Path
 from typing import Any
 
 from ._resources import shipped_data
-from .classify import CATEGORIES
 from .errors import ConfigError, MunicipalityError
 from .kommuner import Kommune, resolve
 
@@ -82,7 +81,6 @@ FILE_OPTIONS = {
 }
 """Reader options a file table may carry, and what they mean."""
 
-_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 @dataclass(frozen=True)
@@ -232,10 +230,13 @@ def _parameters(raw: dict[str, Any], path: Path) -> dict[str, Any]:
 
 
 def _colours(raw: dict[str, Any], path: Path) -> dict[str, str]:
-    _check_keys(raw, CATEGORIES, f"{path}: [farger]", "categories")
-    bad = {k: v for k, v in raw.items() if not (isinstance(v, str) and _COLOUR.fullmatch(v))}
-    if bad:
-        raise ConfigError(f"{path}: [farger]: colours must be '#rrggbb', got {bad}")
+    """Check map colours with the maps' own rules (one place decides what is valid)."""
+    from .maps._config import colours
+
+    try:
+        colours(raw)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     return dict(raw)
 
 

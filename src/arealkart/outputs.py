@@ -13,7 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .available import AvailableLand
 from .config import RegionConfig

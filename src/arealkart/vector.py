@@ -105,7 +105,8 @@ def read_vector(
     kommune
         Municipality for features without a municipality column.
     crs
-        CRS of a file that has none (a file's own CRS is never overridden silently).
+        CRS of a file that has none; given for a file that has one, it replaces the
+        file's CRS with a warning in the log.
     objtype
         Code list of a zones layer whose code column does not tell (``RP``, ``KP``, …).
     engine

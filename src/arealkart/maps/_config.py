@@ -16,7 +16,7 @@ from ..errors import ConfigError
 LANGUAGES = ("nb", "en")
 """Map languages: Norwegian (bokmål) and English."""
 
-_COLOUR = re.compile(r"^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|[a-zA-Z]{3,20})$")
+_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 
 
 @cache
@@ -66,18 +66,17 @@ def colours(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     Raises
     ------
     ConfigError
-        For an unknown key, or a value that is not ``#rgb``, ``#rrggbb`` or a colour name.
+        For an unknown key, or a value that is not ``#rgb`` or ``#rrggbb``.
     """
     defaults = style()["farger"]
     overrides = dict(overrides or {})
     unknown = sorted(set(overrides) - set(defaults))
     if unknown:
-        raise ConfigError(f"unknown colour keys {unknown} in [farger]; expected {sorted(defaults)}")
-    bad = {k: v for k, v in overrides.items() if not _COLOUR.match(str(v))}
+        raise ConfigError(f"[farger]: unknown keys {unknown}; expected some of {sorted(defaults)}")
+    bad = {k: v for k, v in overrides.items() if not _COLOUR.fullmatch(str(v))}
     if bad:
         raise ConfigError(
-            f"bad colours in [farger]: {bad}; give '#rrggbb' (e.g. bolig = \"#ffcc00\") "
-            "or a CSS colour name"
+            f"[farger]: colours must be '#rrggbb' (e.g. bolig = \"#ffcc00\"), got {bad}"
         )
     return {**defaults, **overrides}
 
