@@ -123,7 +123,7 @@ def test_colour_overrides_are_checked():
     assert colours({"bolig": "#123456"})["bolig"] == "#123456"
     with pytest.raises(ConfigError, match=r"\[farger\]: unknown keys \[.hytte.\]"):
         colours({"hytte": "#123456"})
-    with pytest.raises(ConfigError, match="colours must be .#rrggbb."):
+    with pytest.raises(ConfigError, match=r"colours must be .#rrggbb."):
         colours({"bolig": "url(javascript:x)"})
 
 
