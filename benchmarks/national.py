@@ -56,27 +56,37 @@ def municipalities() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"kommunenummer": numbers[:356]}, geometry=boxes[:356], crs=CRS)
 
 
+CELL = 500.0
+"""Plans sit in their own 500 m grid cell (a plan is at most 440 m across), so plans never
+overlap, as real plans mostly do not."""
+
+
 def _plan_centres(munis: gpd.GeoDataFrame, n_plans: int, rng) -> tuple[np.ndarray, np.ndarray]:
-    """Random plan centres inside the municipalities, more in larger ones."""
+    """Plan centres in distinct grid cells inside the municipalities, more in larger ones."""
     weight = np.sqrt(munis.area.to_numpy())
     per_muni = rng.multinomial(n_plans, weight / weight.sum())
-    xs, ys, owners = [], [], []
+    centres, owners = [], []
     for i, (geom, k) in enumerate(zip(munis.geometry, per_muni, strict=True)):
-        if k == 0:
-            continue
-        minx, miny, maxx, maxy = geom.bounds
-        shapely.prepare(geom)
-        got = 0
-        while got < k:
-            x = rng.uniform(minx, maxx, 4 * (k - got) + 8)
-            y = rng.uniform(miny, maxy, 4 * (k - got) + 8)
-            inside = shapely.contains_xy(geom, x, y)
-            x, y = x[inside][: k - got], y[inside][: k - got]
-            xs.append(x)
-            ys.append(y)
-            owners.append(np.full(len(x), i))
-            got += len(x)
-    return np.column_stack([np.concatenate(xs), np.concatenate(ys)]), np.concatenate(owners)
+        if k:
+            cells = _free_cells(geom, k, rng)
+            centres.append(cells)
+            owners.append(np.full(len(cells), i))
+    return np.concatenate(centres), np.concatenate(owners)
+
+
+def _free_cells(geom, k: int, rng) -> np.ndarray:
+    """Centres of up to ``k`` distinct random grid cells whose centre is inside ``geom``."""
+    minx, miny, maxx, maxy = geom.bounds
+    shapely.prepare(geom)
+    chosen = np.empty((0, 2))
+    for _ in range(20):
+        xy = rng.uniform((minx, miny), (maxx, maxy), (8 * k + 16, 2))
+        cells = np.floor(xy / CELL) * CELL + CELL / 2
+        cells = cells[shapely.contains_xy(geom, cells[:, 0], cells[:, 1])]
+        chosen = np.unique(np.concatenate([chosen, cells]), axis=0)
+        if len(chosen) >= k:
+            break
+    return chosen[rng.permutation(len(chosen))[:k]]
 
 
 def _rotate(local: np.ndarray, angle: np.ndarray, origin: np.ndarray) -> np.ndarray:

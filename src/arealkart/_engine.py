@@ -46,8 +46,8 @@ INTERIORS_MEET = "T********"
 class ZoneSplit:
     """The parts of each zone of one municipality (arrays aligned with the zones).
 
-    ``bebygd`` and ``blokkert`` hold a geometry or ``None`` per zone, ``rest`` the land left
-    after both (``ubrukelig`` is ``rest`` outside the free pieces);
+    ``bebygd`` and ``blokkert`` hold a geometry or ``None`` per zone, ``rest_m2`` the area
+    of the land left after both (``ubrukelig`` is that land outside the free pieces);
     ``pieces`` are the free areas with ``owner`` the index of their zone; ``has_buildings``
     marks zones that buildings reach, ``ssb`` zones built as a whole by the ``ssb`` rule,
     and ``hensyn`` the zone's constraint codes as text (``"H310, H570"``).
@@ -55,7 +55,7 @@ class ZoneSplit:
 
     bebygd: np.ndarray
     blokkert: np.ndarray
-    rest: np.ndarray
+    rest_m2: np.ndarray
     pieces: np.ndarray
     owner: np.ndarray
     has_buildings: np.ndarray
@@ -103,7 +103,7 @@ def split_zones(
     rest[~counted] = None
     pieces, owner = usable_pieces(rest, category, params)
     hensyn = constraint_codes(geoms, obstacles.constraints, obstacles.constraint_codes)
-    return ZoneSplit(bebygd, blokkert, rest, pieces, owner, has_buildings | ssb, ssb, hensyn)
+    return ZoneSplit(bebygd, blokkert, area(rest), pieces, owner, has_buildings | ssb, ssb, hensyn)
 
 
 # --- obstacles ------------------------------------------------------------------------------

@@ -113,6 +113,18 @@ def to_working_crs(
     return out
 
 
+def crs_label(crs: object) -> str | None:
+    """A short name for a CRS as the input had it (``"EPSG:25833"``), for the accounting."""
+    if crs is None:
+        return None
+    try:
+        parsed = pyproj.CRS.from_user_input(crs)
+    except Exception:  # an unparsable CRS has been reported by the reader already
+        return str(crs)
+    code = parsed.to_epsg()
+    return f"EPSG:{code}" if code else parsed.name
+
+
 NORWAY_LONLAT = (-10.0, 55.0, 35.0, 82.0)
 """Longitude/latitude box around mainland Norway, Svalbard and Jan Mayen."""
 

@@ -20,7 +20,9 @@ from .errors import AccountingError
 from .issues import DROPPING_ACTIONS
 
 LAYERS = ("zones", "constraints", "plots", "buildings")
-COLUMNS = ["file", "layer", "read", "written", "reported", "unaccounted"]
+COLUMNS = ["file", "layer", "crs", "read", "written", "reported", "unaccounted"]
+"""``crs`` is the input's own CRS: everything is reprojected to EPSG:25832, and an input in
+another CRS is noted here."""
 
 
 def source_files(sources: pd.Series) -> pd.Series:
@@ -60,8 +62,10 @@ def balance(
         Columns :data:`COLUMNS`, one row per (file, layer) read; ``unaccounted`` is
         ``read − written − reported`` (0 everywhere when nothing was lost).
     """
-    read = counts.groupby(["file", "layer"], as_index=False)["features"].sum()
-    read = read.rename(columns={"features": "read"})
+    counts = counts if "crs" in counts.columns else counts.assign(crs=None)
+    read = counts.groupby(["file", "layer"], as_index=False, dropna=False).agg(
+        read=("features", "sum"), crs=("crs", "first")
+    )
     written = pd.concat(
         [_written(frame, layer) for layer, frame in outputs.items() if len(frame)]
         or [pd.DataFrame(columns=["file", "layer", "written"])],

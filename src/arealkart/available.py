@@ -25,6 +25,7 @@ done by :mod:`arealkart._engine` with array operations, in parallel across munic
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -198,10 +199,14 @@ def _map(keys, workers: int, bar):
             bar.update()
         return
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for key, split in zip(keys, pool.map(_municipality_job, keys), strict=True):
-            yield key, split
-            bar.update()
+    gc.freeze()  # the forked workers read the layers; keep the collector from copying them
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for key, split in zip(keys, pool.map(_municipality_job, keys), strict=True):
+                yield key, split
+                bar.update()
+    finally:
+        gc.unfreeze()
 
 
 def _municipality_job(key: str) -> ZoneSplit:
@@ -222,7 +227,8 @@ def _municipality_job(key: str) -> ZoneSplit:
 
 def _merge_splits(n: int, parts: list[tuple[np.ndarray, ZoneSplit]]) -> ZoneSplit:
     """One :class:`ZoneSplit` over all zones from the municipalities' splits."""
-    per_zone = {name: np.full(n, None, dtype=object) for name in ("bebygd", "blokkert", "rest")}
+    per_zone = {name: np.full(n, None, dtype=object) for name in ("bebygd", "blokkert")}
+    rest_m2 = np.zeros(n)
     flags = {name: np.zeros(n, dtype=bool) for name in ("has_buildings", "ssb")}
     hensyn = np.full(n, "", dtype=object)
     pieces, owners = [np.empty(0, dtype=object)], [np.empty(0, dtype=np.int64)]
@@ -232,11 +238,13 @@ def _merge_splits(n: int, parts: list[tuple[np.ndarray, ZoneSplit]]) -> ZoneSpli
         for name, values in flags.items():
             values[pos] = getattr(split, name)
         hensyn[pos] = split.hensyn
+        rest_m2[pos] = split.rest_m2
         pieces.append(split.pieces)
         owners.append(pos[split.owner])
     return ZoneSplit(
         **per_zone,
         **flags,
+        rest_m2=rest_m2,
         hensyn=hensyn,
         pieces=np.concatenate(pieces),
         owner=np.concatenate(owners),
@@ -290,7 +298,7 @@ def _area_columns(out: pd.DataFrame, split: ZoneSplit, counted: np.ndarray) -> N
     out["areal_m2"] = total
     out["bebygd_m2"] = area(split.bebygd)
     out["blokkert_m2"] = area(split.blokkert)
-    out["ubrukelig_m2"] = np.where(counted, np.maximum(area(split.rest) - ledig, 0.0), 0.0)
+    out["ubrukelig_m2"] = np.where(counted, np.maximum(split.rest_m2 - ledig, 0.0), 0.0)
     out["ledig_m2"] = ledig
     out["ikke_byggeland_m2"] = np.where(counted, 0.0, total)
     out["ledig_daa"] = ledig / 1000.0

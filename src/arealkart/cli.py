@@ -202,15 +202,20 @@ def _print_balance(table: Any) -> None:
     click.echo(f"Accounting ({len(layers)} input files and layers): read = written + reported")
     width = max((len(str(f)) for f in layers["file"]), default=4)
     for row in layers.itertuples():
+        moved = f"  (reprojected from {row.crs})" if _reprojected(row.crs) else ""
         click.echo(
             f"  {row.file:<{width}}  {row.layer:<11} {row.read:>7} = {row.written:>7} + "
-            f"{row.reported:>5}"
+            f"{row.reported:>5}{moved}"
         )
     total = layers[["read", "written", "reported"]].sum()
     click.echo(
         f"  {'all':<{width}}  {'':<11} {total['read']:>7} = {total['written']:>7} + "
         f"{total['reported']:>5}   nothing unaccounted"
     )
+
+
+def _reprojected(crs: Any) -> bool:
+    return isinstance(crs, str) and crs != "EPSG:25832"
 
 
 def _common_parts(paths: Any) -> tuple[str, ...]:

@@ -23,7 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._geometry import repair_polygons, to_working_crs
+from ._geometry import crs_label, repair_polygons, to_working_crs
 from ._resources import package_data
 from .errors import FormatError, InputError, SchemaError
 from .issues import IssueLog
@@ -138,7 +138,16 @@ def read_vector(
             columns=columns,
             issues=issues,
         )
-        counts = pd.DataFrame([{"file": path.name, "layer": layer_kind, "features": len(gdf)}])
+        counts = pd.DataFrame(
+            [
+                {
+                    "file": path.name,
+                    "layer": layer_kind,
+                    "features": len(gdf),
+                    "crs": crs_label(crs if crs is not None else gdf.crs),
+                }
+            ]
+        )
         parts.append(PlanData(**{layer_kind: canonical}, issues=issues.frame(), counts=counts))
     return combine(parts)
 
@@ -249,7 +258,9 @@ def read_csv_plots(
     plots = to_canonical(
         gdf, "plots", path=path, kommune=kommune, crs=crs, columns=columns, issues=issues
     )
-    counts = [{"file": path.name, "layer": "plots", "features": len(table)}]
+    counts = [
+        {"file": path.name, "layer": "plots", "features": len(table), "crs": crs_label(gdf.crs)}
+    ]
     if geometry is not None:
         plots = _with_geometry_source(plots, Path(geometry))
         counts.append(
@@ -257,6 +268,7 @@ def read_csv_plots(
                 "file": Path(geometry).name,
                 "layer": "plots",
                 "features": int(gdf.attrs.get("shapes_read", 0)),
+                "crs": crs_label(gdf.crs),
             }
         )
     return PlanData(plots=plots, issues=issues.frame(), counts=pd.DataFrame(counts))
