@@ -61,7 +61,7 @@ def square_curves(size, *, first=1) -> str:
     """Two curves around a square [0, size]² (north, east), the second with a KP marker."""
     a = curve(first, [(0, 0), (0, size), (size, size)])
     b = curve(first + 1, [(size, size), (size, 0), (0, 0)])
-    return a + b.replace(f"\n0 0\n", "\n0 0 ...KP 1\n")
+    return a + b.replace("\n0 0\n", "\n0 0 ...KP 1\n")
 
 
 def balanced(data) -> bool:
@@ -454,7 +454,8 @@ def test_zone_that_is_not_a_flate_is_unreadable(tmp_path):
                      "..NASJONALAREALPLANID\n...KOMM 4036\n...PLANID 1\n..NØ\n10 10\n.SLUTT\n")
     data = read_sosi(write(tmp_path, text))
     assert data.zones.empty
-    assert "must be a .FLATE, got a Point" in data.issues.iloc[0]["detail"]
+    assert "must be a .FLATE, got a .PUNKT" in data.issues.iloc[0]["detail"]
+    assert balanced(data)
 
 
 def test_objects_spanning_read_blocks(monkeypatch, tmp_path):
@@ -462,6 +463,23 @@ def test_objects_spanning_read_blocks(monkeypatch, tmp_path):
     whole = [(o.feature, o.attrs, o.geometry.wkb) for o in parse_sosi(path)]
     monkeypatch.setattr(sosi_module, "BLOCK_SIZE", 7)
     assert [(o.feature, o.attrs, o.geometry.wkb) for o in parse_sosi(path)] == whole
+
+
+@pytest.mark.parametrize("batch", [1, 3, 1000])
+def test_bulk_and_one_by_one_paths_agree(monkeypatch, tmp_path, batch):
+    # read_sosi parses curves in bulk and builds polygons in batches; parse_sosi one by one
+    monkeypatch.setattr(sosi_module, "CURVE_BATCH", batch)
+    monkeypatch.setattr(sosi_module, "OUTPUT_BATCH", batch)
+    path = write(tmp_path, iso_plan_text(), encoding="latin-1")  # one area with a hole
+    one_by_one = {o.feature: o.geometry for o in parse_sosi(path)}
+    objects = list(parse_sosi(path, areas_only=True))
+    bulk = {o.feature: o for o in objects}
+    for feature in ("FLATE 10", "FLATE 11"):
+        assert shapely.equals_exact(bulk[feature].geometry, one_by_one[feature], 0)
+    # the four curves are counted through one shared object, without geometry
+    curves = [o for o in objects if o.objtype == "RpFormålGrense"]
+    assert len(curves) == 4 and len({id(o) for o in curves}) == 1
+    assert curves[0].geometry is None and curves[0].attrs == {}
 
 
 def test_huge_arc_radius_stays_bounded(tmp_path):
@@ -644,16 +662,16 @@ def faces(refs: str, curves) -> shapely.Geometry:
 
 
 def circle_through(points):
+    """256 points on the circle through three points, from the first through the second."""
     (x0, y0), (x1, y1), (x2, y2) = points
     d = 2 * (x0 * (y1 - y2) + x1 * (y2 - y0) + x2 * (y0 - y1))
-    cx = ((x0**2 + y0**2) * (y1 - y2) + (x1**2 + y1**2) * (y2 - y0) + (x2**2 + y2**2) * (y0 - y1)) / d
-    cy = ((x0**2 + y0**2) * (x2 - x1) + (x1**2 + y1**2) * (x0 - x2) + (x2**2 + y2**2) * (x1 - x0)) / d
+    s0, s1, s2 = x0**2 + y0**2, x1**2 + y1**2, x2**2 + y2**2
+    cx = (s0 * (y1 - y2) + s1 * (y2 - y0) + s2 * (y0 - y1)) / d
+    cy = (s0 * (x2 - x1) + s1 * (x0 - x2) + s2 * (x1 - x0)) / d
     a0, a1, a2 = (math.atan2(y - cy, x - cx) for x, y in points)
     turn = 2 * math.pi
-    if (a1 - a0) % turn <= (a2 - a0) % turn:
-        sweep = (a2 - a0) % turn
-    else:
-        sweep = -((a0 - a2) % turn)
+    counterclockwise = (a1 - a0) % turn <= (a2 - a0) % turn
+    sweep = (a2 - a0) % turn if counterclockwise else -((a0 - a2) % turn)
     r = math.hypot(x0 - cx, y0 - cy)
     arc = [(cx + r * math.cos(a0 + sweep * t / 255), cy + r * math.sin(a0 + sweep * t / 255))
            for t in range(256)]
@@ -674,6 +692,15 @@ def test_evje_count_and_area_per_arealformal_match_an_independent_parse(name):
         for code, (count, area) in expected.items():
             assert actual[code][0] == count, code
             assert actual[code][1] == pytest.approx(area, rel=rel), (code, tolerance)
+
+
+@needs_evje
+@pytest.mark.parametrize("name", evje_names())
+def test_evje_read_and_parse_give_the_same_areas(name):
+    parsed = {o.feature: o.geometry for o in evje_objects(name) if o.feature.startswith("FLATE")}
+    zones = evje_data(name).zones
+    for source, geometry in zip(zones["source"], zones.geometry, strict=True):
+        assert shapely.equals_exact(geometry, parsed[source.split("#")[1]], 0), source
 
 
 @needs_evje

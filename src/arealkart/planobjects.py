@@ -30,6 +30,8 @@ from .issues import DROPPING_ACTIONS, IssueLog
 from .kommuner import kommunenummer as resolve_kommune
 from .schema import conform, empty
 
+resolve_kommune = cache(resolve_kommune)  # the registry is static: resolve each value once
+
 ZONE_OBJECTS: dict[str, tuple[str, str]] = {
     "RpArealformålOmråde": ("RP", "RPAREALFORMÅL"),
     "KpArealformålOmråde": ("KP", "KPAREALFORMÅL"),

@@ -11,7 +11,10 @@ How the file is read
   is decoded and parsed on its own, so memory does not grow with the file.  What is kept
   until the end is output-sized: the coordinates of every curve (``.FLATE`` objects may
   reference curves that come later in the file), packed in one numpy buffer, and the
-  ``.FLATE`` objects whose curves have not been seen yet.
+  ``.FLATE`` objects whose curves have not been seen yet.  For speed, :func:`read_sosi`
+  parses the coordinates of up to :data:`CURVE_BATCH` curves in one numpy call, and
+  objects are handed on :data:`OUTPUT_BATCH` at a time so that their polygons are built
+  in bulk; a coordinate block is never split into Python lines.
 * **Character set.**  The head (``.HODE``) is read as bytes first and ``..TEGNSETT`` picks
   the decoder: ``UTF-8``, ``ISO8859-1``, ``ISO8859-10``, ``ANSI`` (read as ISO 8859-1, as the
   SOSI standard defines it), ``DOSN8`` (Norwegian DOS, code page 865), ``ND7`` and ``DECN7``
@@ -66,6 +69,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -116,6 +120,12 @@ MAX_COORDINATE = 1e9
 MAX_ARC_POINTS = 10_000
 """Upper bound on the points one densified arc may have, whatever its radius."""
 
+CURVE_BATCH = 2048
+"""Curves whose coordinates :func:`read_sosi` parses together in one numpy call."""
+
+OUTPUT_BATCH = 512
+"""Objects that wait for their polygons to be built together before they are yielded."""
+
 _ND7 = str.maketrans("[\\]{|}", "ÆØÅæøå")
 _BOM = b"\xef\xbb\xbf"
 _BOUNDARY = re.compile(rb"\n(?=\.[^.])")
@@ -131,7 +141,8 @@ _LINE_KINDS = frozenset({"KURVE", "LINJE", "BUEP", "BUE", "KLOTOIDE", "SIRKELP",
 _STRAIGHTENED_KINDS = frozenset({"BUE", "KLOTOIDE", "SIRKEL"})
 _POINT_KINDS = frozenset({"PUNKT", "SYMBOL", "TEKST"})
 _SECTION_KINDS = frozenset({"DEF", "OBJDEF"})
-_LAYER_OBJECTS = frozenset(ZONE_OBJECTS) | frozenset(CONSTRAINT_OBJECTS) | PLAN_OBJECTS
+_AREA_OBJECTS = frozenset(ZONE_OBJECTS) | frozenset(CONSTRAINT_OBJECTS)
+_LAYER_OBJECTS = _AREA_OBJECTS | PLAN_OBJECTS
 
 
 @dataclass(frozen=True)
@@ -206,9 +217,9 @@ def read_sosi(
     path = Path(path)
     issues = IssueLog()
     sosi = parse_sosi(path, encoding=encoding, arc_tolerance=arc_tolerance, issues=issues,
-                      line_geometries=False)
+                      areas_only=True)
     file_crs = _file_crs(sosi.header, crs, path)
-    objects = list(_for_layers(sosi, issues, path.name))
+    objects = list(sosi)
     _drop_untransformable(objects, file_crs, issues, path.name)
     return plan_objects_to_data(objects, path=path, crs=file_crs, issues=issues,
                                 kommune=kommune)
@@ -220,7 +231,7 @@ def parse_sosi(
     encoding: str | None = None,
     arc_tolerance: float = ARC_TOLERANCE,
     issues: IssueLog | None = None,
-    line_geometries: bool = True,
+    areas_only: bool = False,
 ) -> SosiFile:
     """Open a SOSI file: read its head now and its objects when iterated.
 
@@ -234,9 +245,12 @@ def parse_sosi(
         Largest distance between a densified ``.BUEP`` arc and the circle.
     issues
         Where per-object problems are recorded (a new log when ``None``).
-    line_geometries
-        Build LineStrings for curves; :func:`read_sosi` turns this off because it only
-        needs the curves' coordinates for the ``.FLATE`` objects.
+    areas_only
+        Read only what the layers need, as :func:`read_sosi` does.  Zones, constraints
+        and plan objects are read in full; every other object (curves, texts, points …)
+        is yielded as one shared :class:`PlanObject` per ``OBJTYPE``, without geometry or
+        attributes: enough to count them, and memory does not grow with how many there
+        are.  The curves' coordinates are kept for the areas as always.
 
     Returns
     -------
@@ -250,11 +264,13 @@ def parse_sosi(
         that cannot be decoded.
     """
     path = Path(path)
-    if arc_tolerance <= 0 or not math.isfinite(arc_tolerance):
+    if not isinstance(arc_tolerance, int | float) or not 0 < arc_tolerance < math.inf:
         raise SosiError(path, f"arc_tolerance must be a positive number, got {arc_tolerance!r}")
+    if encoding is not None and not isinstance(encoding, str):
+        raise SosiError(path, f"encoding must be a name such as 'ISO8859-1', got {encoding!r}")
     header = _read_header(path, encoding)
     return SosiFile(path, header, arc_tolerance, IssueLog() if issues is None else issues,
-                    line_geometries)
+                    areas_only)
 
 
 def parse_refs(text: str) -> tuple[list[int], list[list[int]]]:
@@ -300,21 +316,22 @@ def koordsys_table() -> dict[int, tuple[int, str]]:
 class SosiFile:
     """A SOSI file whose head has been read; iterating it streams the objects.
 
-    Create it with :func:`parse_sosi`.  Every iteration reads the file again from the start.
-    ``.FLATE`` objects whose curves come later in the file are yielded at the end.
+    Create it with :func:`parse_sosi`.  Every iteration reads the file again from the start
+    (and records its issues again).  ``.FLATE`` objects whose curves come later in the file
+    are yielded at the end.
     """
 
     def __init__(self, path: Path, header: SosiHeader, arc_tolerance: float, issues: IssueLog,
-                 line_geometries: bool) -> None:
+                 areas_only: bool) -> None:
         self.path = path
         self.header = header
         self.issues = issues
         self.arc_tolerance = arc_tolerance
-        self.line_geometries = line_geometries
+        self.areas_only = areas_only
 
     def __iter__(self) -> Iterator[PlanObject]:
         parser = _Parser(self.path, self.header, self.issues, self.arc_tolerance,
-                         self.line_geometries)
+                         self.areas_only)
         with _open(self.path) as fh:
             pieces = _raw_objects(fh, self.path)
             for _line, raw in pieces:
@@ -345,9 +362,11 @@ def _raw_objects(fh: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:
             block = block[len(_BOM):]
         read += len(block)
         buf, start = carry + block, 0
+        binary = b"\x00" in block
         for match in _BOUNDARY.finditer(buf, max(0, len(carry) - 2)):
             piece = buf[start:match.start()]
-            _check_binary(piece, path, line)
+            if binary:
+                _check_binary(piece, path, line)
             yield line, piece
             line += piece.count(b"\n") + 1
             start = match.end()
@@ -488,12 +507,15 @@ def _koordsys(attrs: dict, lines: dict, path: Path) -> tuple[int | None, str | N
     if raw is None:
         logger.warning("%s: no ...KOORDSYS in .HODE", path.name)
         return None, None
-    token = raw.split()[0]
     table = koordsys_table()
-    if not token.lstrip("-").isdigit() or int(token) not in table:
+    try:
+        code = int(raw.split()[0])
+    except ValueError:
+        code = None
+    if code not in table:
         raise SosiError(path, f"unknown ...KOORDSYS {raw!r}; known codes: {_known_codes()}",
                         line=lines.get("KOORDSYS"))
-    return int(token), f"EPSG:{table[int(token)][0]}"
+    return code, f"EPSG:{table[code][0]}"
 
 
 def _known_codes() -> str:
@@ -562,6 +584,11 @@ def _elements(text: str, line: int) -> Iterator[tuple[str, str, str, int]]:
         at += part.count("\n") + 1
 
 
+def _name_and_value(first: str) -> tuple[str, str]:
+    bits = first.split(None, 1)
+    return (bits[0], bits[1]) if len(bits) == 2 else (bits[0] if bits else "", "")
+
+
 def _join(value: str, body: str) -> str:
     return value if not body or body.isspace() else f"{value} {' '.join(body.split())}"
 
@@ -612,19 +639,20 @@ class _Object:
     kind: str
     serial: int | None
     line: int
-    attrs: dict[str, Any]
-    coords: list[tuple[int, str, int]]
-    ref: str | None
+    text: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+    coords: list[tuple[int, str, int]] = field(default_factory=list)
+    ref: str | None = None
+    objtype: str = ""
+
+    def line_at(self, offset: int) -> int:
+        """Line number of the character at ``offset`` in the object's text."""
+        return self.line + self.text.count("\n", 0, offset)
 
     @property
     def feature(self) -> str:
         return f"{self.kind} {self.serial}" if self.serial is not None else \
             f"{self.kind} (line {self.line})"
-
-    @property
-    def objtype(self) -> str:
-        value = _first(self.attrs.get("OBJTYPE"))
-        return value if value else self.kind
 
 
 class _CoordinateError(ValueError):
@@ -636,12 +664,16 @@ class _FlateError(ValueError):
 
 
 class _CurveStore:
-    """Coordinates of every curve, packed in one growable ``(n, 2)`` float buffer."""
+    """Coordinates of every curve, packed in one growable ``(n, 2)`` float buffer.
+
+    The index maps a curve's serial number to ``start << 32 | stop`` in the buffer: one
+    int per curve rather than a tuple, which matters for files with millions of curves.
+    """
 
     def __init__(self) -> None:
         self._buf = np.empty((4096, 2))
         self._size = 0
-        self._index: dict[int, tuple[int, int]] = {}
+        self._index: dict[int, int] = {}
         self.unreadable: dict[int, str] = {}
 
     def add(self, serial: int, xy: np.ndarray) -> None:
@@ -651,13 +683,13 @@ class _CurveStore:
             grown[: self._size] = self._buf[: self._size]
             self._buf = grown
         self._buf[self._size:end] = xy
-        self._index[serial] = (self._size, end)
+        self._index[serial] = self._size << 32 | end
         self._size = end
         self.unreadable.pop(serial, None)
 
     def get(self, serial: int) -> np.ndarray | None:
         span = self._index.get(serial)
-        return None if span is None else self._buf[span[0]:span[1]]
+        return None if span is None else self._buf[span >> 32:span & 0xFFFFFFFF]
 
     def __contains__(self, serial: int) -> bool:
         return serial in self._index
@@ -670,21 +702,27 @@ class _Parser:
     """Turns the objects of one file into :class:`PlanObject` records."""
 
     def __init__(self, path: Path, header: SosiHeader, issues: IssueLog, arc_tolerance: float,
-                 line_geometries: bool) -> None:
+                 areas_only: bool) -> None:
         self.path = path
         self.file = path.name
         self.header = header
         self.issues = issues
         self.arc_tolerance = arc_tolerance
-        self.line_geometries = line_geometries
+        self.areas_only = areas_only
         self.decode = _decoder(header.encoding)
         self.charset = header.tegnsett or header.encoding
         self.scale = header.enhet
         self.offset = np.array([header.origo[1], header.origo[0]])
+        self.has_offset = bool(self.offset.any())
         self.tolerance = header.enhet / 2
         self.curves = _CurveStore()
         self.last_komm: Any = None
         self.deferred: list[tuple[PlanObject, list[int], list[list[int]]]] = []
+        self.batch: list[_Object] = []
+        self.queue: list[PlanObject] = []
+        self.rings: list[tuple[PlanObject, list[np.ndarray], list[np.ndarray]]] = []
+        self.count = 0
+        self.shared: dict[str, PlanObject] = {}
         self.handlers: dict[str, Callable[[_Object], PlanObject | None]] = {
             "FLATE": self._flate,
             **dict.fromkeys(_LINE_KINDS, self._curve),
@@ -692,31 +730,49 @@ class _Parser:
         }
 
     def objects(self, pieces: Iterable[tuple[int, bytes]]) -> Iterator[PlanObject]:
-        """Yield the objects after the head; ``.FLATE`` objects waiting for curves last."""
+        """Yield the objects after the head, in file order, a few hundred at a time.
+
+        ``.FLATE`` objects whose curves come later in the file are yielded last.  Objects
+        wait in a short queue so that their polygons can be built in bulk.
+        """
         pending: tuple[int, bytes] | None = None
-        count, ended = 0, False
+        ended = False
         for line, raw in pieces:
             if raw.startswith(b".SLUTT"):
                 ended = True
                 break
             if pending is not None and (obj := self._object(*pending)) is not None:
-                count += 1
-                yield obj
+                self.queue.append(obj)
+                if len(self.queue) >= OUTPUT_BATCH:
+                    yield from self._drain()
             pending = (line, raw)
         if pending is not None:
             if ended:
-                if (obj := self._object(*pending)) is not None:
-                    count += 1
-                    yield obj
-            elif (obj := self._truncated(*pending)) is not None:
-                count += 1
-                yield obj
+                self._enqueue(self._object(*pending))
+            else:
+                self._flush_curves()
+                self._enqueue(self._truncated(*pending))
         elif not ended:
             logger.warning("%s: the file ends without .SLUTT", self.file)
-        for obj in self._assemble_deferred():
-            count += 1
-            yield obj
-        logger.info("%s: %d objects, %d curves", self.file, count, len(self.curves))
+        self._flush_curves()
+        for plan_object, outer, islands in self.deferred:
+            self._enqueue(plan_object)
+            self._area(plan_object, outer, islands)
+        self.deferred = []
+        yield from self._drain()
+        logger.info("%s: %d objects, %d curves", self.file, self.count, len(self.curves))
+
+    def _enqueue(self, obj: PlanObject | None) -> None:
+        if obj is not None:
+            self.queue.append(obj)
+
+    def _drain(self) -> list[PlanObject]:
+        """Give the queued areas their polygons (in bulk) and hand out the queue."""
+        _build_polygons(self.rings)
+        self.rings = []
+        queue, self.queue = self.queue, []
+        self.count += len(queue)
+        return queue
 
     def _object(self, line: int, raw: bytes) -> PlanObject | None:
         obj = self._parse(_clean(_decode(self.decode, raw, line, self.path, self.charset)), line)
@@ -727,26 +783,94 @@ class _Parser:
         if obj.kind in _SECTION_KINDS:
             return None
         handler = self.handlers.get(obj.kind)
-        if handler is None:
-            return PlanObject(obj.objtype, obj.feature, obj.attrs)
-        return handler(obj)
+        if self.areas_only and obj.kind != "FLATE" and obj.objtype not in _LAYER_OBJECTS:
+            if obj.kind in _LINE_KINDS:
+                handler(obj)  # only to keep its coordinates
+            return self._shared(obj.objtype)
+        plan_object = handler(obj) if handler else PlanObject(obj.objtype, obj.feature, obj.attrs)
+        if obj.kind != "FLATE" and plan_object is not None and obj.objtype in _AREA_OBJECTS:
+            _report(self.issues, self.file, obj.feature, obj.objtype, "geometri_feil",
+                    f"a {obj.objtype} must be a .FLATE, got a .{obj.kind}")
+            plan_object.geometry = None
+        return plan_object
+
+    def _shared(self, objtype: str) -> PlanObject:
+        """One PlanObject per OBJTYPE, yielded for every such object (``areas_only``)."""
+        shared = self.shared.get(objtype)
+        if shared is None:
+            shared = self.shared[objtype] = PlanObject(objtype, f"(every {objtype})")
+        return shared
 
     def _parse(self, text: str, line: int) -> _Object:
+        """Split an object's text at each ``..`` element; collect attributes and geometry.
+
+        This is the hot loop of the reader: plain string methods, no per-line work for
+        coordinate lines (a coordinate block is parsed as a whole by numpy).
+        """
         match = _OBJECT_HEAD.match(text)
         if match is None:
             raise SosiError(self.path, "expected an object header such as '.KURVE 12:', "
                             f"found {text.split(chr(10), 1)[0][:60]!r}", line=line)
         serial = match.group(2)
         obj = _Object(match.group(1).upper(), None if serial is None else int(serial), line,
-                      {}, [], None)
-        for name, value, body, at in _elements(text, line):
-            if name in _COORD_DIMS:
-                obj.coords.append((_COORD_DIMS[name], f"{value}\n{body}", at))
-            elif name == "REF":
-                obj.ref = f"{obj.ref or ''} {value} {body}"
-            elif value := _value(_join(value, body)):
-                _put(obj.attrs, name, value)
+                      text)
+        if self.areas_only and obj.kind != "FLATE":
+            self._elements_light(obj, text)
+            obj.objtype = obj.attrs.get("OBJTYPE") or obj.kind
+            if obj.objtype not in _LAYER_OBJECTS:
+                return obj
+            obj.attrs.clear()
+            obj.coords.clear()
+        self._elements(obj, text.split("\n.."))
+        obj.objtype = _first(obj.attrs.get("OBJTYPE")) or obj.kind
         return obj
+
+    def _elements(self, obj: _Object, parts: list[str]) -> None:
+        attrs = obj.attrs
+        offset = len(parts[0]) + 3
+        for part in parts[1:]:
+            start, offset = offset, offset + len(part) + 3
+            first, _, body = part.partition("\n")
+            if "\t" in first:
+                name, value = _name_and_value(first)
+            else:
+                name, _, value = first.partition(" ")
+            name = name.lstrip(".")
+            if name in _COORD_DIMS:
+                obj.coords.append((_COORD_DIMS[name], f"{value}\n{body}", start))
+                continue
+            if name == "REF":
+                obj.ref = f"{obj.ref or ''} {value} {body}"
+                continue
+            if body and not body.isspace():
+                value = f"{value} {' '.join(body.split())}"
+            value = _value(value) if '"' in value or "'" in value else value.strip()
+            if not value or not name:
+                continue
+            if name not in attrs:
+                attrs[name] = value
+            else:
+                _put(attrs, name, value)
+
+    def _elements_light(self, obj: _Object, text: str) -> None:
+        """Only ``OBJTYPE`` and the coordinate blocks of curves (see ``areas_only``)."""
+        at = text.find("\n..OBJTYPE")
+        if at >= 0:
+            end = text.find("\n", at + 1)
+            found, value = _name_and_value(text[at + 1:] if end < 0 else text[at + 1:end])
+            if found == "..OBJTYPE" and (value := _value(value)):
+                obj.attrs["OBJTYPE"] = value
+        at = text.find("\n..NØ") if obj.kind in _LINE_KINDS else -1
+        if at < 0:
+            return
+        offset = at + 3
+        for part in text[offset:].split("\n.."):
+            start, offset = offset, offset + len(part) + 3
+            if part.startswith("NØ"):
+                first, _, body = part.partition("\n")
+                name, value = _name_and_value(first)
+                if name in _COORD_DIMS:
+                    obj.coords.append((_COORD_DIMS[name], f"{value}\n{body}", start))
 
     def _truncated(self, line: int, raw: bytes) -> PlanObject | None:
         """Count and report the last object of a file without ``.SLUTT``; use none of it.
@@ -779,10 +903,22 @@ class _Parser:
     # ---------------------------------------------------------------- points and curves
 
     def _coordinates(self, obj: _Object) -> np.ndarray:
-        blocks = [_parse_coords(text, dim, at) for dim, text, at in obj.coords]
-        ints = blocks[0] if len(blocks) == 1 else np.concatenate(blocks) if blocks else \
-            np.empty((0, 2), dtype=np.int64)
-        xy = ints[:, [1, 0]] * self.scale + self.offset
+        """Coordinates of all ``..NØ``/``..NØH`` blocks as an ``(n, 2)`` array (east, north)."""
+        coords = obj.coords
+        if not coords:
+            return np.empty((0, 2))
+        try:
+            if len(coords) == 1:
+                ints = _parse_coords(coords[0][1], coords[0][0])
+            elif len({c[0] for c in coords}) == 1:
+                ints = _parse_coords("\n".join([c[1] for c in coords]), coords[0][0])
+            else:
+                ints = np.concatenate([_parse_coords(t, dim) for dim, t, _ in coords])
+        except _CoordinateError:
+            raise _CoordinateError(_bad_coordinates(obj)) from None
+        xy = ints[:, ::-1] * self.scale
+        if self.has_offset:
+            xy += self.offset
         if len(xy) and np.abs(xy).max() > MAX_COORDINATE:
             raise _CoordinateError(f"implausible coordinate (beyond ±{MAX_COORDINATE:.0e} "
                                    "after ENHET and ORIGO-NØ)")
@@ -798,15 +934,31 @@ class _Parser:
             return None
 
     def _point(self, obj: _Object) -> PlanObject:
+        if self.areas_only:
+            return PlanObject(obj.objtype, obj.feature, obj.attrs)
         xy = self._read_coordinates(obj)
-        geometry = shapely.Point(xy[0]) if xy is not None and len(xy) else None
+        geometry = shapely.points(xy[0]) if xy is not None and len(xy) else None
         return PlanObject(obj.objtype, obj.feature, obj.attrs, geometry)
 
     def _curve(self, obj: _Object) -> PlanObject:
+        if self.areas_only and obj.serial is not None and obj.objtype not in _AREA_OBJECTS:
+            self.batch.append(obj)  # only the coordinates are needed, later and in bulk
+            if len(self.batch) >= CURVE_BATCH:
+                self._flush_curves()
+            return PlanObject(obj.objtype, obj.feature, obj.attrs)
         xy = self._read_coordinates(obj)
-        if xy is not None and obj.kind in ("BUEP", "SIRKELP"):
+        if xy is not None:
+            xy = self._store_curve(obj, xy)
+        geometry = None
+        if not self.areas_only and xy is not None and len(xy) >= 2:
+            geometry = shapely.linestrings(xy)
+        return PlanObject(obj.objtype, obj.feature, obj.attrs, geometry)
+
+    def _store_curve(self, obj: _Object, xy: np.ndarray) -> np.ndarray | None:
+        """Densify arcs and keep the curve's coordinates for the areas that need them."""
+        if obj.kind in ("BUEP", "SIRKELP"):
             xy = self._arcs(obj, xy)
-        elif xy is not None and obj.kind in _STRAIGHTENED_KINDS:
+        elif obj.kind in _STRAIGHTENED_KINDS:
             self.issues.add(self.file, obj.feature, _layer_of(obj.objtype),
                             "geometri_forenklet", "flagged",
                             f".{obj.kind} is read as straight segments between its points")
@@ -815,10 +967,54 @@ class _Parser:
                 self.curves.unreadable[obj.serial] = "it has no coordinates"
             else:
                 self.curves.add(obj.serial, xy)
-        geometry = None
-        if self.line_geometries and xy is not None and len(xy) >= 2:
-            geometry = shapely.LineString(xy)
-        return PlanObject(obj.objtype, obj.feature, obj.attrs, geometry)
+        return xy
+
+    def _flush_curves(self) -> None:
+        """Parse the coordinates of the batched curves with one numpy call, and store them.
+
+        Falls back to one curve at a time (which names the bad line) when any of them is
+        not plain ``..NØ`` integers.
+        """
+        batch, self.batch = self.batch, []
+        if not batch:
+            return
+        xy, sizes = self._bulk_coordinates(batch)
+        if xy is None:
+            for obj in batch:
+                if (coords := self._read_coordinates(obj)) is not None:
+                    self._store_curve(obj, coords)
+            return
+        start = 0
+        for obj, size in zip(batch, sizes, strict=True):
+            self._store_curve(obj, xy[start:start + size])
+            start += size
+
+    def _bulk_coordinates(self, batch: list[_Object]) -> tuple[np.ndarray | None, list[int]]:
+        tokens: list[str] = []
+        sizes = []
+        for obj in batch:
+            if any(dim != 2 for dim, _, _ in obj.coords):
+                return None, sizes
+            text = "\n".join([c[1] for c in obj.coords])
+            if "." in text:
+                text = text.replace("...KP 1", "")
+                if "." in text:
+                    text = _POINT_ATTRS.sub("", text)
+            words = text.split()
+            tokens += words
+            sizes.append(len(words) // 2)
+            if len(words) % 2:
+                return None, sizes
+        try:
+            ints = np.array(tokens, dtype=np.int64).reshape(-1, 2)
+        except (ValueError, OverflowError):
+            return None, sizes
+        xy = ints[:, ::-1] * self.scale
+        if self.has_offset:
+            xy += self.offset
+        if len(xy) and np.abs(xy).max() > MAX_COORDINATE:
+            return None, sizes
+        return xy, sizes
 
     def _arcs(self, obj: _Object, xy: np.ndarray) -> np.ndarray | None:
         if obj.kind == "SIRKELP" and len(xy) == 3:
@@ -846,6 +1042,7 @@ class _Parser:
     # ---------------------------------------------------------------- areas
 
     def _flate(self, obj: _Object) -> PlanObject | None:
+        self._flush_curves()
         plan_object = PlanObject(obj.objtype, obj.feature, obj.attrs)
         if obj.ref is not None:
             obj.attrs["REF"] = " ".join(obj.ref.split())
@@ -863,34 +1060,35 @@ class _Parser:
             return plan_object
         refs = [*outer, *(r for group in islands for r in group)]
         if all(abs(r) in self.curves for r in refs):
-            plan_object.geometry = self._area(plan_object, outer, islands)
+            self._area(plan_object, outer, islands)
             return plan_object
         self.deferred.append((plan_object, outer, islands))
         return None
 
-    def _assemble_deferred(self) -> Iterator[PlanObject]:
-        deferred, self.deferred = self.deferred, []
-        for plan_object, outer, islands in deferred:
-            plan_object.geometry = self._area(plan_object, outer, islands)
-            yield plan_object
-
-    def _area(self, plan_object: PlanObject, outer: list[int],
-              islands: list[list[int]]) -> shapely.Geometry | None:
+    def _area(self, plan_object: PlanObject, outer: list[int], islands: list[list[int]]) -> None:
+        """Assemble the rings of an area; its polygon is built when the queue is drained."""
         try:
             shells = self._rings(outer)
             holes = [ring for group in islands for ring in self._rings(group)]
-            return _polygon(shells, holes)
         except _FlateError as exc:
             self._flate_issue(plan_object, str(exc))
-            return None
+            return
+        self.rings.append((plan_object, shells, holes))
 
     def _flate_issue(self, plan_object: PlanObject, detail: str) -> None:
         _report(self.issues, self.file, plan_object.feature, plan_object.objtype,
                 "geometri_feil", detail)
 
     def _rings(self, refs: list[int]) -> list[np.ndarray]:
-        parts = [self._oriented(ref) for ref in refs]
-        return _chain(refs, parts, self.tolerance)
+        arrays = [self._oriented(ref) for ref in refs]
+        ring = _one_ring(arrays, self.tolerance)
+        if ring is not None:
+            return [ring]
+        parts = []
+        for ref, xy in zip(refs, arrays, strict=True):
+            (x0, y0), (x1, y1) = xy[[0, -1]].tolist()
+            parts.append((ref, xy, (x0, y0), (x1, y1)))
+        return _chain(parts, self.tolerance)
 
     def _oriented(self, ref: int) -> np.ndarray:
         xy = self.curves.get(abs(ref))
@@ -927,28 +1125,33 @@ def _report(issues: IssueLog, file: str, feature: str, objtype: str, rule: str,
 # --------------------------------------------------------------------------- geometry helpers
 
 
-def _parse_coords(text: str, dim: int, line: int) -> np.ndarray:
-    """Parse a coordinate block into an ``(n, 2)`` int64 array (north, east); drop heights."""
-    clean = _POINT_ATTRS.sub("", text) if "." in text else text
-    tokens = clean.split()
+def _parse_coords(text: str, dim: int) -> np.ndarray:
+    """Parse coordinate lines into an ``(n, 2)`` int64 array (north, east); drop heights."""
+    if "." in text:
+        text = text.replace("...KP 1", "")  # the usual node marker, without a regex
+        if "." in text:
+            text = _POINT_ATTRS.sub("", text)
+    tokens = text.split()
     try:
         values = np.array(tokens, dtype=np.int64)
     except (ValueError, OverflowError):
-        values = None
-    if values is None or len(values) % dim:
-        raise _CoordinateError(_bad_coordinate_line(text, dim, line))
+        raise _CoordinateError from None
+    if len(values) % dim:
+        raise _CoordinateError
     return values.reshape(-1, dim)[:, :2]
 
 
-def _bad_coordinate_line(text: str, dim: int, line: int) -> str:
-    what = "north east" if dim == 2 else "north east height"
-    for offset, raw in enumerate(text.split("\n")):
-        tokens = _POINT_ATTRS.sub("", raw).split()
-        if not tokens:
-            continue
-        if len(tokens) != dim or not all(_is_int(t) for t in tokens):
-            return f"line {line + offset}: expected {dim} integers ({what}), got {raw.strip()!r}"
-    return f"line {line}: the coordinate block does not hold {dim} integers per point"
+def _bad_coordinates(obj: _Object) -> str:
+    """Name the first coordinate line of ``obj`` that is not ``dim`` integers."""
+    for dim, text, offset in obj.coords:
+        what = "north east" if dim == 2 else "north east height"
+        # the block text is "<rest of the ..NØ line>\n<lines>"; line 0 is the ..NØ line
+        for number, raw in enumerate(text.split("\n")):
+            tokens = _POINT_ATTRS.sub("", raw).split()
+            if tokens and (len(tokens) != dim or not all(_is_int(t) for t in tokens)):
+                return (f"line {obj.line_at(offset) + number}: expected {dim} integers "
+                        f"({what}), got {raw.strip()!r}")
+    return f"line {obj.line}: a coordinate block does not hold whole points"
 
 
 def _is_int(token: str) -> bool:
@@ -970,48 +1173,97 @@ def _arc(p0: np.ndarray, p1: np.ndarray, p2: np.ndarray, tolerance: float) -> np
     return points if np.isfinite(points).all() else None
 
 
-def _chain(refs: list[int], parts: list[np.ndarray], tolerance: float) -> list[np.ndarray]:
+def _one_ring(arrays: list[np.ndarray], tolerance: float) -> np.ndarray | None:
+    """The usual case, with a few numpy calls: curves that follow each other exactly.
+
+    Returns the closed ring when every curve starts where the one before it ends and the
+    last ends where the first starts; ``None`` otherwise (then :func:`_chain` decides).
+    """
+    cat = np.concatenate(arrays) if len(arrays) > 1 else arrays[0].copy()
+    ends = list(accumulate([len(a) for a in arrays]))
+    firsts = [0, *ends[:-1]]
+    if len(cat) - len(arrays) < 3:
+        return None
+    points = cat[[e - 1 for e in ends] + [*firsts[1:], 0]].ravel().tolist()
+    n = 2 * len(arrays)
+    for i in range(0, n, 2):  # end of curve k against start of curve k + 1 (and k = last)
+        if abs(points[i] - points[n + i]) > tolerance or \
+                abs(points[i + 1] - points[n + i + 1]) > tolerance:
+            return None
+    if len(arrays) > 1:
+        keep = np.ones(len(cat), dtype=bool)
+        keep[firsts[1:]] = False
+        cat = cat[keep]
+    cat[-1] = cat[0]
+    return cat
+
+
+_Part = tuple[int, np.ndarray, tuple[float, float], tuple[float, float]]
+"""A curve as a ring needs it: (signed reference, coordinates, first point, last point)."""
+
+
+def _chain(parts: list[_Part], tolerance: float) -> list[np.ndarray]:
     """Join oriented curves end to end into closed rings."""
+
+    def near(p: tuple[float, float], q: tuple[float, float]) -> bool:
+        return abs(p[0] - q[0]) <= tolerance and abs(p[1] - q[1]) <= tolerance
+
     rings: list[np.ndarray] = []
-    current, current_refs = [parts[0]], [refs[0]]
-    for ref, part in zip(refs[1:], parts[1:], strict=True):
-        end = current[-1][-1]
-        if _near(part[0], end, tolerance):
+    first_ref, xy, start, end = parts[0]
+    current, refs = [xy], [first_ref]
+    for ref, part, head, tail in parts[1:]:
+        if near(head, end):
             current.append(part)
-        elif _near(part[-1], end, tolerance):
+            end = tail
+        elif near(tail, end):
             logger.debug("curve :%d is reversed against its sign; its endpoints prove it", ref)
             current.append(part[::-1])
-        elif len(current) == 1 and _near(part[0], current[0][0], tolerance):
-            current = [current[0][::-1], part]
-        elif len(current) == 1 and _near(part[-1], current[0][0], tolerance):
-            current = [current[0][::-1], part[::-1]]
-        elif _near(current[0][0], end, tolerance):
-            rings.append(_closed(current, current_refs, tolerance))
-            current, current_refs = [part], []
+            end = head
+        elif len(current) == 1 and (near(head, start) or near(tail, start)):
+            # the first curve's sign is the wrong one: turn it round
+            forward = near(head, start)
+            current = [current[0][::-1], part if forward else part[::-1]]
+            start, end = end, tail if forward else head
+        elif near(start, end):
+            rings.append(_closed(current, refs, start, end, tolerance))
+            current, refs, start, end = [part], [], head, tail
         else:
-            gap = math.dist(end, part[0])
-            raise _FlateError(f"gap of {gap:.2f} between the end of :{current_refs[-1]} and "
+            gap = math.dist(end, head)
+            raise _FlateError(f"gap of {gap:.2f} between the end of :{refs[-1]} and "
                               f"the start of :{ref}")
-        current_refs.append(ref)
-    rings.append(_closed(current, current_refs, tolerance))
+        refs.append(ref)
+    rings.append(_closed(current, refs, start, end, tolerance))
     return rings
 
 
-def _closed(parts: list[np.ndarray], refs: list[int], tolerance: float) -> np.ndarray:
-    ring = np.concatenate([parts[0], *(p[1:] for p in parts[1:])])
-    if not _near(ring[0], ring[-1], tolerance):
-        gap = math.dist(ring[-1], ring[0])
-        raise _FlateError(f"the ring does not close: gap of {gap:.2f} between the end of "
-                          f":{refs[-1]} and the start of :{refs[0]}")
+def _closed(parts: list[np.ndarray], refs: list[int], start: tuple[float, float],
+            end: tuple[float, float], tolerance: float) -> np.ndarray:
+    if abs(start[0] - end[0]) > tolerance or abs(start[1] - end[1]) > tolerance:
+        raise _FlateError(f"the ring does not close: gap of {math.dist(start, end):.2f} "
+                          f"between the end of :{refs[-1]} and the start of :{refs[0]}")
+    ring = np.concatenate([parts[0], *(p[1:] for p in parts[1:])]) if len(parts) > 1 else \
+        parts[0].copy()
     ring[-1] = ring[0]
-    if len(np.unique(ring, axis=0)) < 3:
+    if len(ring) < 4:
         raise _FlateError(f"the ring {' '.join(f':{r}' for r in refs)} has fewer than 3 "
                           "distinct points")
     return ring
 
 
-def _near(p: np.ndarray, q: np.ndarray, tolerance: float) -> bool:
-    return abs(p[0] - q[0]) <= tolerance and abs(p[1] - q[1]) <= tolerance
+def _build_polygons(
+    areas: list[tuple[PlanObject, list[np.ndarray], list[np.ndarray]]],
+) -> None:
+    """Set each area's geometry; polygons of one ring and no holes are built in one call."""
+    simple = [(obj, shells[0]) for obj, shells, holes in areas if len(shells) == 1 and not holes]
+    if simple:
+        coords = np.concatenate([ring for _, ring in simple])
+        index = np.repeat(np.arange(len(simple)), [len(ring) for _, ring in simple])
+        polygons = shapely.polygons(shapely.linearrings(coords, indices=index))
+        for (obj, _), polygon in zip(simple, polygons, strict=True):
+            obj.geometry = polygon
+    for obj, shells, holes in areas:
+        if len(shells) != 1 or holes:
+            obj.geometry = _polygon(shells, holes)
 
 
 def _polygon(shells: list[np.ndarray], holes: list[np.ndarray]) -> shapely.Geometry:
@@ -1019,8 +1271,11 @@ def _polygon(shells: list[np.ndarray], holes: list[np.ndarray]) -> shapely.Geome
 
     Nothing is repaired here: an invalid result is repaired and reported downstream.
     """
+    if len(shells) == 1 and not holes:
+        return shapely.polygons(shells[0])
     if len(shells) == 1:
-        return shapely.Polygon(shells[0], holes)
+        return shapely.polygons(shapely.linearrings(shells[0]), holes=shapely.linearrings(holes)
+                                if len(holes) == 1 else [shapely.linearrings(h) for h in holes])
     outlines = [shapely.Polygon(shell) for shell in shells]
     owned: list[list[np.ndarray]] = [[] for _ in shells]
     for hole in holes:
@@ -1072,20 +1327,3 @@ def _drop_untransformable(objects: list[PlanObject], crs: pyproj.CRS, issues: Is
         obj.geometry = None
 
 
-def _for_layers(objects: Iterable[PlanObject], issues: IssueLog, file: str,
-                ) -> Iterator[PlanObject]:
-    """Keep zones, constraints and plan objects; the rest only needs to be counted.
-
-    Objects of other types are replaced by one shared instance per type: the counts stay
-    right while memory stays independent of how many curves and texts the file has.
-    """
-    shared: dict[str, PlanObject] = {}
-    for obj in objects:
-        if obj.objtype not in _LAYER_OBJECTS:
-            yield shared.setdefault(obj.objtype, PlanObject(obj.objtype, "(shared)"))
-            continue
-        if obj.geometry is not None and shapely.get_type_id(obj.geometry) not in (3, 6):
-            _report(issues, file, obj.feature, obj.objtype, "geometri_feil",
-                    f"a {obj.objtype} must be a .FLATE, got a {obj.geometry.geom_type}")
-            obj.geometry = None
-        yield obj
