@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
+from arealkart.accounting import balance, check_balance
 from arealkart.errors import ArealkartError, ConfigError, CRSError, GmlError
 from arealkart.gml import read_gml, read_gml_objects
 from arealkart.issues import DROPPING_ACTIONS
@@ -193,9 +194,14 @@ def test_flate_1_fail_reports_each_unreadable_feature_and_loads_the_rest():
     unreadable = data.issues[data.issues["rule"] == "geometri_feil"]
     assert set(unreadable["feature"]) == broken
     assert len(broken) == 3
-    assert (unreadable["action"] == "unreadable").all()
+    # the three are a plan boundary and two other non-zone objects: read, used for nothing
+    # else, so flagged (a broken zone or constraint would be "unreadable")
+    assert (unreadable["action"] == "flagged").all()
+    assert set(unreadable["layer"]) == {"RpOmråde", "RpBestemmelseOmråde", "RpHandlingOmråde"}
     assert unreadable["detail"].str.contains("not a multiple of srsDimension 2").all()
     assert len(data.zones) == len(of_type(path, "RpArealformålOmråde")) == 3
+    table = check_balance(balance(data.counts, {"zones": data.zones}, data.issues))
+    assert (table["unaccounted"] == 0).all()
     assert (data.zones["plan_navn"] == "String").all()
 
 

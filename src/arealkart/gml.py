@@ -335,12 +335,16 @@ def read_gml_objects(
     _check_layer_geometry(features)
     for feature in features:
         if feature.error:
+            layer = _layer_of(feature.objtype)
+            # a zone or constraint is lost: unreadable; another object (a plan boundary, a
+            # line) is counted as read and used for nothing else, so it is only flagged
+            action = "unreadable" if layer in ("zones", "constraints") else "flagged"
             issues.add(
                 path.name,
                 feature.gml_id,
-                _layer_of(feature.objtype),
+                layer,
                 "geometri_feil",
-                "unreadable",
+                action,
                 f"{feature.objtype}: {feature.error}",
             )
     return GmlObjects([f.plan_object() for f in features], target.crs, issues)
