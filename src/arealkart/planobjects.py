@@ -151,7 +151,17 @@ def _plan_metadata(objects: list[PlanObject]) -> dict[tuple[str | None, str | No
         for sosi, column in _PLAN_FIELDS.items():
             if obj.attrs.get(sosi) not in (None, "") and column not in meta:
                 meta[column] = obj.attrs[sosi]
-    return plans
+    return {key: _typed_plan(meta) for key, meta in plans.items()}
+
+
+def _typed_plan(meta: dict) -> dict:
+    """Plan metadata as the zone columns hold it (converted once per plan, not per zone)."""
+    return {
+        "plan_navn": meta.get("plan_navn"),
+        "plantype": _int(meta.get("plantype")),
+        "planstatus": _int(meta.get("planstatus")),
+        "ikraft": _date(meta.get("ikraft")),
+    }
 
 
 def _plan_for(plans: dict, komm: str | None, plan_id: str | None) -> dict:
@@ -167,16 +177,17 @@ def _zone_row(obj: PlanObject, file: str, plans: dict, path, kommune) -> dict:
     objtype, code_attr = ZONE_OBJECTS[obj.objtype]
     a = obj.attrs
     plan_id = _text(a.get("PLANID"))
-    meta = _plan_for(plans, _komm(a), plan_id)
+    komm = _komm(a)
+    meta = _plan_for(plans, komm, plan_id)
     return {
         "zone_id": _text(a.get("LOKALID")) or f"{file}#{obj.feature}",
-        "kommunenummer": _kommune_of(obj, path, kommune),
+        "kommunenummer": _kommune_of(obj, path, kommune, komm),
         "source": f"{file}#{obj.feature}",
         "plan_id": plan_id or "",
         "plan_navn": meta.get("plan_navn"),
-        "plantype": _int(meta.get("plantype")),
-        "planstatus": _int(meta.get("planstatus")),
-        "ikraft": _date(meta.get("ikraft")),
+        "plantype": meta.get("plantype"),
+        "planstatus": meta.get("planstatus"),
+        "ikraft": meta.get("ikraft"),
         "objtype": objtype,
         "arealformal": _int(a.get(code_attr)),
         "arealst": _int(a.get("AREALST")),
@@ -248,10 +259,10 @@ def _reported(row: Any, id_column: str, reported: set[str]) -> bool:
     return bool({str(getattr(row, id_column)), feature} & reported)
 
 
-def _kommune_of(obj: PlanObject, path, kommune) -> str:
+def _kommune_of(obj: PlanObject, path, kommune, komm: str | None = None) -> str:
     if kommune is not None:
         return resolve_kommune(kommune)
-    komm = _komm(obj.attrs)
+    komm = komm or _komm(obj.attrs)
     if komm:
         return resolve_kommune(komm)
     match = re.search(r"/(\d{4})/", str(obj.attrs.get("NAVNEROM", "")))
@@ -269,22 +280,32 @@ def _komm(attrs: dict) -> str | None:
     return value if value and value.isdigit() else None
 
 
+_SEQUENCES = (list, tuple)
+
+
 def _first(value: Any) -> Any:
-    return value[0] if isinstance(value, list | tuple) else value
+    return value[0] if type(value) in _SEQUENCES else value
 
 
 def _text(value: Any) -> str | None:
-    value = _first(value)
+    if type(value) in _SEQUENCES:
+        value = value[0]
     if value is None:
         return None
-    text = str(value).strip().strip('"')
+    text = (value if type(value) is str else str(value)).strip().strip('"')
     return text or None
 
 
 def _int(value: Any) -> int | None:
     text = _text(value)
+    if text is None:
+        return None
     try:
-        return int(float(text)) if text is not None else None
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return int(float(text))
     except (ValueError, OverflowError):
         return None
 
