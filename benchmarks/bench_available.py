@@ -21,12 +21,12 @@ import argparse
 import os
 import resource
 import sys
+import threading
 import time
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -40,11 +40,54 @@ from arealkart.schema import conform
 SETBACK = 4.0
 
 
-def peak_memory_gb() -> float:
-    """Peak resident memory of this process and its finished children, in GB."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return (own + children) / 1024**2
+class MemoryPeak:
+    """The peak of the proportional set size (PSS) of this process and its children.
+
+    Sampled from ``/proc/<pid>/smaps_rollup`` every 0.2 s in a thread.  PSS shares each
+    page among the processes that map it, so forked workers that share the parent's
+    pages are not counted twice (their RSS would be).
+    """
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> MemoryPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            self.peak = max(self.peak, _pss_tree(os.getpid()))
+
+    @property
+    def gb(self) -> float:
+        return self.peak / 1024**2
+
+
+def _pss_tree(pid: int) -> int:
+    """PSS in kB of ``pid`` and its direct children (0 where /proc cannot tell)."""
+    total = 0
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid, *map(int, children.read_text().split())] if children.exists() else [pid]
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def peak_rss_gb() -> float:
+    """Peak resident memory of this process, in GB (its own maximum)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
 def baseline(zones: gpd.GeoDataFrame, buildings, constraints, params: Parameters) -> float:
@@ -127,18 +170,20 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  speed-up {base_time / engine_time:.1f}x, total free area differs by {diff:.5f} %")
 
     t = time.perf_counter()
-    result = available_land(
-        zones, buildings, constraints, parameters=params, workers=args.workers, progress=False
-    )
+    with MemoryPeak() as memory:
+        result = available_land(
+            zones, buildings, constraints, parameters=params, workers=args.workers
+        )
     wall = time.perf_counter() - t
     print(
         f"\nnational run, {args.workers} workers: {wall:.1f} s wall, "
-        f"{len(zones) / wall:,.0f} zones/s, peak memory {peak_memory_gb():.2f} GB"
+        f"{len(zones) / wall:,.0f} zones/s, peak memory {memory.gb:.2f} GB "
+        f"(PSS of all processes, the data included; this process alone peaked at "
+        f"{peak_rss_gb():.2f} GB RSS)"
     )
     totals = result.zones.groupby("kategori")["ledig_m2"].sum() / 1e6
     print("  free land (km²): " + ", ".join(f"{k} {v:,.1f}" for k, v in totals.items()))
     print(f"  free areas: {len(result.free):,}")
-    pd.set_option("display.width", 120)
 
 
 if __name__ == "__main__":
