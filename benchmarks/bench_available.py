@@ -43,7 +43,7 @@ SETBACK = 4.0
 class MemoryPeak:
     """The peak of the proportional set size (PSS) of this process and its children.
 
-    Sampled from ``/proc/<pid>/smaps_rollup`` every 0.2 s in a thread.  PSS shares each
+    Sampled from ``/proc/<pid>/smaps_rollup`` every second in a thread.  PSS shares each
     page among the processes that map it, so forked workers that share the parent's
     pages are not counted twice (their RSS would be).
     """
@@ -62,7 +62,7 @@ class MemoryPeak:
         self._thread.join()
 
     def _run(self) -> None:
-        while not self._stop.wait(0.2):
+        while not self._stop.wait(1.0):
             self.peak = max(self.peak, _pss_tree(os.getpid()))
 
     @property
