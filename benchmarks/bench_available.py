@@ -41,14 +41,16 @@ SETBACK = 4.0
 
 
 class MemoryPeak:
-    """The peak of the proportional set size (PSS) of this process and its children.
+    """The peak of the machine's memory in use, above what was in use at ``baseline``.
 
-    Sampled from ``/proc/<pid>/smaps_rollup`` every second in a thread.  PSS shares each
-    page among the processes that map it, so forked workers that share the parent's
-    pages are not counted twice (their RSS would be).
+    Sampled from ``/proc/meminfo`` (``MemTotal − MemAvailable``) every half second in a
+    thread: cheap, and it counts each physical page once, so forked workers that share the
+    parent's pages are not counted twice (summing their RSS would).  Run the benchmark on
+    an otherwise idle machine.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, baseline: int) -> None:
+        self.baseline = baseline
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -62,27 +64,18 @@ class MemoryPeak:
         self._thread.join()
 
     def _run(self) -> None:
-        while not self._stop.wait(1.0):
-            self.peak = max(self.peak, _pss_tree(os.getpid()))
+        while not self._stop.wait(0.5):
+            self.peak = max(self.peak, memory_in_use())
 
     @property
     def gb(self) -> float:
-        return self.peak / 1024**2
+        return (self.peak - self.baseline) / 1024**2
 
 
-def _pss_tree(pid: int) -> int:
-    """PSS in kB of ``pid`` and its direct children (0 where /proc cannot tell)."""
-    total = 0
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    pids = [pid, *map(int, children.read_text().split())] if children.exists() else [pid]
-    for p in pids:
-        try:
-            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            continue
-    return total
+def memory_in_use() -> int:
+    """``MemTotal − MemAvailable`` in kB."""
+    info = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+    return int(info["MemTotal"].split()[0]) - int(info["MemAvailable"].split()[0])
 
 
 def peak_rss_gb() -> float:
@@ -138,6 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     params = Parameters.default().updated(avstand=dict.fromkeys(BUILDING_CATEGORIES, SETBACK))
 
+    memory_at_start = memory_in_use()
     t0 = time.perf_counter()
     data = generate(args.zones, args.buildings, seed=1)
     zones = classify_zones(conform(data.zones, "zones"))
@@ -170,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  speed-up {base_time / engine_time:.1f}x, total free area differs by {diff:.5f} %")
 
     t = time.perf_counter()
-    with MemoryPeak() as memory:
+    with MemoryPeak(memory_at_start) as memory:
         result = available_land(
             zones, buildings, constraints, parameters=params, workers=args.workers
         )
@@ -178,8 +172,8 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"\nnational run, {args.workers} workers: {wall:.1f} s wall, "
         f"{len(zones) / wall:,.0f} zones/s, peak memory {memory.gb:.2f} GB "
-        f"(PSS of all processes, the data included; this process alone peaked at "
-        f"{peak_rss_gb():.2f} GB RSS)"
+        f"(the machine's memory in use above the start of the benchmark: data, results and "
+        f"workers; this process alone peaked at {peak_rss_gb():.2f} GB RSS)"
     )
     totals = result.zones.groupby("kategori")["ledig_m2"].sum() / 1e6
     print("  free land (km²): " + ", ".join(f"{k} {v:,.1f}" for k, v in totals.items()))
