@@ -246,6 +246,32 @@ def test_a_folder_a_missing_file_and_an_unreadable_file(tmp_path, monkeypatch, c
     assert "permission denied" in capsys.readouterr().err
 
 
+def test_a_build_where_nothing_usable_was_read_fails(tmp_path):
+    path, _ = bad_file(tmp_path, "binary junk")
+    config = tmp_path / "tom.toml"
+    config.write_text(
+        '[region]\nnavn = "T"\nslug = "t"\n\n[[kommune]]\nkommune = "Seljord"\n'
+        f'plans = ["{path.name}"]\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [
+            EXE,
+            "-q",
+            "build",
+            "--config",
+            str(config),
+            "--keep-going",
+            "--output",
+            str(tmp_path / "ut"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "nothing usable was read" in done.stderr and path.name in done.stderr
+
+
 def test_paths_with_norwegian_letters_and_spaces(tmp_path):
     folder = tmp_path / "Planer for Åmot og Ørnefjell"
     folder.mkdir()

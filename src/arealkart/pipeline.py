@@ -167,6 +167,7 @@ def build(
     texts(lang)  # fail early on an unknown language
     wanted = output_parts(parts)
     data = check_quality(load_region(cfg, keep_going=keep_going, progress=progress))
+    _require_zones(data, cfg)
     zones = classify_zones(data.zones, cfg.category_overrides)
     result = available_land(
         zones,
@@ -193,6 +194,15 @@ def build(
         accounts=accounts,
     )
     return BuildResult(cfg, data, result, summary, issues, accounts, files)
+
+
+def _require_zones(data: PlanData, cfg: RegionConfig) -> None:
+    """Stop when no input gave a single plan zone: there is nothing to build."""
+    if len(data.zones):
+        return
+    lost = data.issues[data.issues["rule"] == "fil_uleselig"]["file"].tolist()
+    why = f"; unreadable: {lost}" if lost else ""
+    raise InputError(cfg.path, f"nothing usable was read: no plan zones in any input{why}")
 
 
 def account(data: PlanData, result: AvailableLand, issues: pd.DataFrame) -> pd.DataFrame:
