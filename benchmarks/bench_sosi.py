@@ -47,14 +47,18 @@ BYTES_PER_TEXT = 400  # measured: one RpPåskrift .TEKST
 
 
 def head() -> str:
-    return (".HODE\n..TEGNSETT UTF-8\n..TRANSPAR\n...KOORDSYS 22\n...VERT-DATUM NN2000\n"
-            "...ORIGO-NØ 0 0\n...ENHET 0.01\n..SOSI-VERSJON 4.5\n..SOSI-NIVÅ 4\n")
+    return (
+        ".HODE\n..TEGNSETT UTF-8\n..TRANSPAR\n...KOORDSYS 22\n...VERT-DATUM NN2000\n"
+        "...ORIGO-NØ 0 0\n...ENHET 0.01\n..SOSI-VERSJON 4.5\n..SOSI-NIVÅ 4\n"
+    )
 
 
 def ident() -> str:
-    return (f"..IDENT\n...LOKALID {uuid.uuid4()}\n"
-            "...NAVNEROM http://data.geonorge.no/4219/Reguleringsplaner/so\n"
-            '...VERSJONID "2024-04-08 10:12:0.000000"\n')
+    return (
+        f"..IDENT\n...LOKALID {uuid.uuid4()}\n"
+        "...NAVNEROM http://data.geonorge.no/4219/Reguleringsplaner/so\n"
+        '...VERSJONID "2024-04-08 10:12:0.000000"\n'
+    )
 
 
 def node(i: int, j: int) -> tuple[int, int]:
@@ -65,8 +69,11 @@ def wiggle(k: int, i: int, j: int) -> int:
     return ((i * 31 + j * 17 + k * 7) % 11 - 5) * 20  # ±1 m, shared by both neighbours
 
 
-def edge_points(start: tuple[int, int], end: tuple[int, int], key: tuple[int, int],
-                ) -> list[tuple[int, int]]:
+def edge_points(
+    start: tuple[int, int],
+    end: tuple[int, int],
+    key: tuple[int, int],
+) -> list[tuple[int, int]]:
     (n0, e0), (n1, e1) = start, end
     points = [start]
     for k in range(1, VERTICES + 1):
@@ -77,10 +84,16 @@ def edge_points(start: tuple[int, int], end: tuple[int, int], key: tuple[int, in
 
 
 def curve(serial: int, kind: str, points: list[tuple[int, int]]) -> str:
-    lines = [f".{kind} {serial}:", "..OBJTYPE RpFormålGrense",
-             "..FØRSTEDIGITALISERINGSDATO 20221124", "..OPPDATERINGSDATO 20240408",
-             "..KVALITET 82", ident().rstrip("\n"), "..NØ",
-             f"{points[0][0]} {points[0][1]} ...KP 1"]
+    lines = [
+        f".{kind} {serial}:",
+        "..OBJTYPE RpFormålGrense",
+        "..FØRSTEDIGITALISERINGSDATO 20221124",
+        "..OPPDATERINGSDATO 20240408",
+        "..KVALITET 82",
+        ident().rstrip("\n"),
+        "..NØ",
+        f"{points[0][0]} {points[0][1]} ...KP 1",
+    ]
     lines += [f"{n} {e}" for n, e in points[1:-1]]
     lines.append(f"{points[-1][0]} {points[-1][1]} ...KP 1")
     return "\n".join(lines) + "\n"
@@ -100,27 +113,31 @@ def vertical(serial: int, i: int, j: int) -> str:
 
 def ref_lines(refs: list[int]) -> str:
     tokens = [f":{r}" for r in refs]
-    rows = [" ".join(tokens[k:k + 20]) for k in range(0, len(tokens), 20)]
+    rows = [" ".join(tokens[k : k + 20]) for k in range(0, len(tokens), 20)]
     return "..REF " + "\n".join(rows) + "\n"
 
 
 def zone(serial: int, i: int, j: int, refs: list[int]) -> str:
     code = CODES[(i * 3 + j) % len(CODES)]
     n, e = node(i, j)
-    return (f".FLATE {serial}:\n..OBJTYPE RpArealformålOmråde\n..RPAREALFORMÅL {code}\n"
-            f"..FELTNAVN F{i}_{j}\n..NASJONALAREALPLANID\n...KOMM 4219\n...PLANID 2024001\n"
-            "..VERTNIV 2\n..EIERFORM 3\n..UTNYTT\n...UTNTYP 3\n...UTNTALL 30\n"
-            f"..OPPDATERINGSDATO 20240408\n{ident()}{ref_lines(refs)}..NØ\n"
-            f"{n + SPACING // 2} {e + SPACING // 2}\n")
+    return (
+        f".FLATE {serial}:\n..OBJTYPE RpArealformålOmråde\n..RPAREALFORMÅL {code}\n"
+        f"..FELTNAVN F{i}_{j}\n..NASJONALAREALPLANID\n...KOMM 4219\n...PLANID 2024001\n"
+        "..VERTNIV 2\n..EIERFORM 3\n..UTNYTT\n...UTNTYP 3\n...UTNTALL 30\n"
+        f"..OPPDATERINGSDATO 20240408\n{ident()}{ref_lines(refs)}..NØ\n"
+        f"{n + SPACING // 2} {e + SPACING // 2}\n"
+    )
 
 
 def text(serial: int, i: int, j: int) -> str:
     n0, e0 = node(i, j)
     n, e = n0 + SPACING // 2, e0 + SPACING // 2
-    return (f".TEKST {serial}:\n..OBJTYPE RpPåskrift\n..RPPÅSKRIFTTYPE 2\n..VERTNIV 2\n"
-            "..KVALITET 82\n..NASJONALAREALPLANID\n...PLANID 2024001\n...KOMM 4219\n"
-            f"..STRENG F{i}_{j}\n..OPPDATERINGSDATO 20240408\n{ident()}..NØ\n"
-            f"{n} {e}\n{n} {e - 29}\n{n} {e + 71}\n")
+    return (
+        f".TEKST {serial}:\n..OBJTYPE RpPåskrift\n..RPPÅSKRIFTTYPE 2\n..VERTNIV 2\n"
+        "..KVALITET 82\n..NASJONALAREALPLANID\n...PLANID 2024001\n...KOMM 4219\n"
+        f"..STRENG F{i}_{j}\n..OPPDATERINGSDATO 20240408\n{ident()}..NØ\n"
+        f"{n} {e}\n{n} {e - 29}\n{n} {e + 71}\n"
+    )
 
 
 class _Grid:
@@ -138,9 +155,12 @@ class _Grid:
 
     def outline(self) -> list[int]:
         r, c = self.rows, self.cols
-        return ([self.h(0, j) for j in range(c)] + [self.v(i, c) for i in range(r)]
-                + [-self.h(r, j) for j in reversed(range(c))]
-                + [-self.v(i, 0) for i in reversed(range(r))])
+        return (
+            [self.h(0, j) for j in range(c)]
+            + [self.v(i, c) for i in range(r)]
+            + [-self.h(r, j) for j in reversed(range(c))]
+            + [-self.v(i, 0) for i in reversed(range(r))]
+        )
 
 
 def generate(path: Path, megabytes: float, zones_of: float | None = None) -> dict[str, int]:
@@ -150,8 +170,9 @@ def generate(path: Path, megabytes: float, zones_of: float | None = None) -> dic
     ``megabytes`` with more labels per zone: a bigger file with the same output.
     """
     side = max(2, round(((zones_of or megabytes) * 1e6 / BYTES_PER_CELL) ** 0.5))
-    labels = 1 + max(0, round((megabytes / (zones_of or megabytes) - 1) * BYTES_PER_CELL
-                              / BYTES_PER_TEXT))
+    labels = 1 + max(
+        0, round((megabytes / (zones_of or megabytes) - 1) * BYTES_PER_CELL / BYTES_PER_TEXT)
+    )
     grid = _Grid(side, side)
     serial = grid.next
     counts = {"curves": 0, "zones": 0, "texts": 0}
@@ -170,9 +191,11 @@ def generate(path: Path, megabytes: float, zones_of: float | None = None) -> dic
                 counts["zones"] += side
                 counts["texts"] += side * labels
             fh.write("".join(parts))
-        plan = (f".FLATE {serial}:\n..OBJTYPE RpOmråde\n..NASJONALAREALPLANID\n...KOMM 4219\n"
-                '...PLANID 2024001\n..PLANNAVN "Syntetisk plan"\n..PLANTYPE 35\n'
-                f"..PLANSTAT 3\n{ident()}{ref_lines(grid.outline())}..NØ\n{NORTH0} {EAST0}\n")
+        plan = (
+            f".FLATE {serial}:\n..OBJTYPE RpOmråde\n..NASJONALAREALPLANID\n...KOMM 4219\n"
+            '...PLANID 2024001\n..PLANNAVN "Syntetisk plan"\n..PLANTYPE 35\n'
+            f"..PLANSTAT 3\n{ident()}{ref_lines(grid.outline())}..NØ\n{NORTH0} {EAST0}\n"
+        )
         fh.write(plan + ".SLUTT\n")
     counts["plans"] = 1
     return counts
@@ -196,13 +219,27 @@ def child(mode: str, path: str) -> None:
         zones = len(data.zones)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"wall": wall, "cpu": cpu, "objects": objects, "zones": zones,
-                      "base_mb": base / 1024, "peak_mb": peak / 1024}))
+    print(
+        json.dumps(
+            {
+                "wall": wall,
+                "cpu": cpu,
+                "objects": objects,
+                "zones": zones,
+                "base_mb": base / 1024,
+                "peak_mb": peak / 1024,
+            }
+        )
+    )
 
 
 def measure(mode: str, path: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", mode, str(path)],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode:
         raise SystemExit(f"{mode} {path.name} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -210,22 +247,36 @@ def measure(mode: str, path: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=float, nargs="+", default=[25, 105],
-                        help="file sizes to generate, in MB (default: 25 105)")
-    parser.add_argument("--padded", type=float, nargs=2, default=[105, 25],
-                        metavar=("MB", "ZONES_OF_MB"),
-                        help="also a file of MB padded with labels but with the zones (and "
-                             "curves) of a ZONES_OF_MB file (default: 105 25)")
+    parser.add_argument(
+        "--sizes",
+        type=float,
+        nargs="+",
+        default=[25, 105],
+        help="file sizes to generate, in MB (default: 25 105)",
+    )
+    parser.add_argument(
+        "--padded",
+        type=float,
+        nargs=2,
+        default=[105, 25],
+        metavar=("MB", "ZONES_OF_MB"),
+        help="also a file of MB padded with labels but with the zones (and "
+        "curves) of a ZONES_OF_MB file (default: 105 25)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
         return
-    print(f"# load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
-          f"on {os.cpu_count()} CPUs (timings are wall clock in a fresh process)")
+    print(
+        f"# load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
+        f"on {os.cpu_count()} CPUs (timings are wall clock in a fresh process)"
+    )
     with tempfile.TemporaryDirectory(prefix="bench_sosi_") as tmp:
-        print(f"{'file':>9} {'mode':>6} {'wall s':>7} {'MB/s':>6} {'cpu s':>6} {'MB/cpu-s':>8} "
-              f"{'objects/s':>10} {'zones':>7} {'peak RSS MB':>11} {'above base':>10}")
+        print(
+            f"{'file':>9} {'mode':>6} {'wall s':>7} {'MB/s':>6} {'cpu s':>6} {'MB/cpu-s':>8} "
+            f"{'objects/s':>10} {'zones':>7} {'peak RSS MB':>11} {'above base':>10}"
+        )
         runs = [(size, None) for size in args.sizes] + [tuple(args.padded)]
         for size, zones_of in runs:
             path = Path(tmp) / f"plan_{size:g}MB.sos"
@@ -233,17 +284,22 @@ def main() -> None:
             made = generate(path, size, zones_of)
             megabytes = path.stat().st_size / 1e6
             kept = made["curves"] * (VERTICES + 2) * 16 / 1e6
-            padded = f" (the zones of a {zones_of:g} MB plan, padded with labels)" \
-                if zones_of else ""
-            print(f"# generated {megabytes:.1f} MB{padded} in {time.perf_counter() - start:.1f} "
-                  f"s: {made}; curve coordinates the reader must keep: ~{kept:.0f} MB")
+            padded = (
+                f" (the zones of a {zones_of:g} MB plan, padded with labels)" if zones_of else ""
+            )
+            print(
+                f"# generated {megabytes:.1f} MB{padded} in {time.perf_counter() - start:.1f} "
+                f"s: {made}; curve coordinates the reader must keep: ~{kept:.0f} MB"
+            )
             for mode in ("parse", "read"):
                 r = measure(mode, path)
-                print(f"{megabytes:8.1f}M {mode:>6} {r['wall']:7.2f} "
-                      f"{megabytes / r['wall']:6.1f} {r['cpu']:6.2f} {megabytes / r['cpu']:8.1f} "
-                      f"{r['objects'] / r['wall']:10.0f} "
-                      f"{r['zones'] if r['zones'] is not None else '-':>7} "
-                      f"{r['peak_mb']:11.0f} {r['peak_mb'] - r['base_mb']:10.0f}")
+                print(
+                    f"{megabytes:8.1f}M {mode:>6} {r['wall']:7.2f} "
+                    f"{megabytes / r['wall']:6.1f} {r['cpu']:6.2f} {megabytes / r['cpu']:8.1f} "
+                    f"{r['objects'] / r['wall']:10.0f} "
+                    f"{r['zones'] if r['zones'] is not None else '-':>7} "
+                    f"{r['peak_mb']:11.0f} {r['peak_mb'] - r['base_mb']:10.0f}"
+                )
             path.unlink()
     print(f"# load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 

@@ -23,6 +23,8 @@ NOTEBOOK = ROOT / "notebooks" / "vest-telemark.ipynb"
 KERNEL = "arealkart-test"
 TIMEOUT = 300
 """Seconds one cell may take (the whole notebook takes well under a minute)."""
+
+
 def _read_notebook():
     import nbformat
 

@@ -87,17 +87,36 @@ ORIGO = (6_620_000, 170_000)
 def iso_plan_text() -> str:
     """ISO8859-1, KOORDSYS 23, ENHET 0.001 with ORIGO-NØ: a square zone with a half-disc hole."""
     c = (50_000, 50_000)
-    hole_arc = curve(3, [(c[0], c[1] - RADIUS), (c[0] + RADIUS, c[1]), (c[0], c[1] + RADIUS)],
-                     kind="BUEP")
+    hole_arc = curve(
+        3, [(c[0], c[1] - RADIUS), (c[0] + RADIUS, c[1]), (c[0], c[1] + RADIUS)], kind="BUEP"
+    )
     hole_chord = curve(4, [(c[0], c[1] + RADIUS), (c[0], c[1] - RADIUS)])
-    zone = flate(10, ":1 :2 (:3 :4)", "RpArealformålOmråde",
-                 {"RPAREALFORMÅL": "1120", "FELTNAVN": '"Fritid Sæbø"', "EIERFORM": "3"})
-    plan = flate(11, ":1 :2", "RpOmråde",
-                 {"PLANNAVN": '"Reguleringsplan for Øvre Åsen, Bø"', "PLANTYPE": "35",
-                  "PLANSTAT": "3", "IKRAFT": "20210615"})
-    return (head(tegnsett="ISO8859-1", koordsys="23", enhet="0.001",
-                 origo=f"{ORIGO[0]} {ORIGO[1]}")
-            + square_curves(SIZE) + hole_arc + hole_chord + zone + plan + ".SLUTT\n")
+    zone = flate(
+        10,
+        ":1 :2 (:3 :4)",
+        "RpArealformålOmråde",
+        {"RPAREALFORMÅL": "1120", "FELTNAVN": '"Fritid Sæbø"', "EIERFORM": "3"},
+    )
+    plan = flate(
+        11,
+        ":1 :2",
+        "RpOmråde",
+        {
+            "PLANNAVN": '"Reguleringsplan for Øvre Åsen, Bø"',
+            "PLANTYPE": "35",
+            "PLANSTAT": "3",
+            "IKRAFT": "20210615",
+        },
+    )
+    return (
+        head(tegnsett="ISO8859-1", koordsys="23", enhet="0.001", origo=f"{ORIGO[0]} {ORIGO[1]}")
+        + square_curves(SIZE)
+        + hole_arc
+        + hole_chord
+        + zone
+        + plan
+        + ".SLUTT\n"
+    )
 
 
 @pytest.fixture
@@ -118,7 +137,8 @@ def test_iso_plan_parses_objects_in_the_file_crs(iso_plan):
     assert objects["FLATE 11"].attrs["PLANNAVN"] == "Reguleringsplan for Øvre Åsen, Bø"
     assert zone.geometry.is_valid and len(zone.geometry.interiors) == 1
     assert zone.geometry.bounds == pytest.approx(
-        (ORIGO[1], ORIGO[0], ORIGO[1] + 100, ORIGO[0] + 100))
+        (ORIGO[1], ORIGO[0], ORIGO[1] + 100, ORIGO[0] + 100)
+    )
     # the hole is a half disc of radius 20 m, its arc densified within 5 cm of the circle
     expected = 100 * 100 - math.pi * 20**2 / 2
     assert zone.geometry.area == pytest.approx(expected, rel=1e-3)
@@ -140,14 +160,15 @@ def test_iso_plan_reads_into_zones_reprojected_to_25832(iso_plan):
     assert zone["ikraft"] == np.datetime64("2021-06-15")
     assert zone["kommunenummer"] == "4036" and zone["objtype"] == "RP"
     back = zones.to_crs("EPSG:25833").geometry.iloc[0]
-    assert back.bounds == pytest.approx((ORIGO[1], ORIGO[0], ORIGO[1] + 100, ORIGO[0] + 100),
-                                        abs=1e-3)
+    assert back.bounds == pytest.approx(
+        (ORIGO[1], ORIGO[0], ORIGO[1] + 100, ORIGO[0] + 100), abs=1e-3
+    )
     to_32 = Transformer.from_crs("EPSG:25833", "EPSG:25832", always_xy=True)
     assert zone.geometry.exterior.coords[0] == pytest.approx(
-        to_32.transform(ORIGO[1], ORIGO[0]), abs=1e-3)
+        to_32.transform(ORIGO[1], ORIGO[0]), abs=1e-3
+    )
     counts = dict(zip(data.counts["layer"], data.counts["features"], strict=True))
-    assert counts == {"zones": 1, "constraints": 0, "other:RpFormålGrense": 4,
-                      "other:RpOmråde": 1}
+    assert counts == {"zones": 1, "constraints": 0, "other:RpFormålGrense": 4, "other:RpOmråde": 1}
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
@@ -159,11 +180,23 @@ def test_crlf_and_lf_read_the_same(tmp_path, newline):
 
 
 def kp_plan_text(tegnsett="UTF-8") -> str:
-    zone = flate(10, ":1 :2", "KpArealformålOmråde",
-                 {"KPAREALFORMÅL": "1110", "AREALST": "2", "FELTNAVN": "B_Sæbø"})
-    plan = flate(11, ":1 :2", "KpOmråde",
-                 {"PLANNAVN": '"Kommuneplan for Vinje, Åmot og Øyfjell"', "PLANTYPE": "20",
-                  "PLANSTAT": "3", "IKRAFT": "20190101"})
+    zone = flate(
+        10,
+        ":1 :2",
+        "KpArealformålOmråde",
+        {"KPAREALFORMÅL": "1110", "AREALST": "2", "FELTNAVN": "B_Sæbø"},
+    )
+    plan = flate(
+        11,
+        ":1 :2",
+        "KpOmråde",
+        {
+            "PLANNAVN": '"Kommuneplan for Vinje, Åmot og Øyfjell"',
+            "PLANTYPE": "20",
+            "PLANSTAT": "3",
+            "IKRAFT": "20190101",
+        },
+    )
     return head(tegnsett=tegnsett) + square_curves(10_000) + zone + plan + ".SLUTT\n"
 
 
@@ -244,26 +277,39 @@ def test_buep_with_five_points_is_two_arcs(tmp_path):
 
 
 def test_multiple_coordinate_blocks_concatenate(tmp_path):
-    text = head() + (".KURVE 1:\n..OBJTYPE RpGrense\n..NØ\n0 0 ...KP 1\n..NØ\n100 0\n"
-                     "200 100 ...KP 1\n..NØH\n300 300 12\n") + ".SLUTT\n"
+    text = (
+        head()
+        + (
+            ".KURVE 1:\n..OBJTYPE RpGrense\n..NØ\n0 0 ...KP 1\n..NØ\n100 0\n"
+            "200 100 ...KP 1\n..NØH\n300 300 12\n"
+        )
+        + ".SLUTT\n"
+    )
     line = next(iter(parse_sosi(write(tmp_path, text)))).geometry
     assert list(line.coords) == [(0, 0), (0, 1), (1, 2), (3, 3)]
 
 
 def test_comments_and_quoted_strings(tmp_path):
-    text = head() + (".PUNKT 1: ! a point\n..OBJTYPE Punkt\n"
-                     "..NAVN \"Tore\"\"\" & ' \"Eide'' ' & \"Andersen\" ! not part of it\n"
-                     "..MERKNAD \"Hei! Ikke kommentar\"\n..NØ\n100 200 ! trailing\n") + ".SLUTT\n"
+    text = (
+        head()
+        + (
+            ".PUNKT 1: ! a point\n..OBJTYPE Punkt\n"
+            '..NAVN "Tore""" & \' "Eide\'\' \' & "Andersen" ! not part of it\n'
+            '..MERKNAD "Hei! Ikke kommentar"\n..NØ\n100 200 ! trailing\n'
+        )
+        + ".SLUTT\n"
+    )
     point = next(iter(parse_sosi(write(tmp_path, text))))
-    assert point.attrs["NAVN"] == "Tore\" \"Eide' Andersen"
+    assert point.attrs["NAVN"] == 'Tore" "Eide\' Andersen'
     assert point.attrs["MERKNAD"] == "Hei! Ikke kommentar"
     assert (point.geometry.x, point.geometry.y) == (2.0, 1.0)
 
 
 def test_repeated_groups_become_lists(tmp_path):
     zone = flate(10, ":1 :2", "RpArealformålOmråde", {"RPAREALFORMÅL": "1110"}).replace(
-        "..REF", "..UTNYTT\n...UTNTYP 3\n...UTNTALL 30\n..UTNYTT\n...UTNTYP 12\n...UTNTALL 250"
-                 "\n..REF")
+        "..REF",
+        "..UTNYTT\n...UTNTYP 3\n...UTNTALL 30\n..UTNYTT\n...UTNTYP 12\n...UTNTALL 250\n..REF",
+    )
     text = head() + square_curves(10_000) + zone + ".SLUTT\n"
     objects = {o.feature: o for o in parse_sosi(write(tmp_path, text))}
     assert objects["FLATE 10"].attrs["UTNTYP"] == ["3", "12"]
@@ -274,16 +320,30 @@ def test_repeated_groups_become_lists(tmp_path):
 
 def test_ref_lines_continue_and_islands_parse():
     assert parse_refs(" :1 :-2 \n:3 (:4 :-5) (:6 ) ") == ([1, -2, 3], [[4, -5], [6]])
-    for bad, message in [("(:1", r"'\(' without '\)'"), (":1 )", r"'\)' without '\('"),
-                         (":1 ((:2))", "nested"), (":1 x", "unexpected 'x'")]:
+    for bad, message in [
+        ("(:1", r"'\(' without '\)'"),
+        (":1 )", r"'\)' without '\('"),
+        (":1 ((:2))", "nested"),
+        (":1 x", "unexpected 'x'"),
+    ]:
         with pytest.raises(ValueError, match=message):
             parse_refs(bad)
 
 
 def test_koordsys_table_has_the_standard_codes():
     table = koordsys_table()
-    expected = {22: 25832, 23: 25833, 25: 25835, 21: 25831, 24: 25834, 84: 4326,
-                1: 27391, 8: 27398, 31: 23031, 36: 23036}
+    expected = {
+        22: 25832,
+        23: 25833,
+        25: 25835,
+        21: 25831,
+        24: 25834,
+        84: 4326,
+        1: 27391,
+        8: 27398,
+        31: 23031,
+        36: 23036,
+    }
     assert {code: table[code][0] for code in expected} == expected
     assert {"UTF-8", "ISO8859-1", "ISO8859-10", "ANSI", "DOSN8", "ND7", "DECN7"} <= set(TEGNSETT)
 
@@ -291,8 +351,9 @@ def test_koordsys_table_has_the_standard_codes():
 def test_geographic_koordsys_84_is_reprojected(tmp_path):
     # a 0.001° × 0.002° box near Dalen (59.44 N, 8.00 E); ENHET 1e-6 degrees
     north, east = 59_440_000, 8_000_000
-    curves = (curve(1, [(north, east), (north, east + 2000), (north + 1000, east + 2000)])
-              + curve(2, [(north + 1000, east + 2000), (north + 1000, east), (north, east)]))
+    curves = curve(1, [(north, east), (north, east + 2000), (north + 1000, east + 2000)]) + curve(
+        2, [(north + 1000, east + 2000), (north + 1000, east), (north, east)]
+    )
     zone = flate(10, ":1 :2", "RpArealformålOmråde", {"RPAREALFORMÅL": "1110"}, komm="4034")
     path = write(tmp_path, head(koordsys="84", enhet="0.000001") + curves + zone + ".SLUTT\n")
     geometry = read_sosi(path).zones.geometry.iloc[0]
@@ -313,7 +374,11 @@ def test_truncated_file_loads_what_is_complete(tmp_path):
     issue = data.issues.iloc[0]
     # the cut plan boundary is counted (as read, never output) and flagged
     assert (issue["feature"], issue["layer"], issue["rule"], issue["action"]) == (
-        "FLATE 11", "RpOmråde", "fil_avkortet", "flagged")
+        "FLATE 11",
+        "RpOmråde",
+        "fil_avkortet",
+        "flagged",
+    )
     assert "without .SLUTT" in issue["detail"]
     assert data.counts["features"].sum() == 6
     assert balanced(data)
@@ -322,8 +387,11 @@ def test_truncated_file_loads_what_is_complete(tmp_path):
 def test_truncated_inside_a_zone(tmp_path):
     text = iso_plan_text()
     zone_at = text.index(".FLATE 10:")
-    cut = text[:zone_at] + text[text.index(".FLATE 11:"):text.index(".SLUTT")] + text[
-        zone_at:zone_at + 90]  # the zone moved last and cut before its KOMM
+    cut = (
+        text[:zone_at]
+        + text[text.index(".FLATE 11:") : text.index(".SLUTT")]
+        + text[zone_at : zone_at + 90]
+    )  # the zone moved last and cut before its KOMM
     data = read_sosi(write(tmp_path, cut, encoding="latin-1"))
     assert data.zones.empty
     issues = data.issues
@@ -357,12 +425,20 @@ def test_coordinate_line_that_is_not_integers_is_reported(tmp_path):
     data = read_sosi(write(tmp_path, text, encoding="latin-1"))
     issues = data.issues.set_index("feature")
     assert tuple(issues.loc["KURVE 1", ["layer", "rule", "action"]]) == (
-        "RpFormålGrense", "koordinat_feil", "flagged")
-    assert re.search(r"line 12: expected 2 integers \(north east\), got '0 100000.5'",
-                     issues.loc["KURVE 1", "detail"])
+        "RpFormålGrense",
+        "koordinat_feil",
+        "flagged",
+    )
+    assert re.search(
+        r"line 12: expected 2 integers \(north east\), got '0 100000.5'",
+        issues.loc["KURVE 1", "detail"],
+    )
     flate_issue = data.issues[data.issues["feature"] == "FLATE 10"].iloc[0]
     assert tuple(flate_issue[["layer", "rule", "action"]]) == (
-        "zones", "geometri_feil", "unreadable")
+        "zones",
+        "geometri_feil",
+        "unreadable",
+    )
     assert (data.issues["layer"] == "zones").sum() == 1  # reported once, by the reader
     assert "references curve :1, which could not be read (line 12" in flate_issue["detail"]
     assert data.zones.empty  # the zone is unreadable, and reported as such
@@ -384,7 +460,10 @@ def test_flate_that_cannot_be_assembled_is_reported(tmp_path, refs, detail):
     data = read_sosi(write(tmp_path, text, encoding="latin-1"))
     issue = data.issues[data.issues["rule"] == "geometri_feil"].iloc[0]
     assert (issue["file"], issue["feature"], issue["action"]) == (
-        "plan.sos", "FLATE 10", "unreadable")
+        "plan.sos",
+        "FLATE 10",
+        "unreadable",
+    )
     assert detail in issue["detail"]
     assert data.zones.empty
     assert data.counts["features"].sum() == 6  # the zone is still counted
@@ -400,15 +479,21 @@ def test_flate_without_ref_is_reported(tmp_path):
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        (head(tegnsett="KLINGON") + ".SLUTT\n",
-         r"plan\.sos, line 2: unknown \.\.TEGNSETT 'KLINGON'; supported: UTF-8, .*DOSN8"),
-        (head(koordsys="99") + ".SLUTT\n",
-         r"plan\.sos, line 4: unknown \.\.\.KOORDSYS '99'; known codes: .*22 \(EUREF89 UTM"),
+        (
+            head(tegnsett="KLINGON") + ".SLUTT\n",
+            r"plan\.sos, line 2: unknown \.\.TEGNSETT 'KLINGON'; supported: UTF-8, .*DOSN8",
+        ),
+        (
+            head(koordsys="99") + ".SLUTT\n",
+            r"plan\.sos, line 4: unknown \.\.\.KOORDSYS '99'; known codes: .*22 \(EUREF89 UTM",
+        ),
         (head(enhet="0") + ".SLUTT\n", r"line 6: \.\.\.ENHET must be positive"),
         (head(enhet="abc") + ".SLUTT\n", r"line 6: \.\.\.ENHET must be a number, got 'abc'"),
         (head(origo="1 2 3") + ".SLUTT\n", r"line 5: \.\.\.ORIGO-NØ must be two numbers"),
-        ("\n\n.KURVE 1:\n..NØ\n1 2\n.SLUTT\n",
-         r"plan\.sos, line 3: expected the file to start with \.HODE, found '\.KURVE 1:'"),
+        (
+            "\n\n.KURVE 1:\n..NØ\n1 2\n.SLUTT\n",
+            r"plan\.sos, line 3: expected the file to start with \.HODE, found '\.KURVE 1:'",
+        ),
         ("", r"plan\.sos, line 1: no \.HODE"),
         (head() + ".KURVE 1:\n..NØ\n1 2\x00\n.SLUTT\n", r"line 10: binary data \(NUL bytes\)"),
         (head() + ". 1:\n..NØ\n1 2\n.SLUTT\n", r"line 8: expected an object header"),
@@ -424,8 +509,11 @@ def test_unreadable_files_raise_sosi_error(tmp_path, text, match):
 
 def test_bytes_that_are_not_the_declared_charset(tmp_path):
     path = tmp_path / "plan.sos"
-    path.write_bytes((head() + ".PUNKT 1:\n..NAVN ").encode() + "Sæbø\n".encode("latin-1")
-                     + b"..N\xc3\x98\n1 2\n.SLUTT\n")
+    path.write_bytes(
+        (head() + ".PUNKT 1:\n..NAVN ").encode()
+        + "Sæbø\n".encode("latin-1")
+        + b"..N\xc3\x98\n1 2\n.SLUTT\n"
+    )
     with pytest.raises(SosiError, match=r"line 9: bytes that are not valid UTF-8 .*encoding="):
         list(parse_sosi(path))
 
@@ -450,8 +538,10 @@ def test_other_bad_calls(tmp_path):
 
 
 def test_zone_that_is_not_a_flate_is_unreadable(tmp_path):
-    text = head() + (".PUNKT 5:\n..OBJTYPE RpArealformålOmråde\n..RPAREALFORMÅL 1110\n"
-                     "..NASJONALAREALPLANID\n...KOMM 4036\n...PLANID 1\n..NØ\n10 10\n.SLUTT\n")
+    text = head() + (
+        ".PUNKT 5:\n..OBJTYPE RpArealformålOmråde\n..RPAREALFORMÅL 1110\n"
+        "..NASJONALAREALPLANID\n...KOMM 4036\n...PLANID 1\n..NØ\n10 10\n.SLUTT\n"
+    )
     data = read_sosi(write(tmp_path, text))
     assert data.zones.empty
     assert "must be a .FLATE, got a .PUNKT" in data.issues.iloc[0]["detail"]
@@ -461,15 +551,15 @@ def test_zone_that_is_not_a_flate_is_unreadable(tmp_path):
 def test_objects_spanning_read_blocks(monkeypatch, tmp_path):
     path = write(tmp_path, iso_plan_text(), encoding="latin-1")
     whole = [(o.feature, o.attrs, o.geometry.wkb) for o in parse_sosi(path)]
-    monkeypatch.setattr(sosi_module, "BLOCK_SIZE", 7)
+    monkeypatch.setattr("arealkart.sosi._stream.BLOCK_SIZE", 7)
     assert [(o.feature, o.attrs, o.geometry.wkb) for o in parse_sosi(path)] == whole
 
 
 @pytest.mark.parametrize("batch", [1, 3, 1000])
 def test_bulk_and_one_by_one_paths_agree(monkeypatch, tmp_path, batch):
     # read_sosi parses curves in bulk and builds polygons in batches; parse_sosi one by one
-    monkeypatch.setattr(sosi_module, "CURVE_BATCH", batch)
-    monkeypatch.setattr(sosi_module, "OUTPUT_BATCH", batch)
+    monkeypatch.setattr("arealkart.sosi._curves.CURVE_BATCH", batch)
+    monkeypatch.setattr("arealkart.sosi._parser.OUTPUT_BATCH", batch)
     path = write(tmp_path, iso_plan_text(), encoding="latin-1")  # one area with a hole
     one_by_one = {o.feature: o.geometry for o in parse_sosi(path)}
     objects = list(parse_sosi(path, areas_only=True))
@@ -508,7 +598,8 @@ def test_nvdb_iso8859_1_text_and_nøh_points():
     point = next(iter(sosi))
     assert point.attrs["Størrelse_1970"] == "4132"
     assert (point.geometry.x, point.geometry.y) == pytest.approx(
-        (569351 + 11668 * 0.01, 7034310 + 2980 * 0.01))
+        (569351 + 11668 * 0.01, 7034310 + 2980 * 0.01)
+    )
 
 
 @needs_nvdb
@@ -516,7 +607,11 @@ def test_nvdb_utf8_bom_koordsys_23():
     sosi = parse_sosi(NVDB / "valid_utf8_with_bom.sos")
     header = sosi.header
     assert (header.tegnsett, header.encoding, header.koordsys, header.crs) == (
-        "UTF-8", "utf-8", 23, "EPSG:25833")
+        "UTF-8",
+        "utf-8",
+        23,
+        "EPSG:25833",
+    )
     assert header.enhet == pytest.approx(0.01)
     (line,) = list(sosi)
     assert line.attrs["Bruksområde_1248"] == "2393"
@@ -559,7 +654,7 @@ def test_nvdb_island_refs():
 @needs_nvdb
 def test_nvdb_special_values_and_refs():
     (point,) = list(parse_sosi(NVDB / "valid_with_special_values.sos"))
-    assert point.attrs["NAVN"] == "Tore\" \"Eide' Andersen"
+    assert point.attrs["NAVN"] == 'Tore" "Eide\' Andersen'
     assert point.attrs["KVALITET"] == "96 * 0 * 5"
     objects = list(parse_sosi(NVDB / "valid_with_refs.sos"))
     assert [o.feature for o in objects] == ["PUNKT 123", "LINJE 2"]
@@ -640,8 +735,10 @@ def independent_zones(path: Path) -> dict[int, tuple[int, float]]:
             continue
         kind, serial = head_match.group(1), int(head_match.group(2))
         if kind in ("KURVE", "BUEP"):
-            points = [(int(e) * enhet, int(n) * enhet)
-                      for n, e in re.findall(r"^(-?\d+) (-?\d+)", block, re.M)]
+            points = [
+                (int(e) * enhet, int(n) * enhet)
+                for n, e in re.findall(r"^(-?\d+) (-?\d+)", block, re.M)
+            ]
             curves[serial] = circle_through(points) if kind == "BUEP" else points
         elif kind == "FLATE" and "..OBJTYPE RpArealformålOmråde\n" in block:
             code = int(re.search(r"\.\.RPAREALFORMÅL (\d+)", block).group(1))
@@ -673,8 +770,10 @@ def circle_through(points):
     counterclockwise = (a1 - a0) % turn <= (a2 - a0) % turn
     sweep = (a2 - a0) % turn if counterclockwise else -((a0 - a2) % turn)
     r = math.hypot(x0 - cx, y0 - cy)
-    arc = [(cx + r * math.cos(a0 + sweep * t / 255), cy + r * math.sin(a0 + sweep * t / 255))
-           for t in range(256)]
+    arc = [
+        (cx + r * math.cos(a0 + sweep * t / 255), cy + r * math.sin(a0 + sweep * t / 255))
+        for t in range(256)
+    ]
     return [points[0], *arc[1:-1], points[-1]]
 
 
@@ -686,8 +785,9 @@ def test_evje_count_and_area_per_arealformal_match_an_independent_parse(name):
     # default 5 cm the areas of zones bounded by arcs are up to ~0.1 % smaller
     for tolerance, rel in ((0.001, 1e-4), (0.05, 2e-3)):
         zones = read_sosi(EVJE / name, arc_tolerance=tolerance).zones
-        actual = {int(code): (len(g), g.geometry.area.sum())
-                  for code, g in zones.groupby("arealformal")}
+        actual = {
+            int(code): (len(g), g.geometry.area.sum()) for code, g in zones.groupby("arealformal")
+        }
         assert set(actual) == set(expected)
         for code, (count, area) in expected.items():
             assert actual[code][0] == count, code
@@ -728,7 +828,10 @@ def test_evje_fare_sone_with_a_missing_curve_is_reported():
     assert "RpFareSone" not in set(data.constraints["hensyn_objtype"])
     issue = data.issues[data.issues["layer"] == "constraints"].iloc[0]
     assert (issue["feature"], issue["rule"], issue["action"]) == (
-        "FLATE 166", "geometri_feil", "unreadable")
+        "FLATE 166",
+        "geometri_feil",
+        "unreadable",
+    )
     assert "references :-118, which is not a curve" in issue["detail"]
 
 
@@ -747,10 +850,10 @@ def mutate(raw: bytes, data) -> bytes:
         lines = raw.split(b"\n")
         if kind == "flip" and raw:
             pos = data.draw(st.integers(0, len(raw) - 1))
-            raw = raw[:pos] + bytes([data.draw(st.integers(0, 255))]) + raw[pos + 1:]
+            raw = raw[:pos] + bytes([data.draw(st.integers(0, 255))]) + raw[pos + 1 :]
         elif kind in ("delete", "duplicate") and raw:
             i = data.draw(st.integers(0, len(lines) - 1))
-            lines[i:i + 1] = [] if kind == "delete" else [lines[i], lines[i]]
+            lines[i : i + 1] = [] if kind == "delete" else [lines[i], lines[i]]
             raw = b"\n".join(lines)
         elif kind == "truncate":
             raw = raw[: data.draw(st.integers(0, len(raw)))]

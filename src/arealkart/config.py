@@ -82,7 +82,6 @@ FILE_OPTIONS = {
 """Reader options a file table may carry, and what they mean."""
 
 
-
 @dataclass(frozen=True)
 class Source:
     """One input file and the options to read it with."""
