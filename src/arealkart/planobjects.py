@@ -56,6 +56,15 @@ CONSTRAINT_OBJECTS: dict[str, str] = {
 }
 """SOSI object type of a hensynssone → attribute holding its code (e.g. ``RPFARE``)."""
 
+def layer_of(objtype: str) -> str:
+    """The layer an object type feeds (``zones``, ``constraints``), or the type itself."""
+    if objtype in ZONE_OBJECTS:
+        return "zones"
+    if objtype in CONSTRAINT_OBJECTS:
+        return "constraints"
+    return objtype
+
+
 PLAN_OBJECTS = frozenset({"RpOmråde", "KpOmråde", "RbOmråde", "KpAvgrensning", "Arealplan"})
 """Objects that carry plan metadata (and the plan boundary)."""
 

@@ -116,12 +116,12 @@ import pyproj
 from .._geometry import ARC_TOLERANCE
 from ..errors import ConfigError
 from ..issues import IssueLog
-from ..planobjects import PlanObject, plan_objects_to_data
+from ..planobjects import PlanObject, layer_of, plan_objects_to_data
 from ..read import PlanData
 from ._crs import _check_working_crs, _file_crs, _to_file_crs
 from ._curves import MIN_ARC_HEIGHT as MIN_ARC_HEIGHT
 from ._curves import SNAP_TOLERANCE as SNAP_TOLERANCE
-from ._features import ATTRIBUTES, _layer_of
+from ._features import ATTRIBUTES
 from ._links import BOUNDARY_TOLERANCE as BOUNDARY_TOLERANCE
 from ._links import _check_boundaries, _check_layer_geometry, _index, _link_plans
 from ._reader import _Reader
@@ -243,7 +243,7 @@ def read_gml_objects(
     _check_layer_geometry(features)
     for feature in features:
         if feature.error:
-            layer = _layer_of(feature.objtype)
+            layer = layer_of(feature.objtype)
             # a zone or constraint is lost: unreadable; another object (a plan boundary, a
             # line) is counted as read and used for nothing else, so it is only flagged
             action = "unreadable" if layer in ("zones", "constraints") else "flagged"

@@ -22,8 +22,9 @@ from pyproj import Transformer
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from ..errors import CRSError
+from ..planobjects import layer_of
 from ..schema import CRS as WORKING_CRS
-from ._features import _Feature, _layer_of
+from ._features import _Feature
 
 if TYPE_CHECKING:
     from ._reader import _Reader
@@ -169,7 +170,7 @@ def _check_working_crs(features: list[_Feature], target: _Srs) -> None:
         return
     transform = _transform_with(Transformer.from_crs(target.crs, WORKING_CRS, always_xy=True))
     for feature in features:
-        if feature.geometry is None or _layer_of(feature.objtype) == feature.objtype:
+        if feature.geometry is None or layer_of(feature.objtype) == feature.objtype:
             continue
         if not np.isfinite(transform(shapely.get_coordinates(feature.geometry))).all():
             feature.fail(

@@ -150,11 +150,3 @@ def _checked(value: Any, name: str, pattern: re.Pattern, note: Callable[[str, st
         return value.strip()
     note("verdi_ugyldig", f"{name} {value!r} is not a number; ignored")
     return None
-
-
-def _layer_of(objtype: str) -> str:
-    if objtype in ZONE_OBJECTS:
-        return "zones"
-    if objtype in CONSTRAINT_OBJECTS:
-        return "constraints"
-    return objtype

@@ -11,7 +11,8 @@ from __future__ import annotations
 import shapely
 
 from ..issues import IssueLog
-from ._features import _Feature, _layer_of
+from ..planobjects import layer_of
+from ._features import _Feature
 
 BOUNDARY_TOLERANCE = 0.01
 """Largest distance (m) between a feature's outline and the boundary objects it is
@@ -25,7 +26,7 @@ def _index(features: list[_Feature], issues: IssueLog, file: str) -> dict[str, _
             issues.add(
                 file,
                 feature.gml_id,
-                _layer_of(feature.objtype),
+                layer_of(feature.objtype),
                 "gmlid_duplikat",
                 "flagged",
                 f"{feature.objtype}: gml:id {feature.gml_id!r} is also used "
@@ -51,7 +52,7 @@ def _check_boundaries(
             continue
         if shapely.get_type_id(feature.geometry) not in (3, 6):
             continue
-        layer = _layer_of(feature.objtype)
+        layer = layer_of(feature.objtype)
         missing = [t for t in refs if t not in by_id]
         if missing:
             issues.add(
@@ -124,7 +125,7 @@ def _copy_plan_id(source: _Feature, feature: _Feature) -> None:
 
 def _check_layer_geometry(features: list[_Feature]) -> None:
     for feature in features:
-        if feature.geometry is None or _layer_of(feature.objtype) == feature.objtype:
+        if feature.geometry is None or layer_of(feature.objtype) == feature.objtype:
             continue
         if shapely.get_type_id(feature.geometry) not in (3, 6):
             feature.fail(

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ..issues import IssueLog
+from ..planobjects import layer_of
 from ._crs import _Ctx, _SrsLookup
-from ._features import _collect_values, _Feature, _layer_of, _sosi_attributes
+from ._features import _collect_values, _Feature, _sosi_attributes
 from ._geometry import _Geometries
 from ._positions import _GeometryError
 from ._xml import _XLINK_HREF, _events, _gml_id, _href_id, _is_gml, _local, _namespace
@@ -107,7 +108,7 @@ class _Reader:
             self.issues.add(
                 self.path.name,
                 feature.gml_id,
-                _layer_of(feature.objtype),
+                layer_of(feature.objtype),
                 rule,
                 "flagged",
                 f"{feature.objtype}: {detail}",

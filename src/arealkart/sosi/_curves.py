@@ -19,8 +19,8 @@ import numpy as np
 import shapely
 
 from .._geometry import arc_points
-from ..planobjects import PlanObject
-from ._objects import _AREA_OBJECTS, _STRAIGHTENED_KINDS, _layer_of, _Object, _report
+from ..planobjects import PlanObject, layer_of
+from ._objects import _AREA_OBJECTS, _STRAIGHTENED_KINDS, _Object, _report
 
 if TYPE_CHECKING:
     from . import SosiFile
@@ -159,7 +159,7 @@ class _Curves:
             self.issues.add(
                 self.file,
                 obj.feature,
-                _layer_of(obj.objtype),
+                layer_of(obj.objtype),
                 "geometri_forenklet",
                 "flagged",
                 f".{obj.kind} is read as straight segments between its points",

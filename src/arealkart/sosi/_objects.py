@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import SosiError
 from ..issues import IssueLog
-from ..planobjects import CONSTRAINT_OBJECTS, PLAN_OBJECTS, ZONE_OBJECTS
+from ..planobjects import CONSTRAINT_OBJECTS, PLAN_OBJECTS, ZONE_OBJECTS, layer_of
 from ._text import _first, _name_and_value, _put, _value
 
 _OBJECT_HEAD = re.compile(r"\.([A-Za-zÆØÅæøå][\w-]*)(?:[ \t]+(-?\d+)[ \t]*:)?")
@@ -131,14 +131,6 @@ def _read_light(obj: _Object, text: str) -> None:
                 obj.coords.append((_COORD_DIMS[name], f"{value}\n{body}", start))
 
 
-def _layer_of(objtype: str) -> str:
-    if objtype in ZONE_OBJECTS:
-        return "zones"
-    if objtype in CONSTRAINT_OBJECTS:
-        return "constraints"
-    return objtype
-
-
 def _report(
     issues: IssueLog, file: str, feature: str, objtype: str, rule: str, detail: str
 ) -> None:
@@ -148,5 +140,5 @@ def _report(
     (curve, text, plan boundary) is counted as read and used, never output, so its problem
     is ``flagged``; the zones that need it are reported ``unreadable`` in their turn.
     """
-    layer = _layer_of(objtype)
+    layer = layer_of(objtype)
     issues.add(file, feature, layer, rule, "flagged" if layer == objtype else "unreadable", detail)
