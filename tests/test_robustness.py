@@ -18,6 +18,7 @@ from arealkart.classify import classification_issues, classify_zones
 from arealkart.config import load_config
 from arealkart.errors import CRSError
 from arealkart.issues import concat_issues
+from arealkart.kommuner import slugify
 from arealkart.pipeline import account, build, load_region
 from arealkart.quality import check_quality
 from conftest import REAL
@@ -123,16 +124,33 @@ def test_features_outside_their_municipality(tmp_path):
 # --- bad files through the CLI: a clear message, never a traceback ---------------------------
 
 
+def write_config(path: Path, kommune: str, *plans: str, navn: str = "Test") -> Path:
+    """A one-municipality region config at ``path`` listing ``plans``."""
+    listed = ", ".join(f'"{p}"' for p in plans)
+    path.write_text(
+        f'[region]\nnavn = "{navn}"\nslug = "{slugify(navn)}"\n\n[[kommune]]\n'
+        f'kommune = "{kommune}"\nplans = [{listed}]\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def build_args(config: Path, output: Path, *extra: str) -> list[str]:
+    """The arguments of a quiet ``arealkart build``."""
+    return ["-q", "build", "--config", str(config), "--output", str(output), *extra]
+
+
+def run_build(config: Path, output: Path, *extra: str) -> subprocess.CompletedProcess:
+    """``arealkart -q build`` as a user runs it, in its own process."""
+    return subprocess.run(
+        [EXE, *build_args(config, output, *extra)], capture_output=True, text=True
+    )
+
+
 def region(tmp_path, plan_file: str) -> Path:
     """A one-municipality region whose plan file is ``plan_file`` (relative to tmp_path)."""
     good = zones_file(tmp_path / "god.gpkg", [box(E0, N0, E0 + 80, N0 + 60)])
-    config = tmp_path / "region.toml"
-    config.write_text(
-        '[region]\nnavn = "Test"\nslug = "test"\n\n[[kommune]]\nkommune = "Seljord"\n'
-        f'plans = ["{good.name}", "{plan_file}"]\n',
-        encoding="utf-8",
-    )
-    return config
+    return write_config(tmp_path / "region.toml", "Seljord", good.name, plan_file)
 
 
 BAD_FILES = {
@@ -163,19 +181,7 @@ def bad_file(tmp_path, case):
 @pytest.mark.parametrize("case", sorted(BAD_FILES))
 def test_a_bad_file_stops_the_build_with_a_clear_message(tmp_path, case):
     path, message = bad_file(tmp_path, case)
-    done = subprocess.run(
-        [
-            EXE,
-            "-q",
-            "build",
-            "--config",
-            str(region(tmp_path, path.name)),
-            "--output",
-            str(tmp_path / "ut"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    done = run_build(region(tmp_path, path.name), tmp_path / "ut")
     assert "Traceback" not in done.stderr
     if not message:  # a truncated SOSI file loads what is whole and reports the rest
         assert done.returncode == 0, done.stderr
@@ -209,16 +215,7 @@ def test_a_folder_a_missing_file_and_an_unreadable_file(tmp_path, monkeypatch, c
         ("finnes-ikke.gpkg", "not found"),
     ]:
         with pytest.raises(SystemExit) as exit_:
-            main(
-                [
-                    "-q",
-                    "build",
-                    "--config",
-                    str(region(tmp_path, name)),
-                    "--output",
-                    str(tmp_path / "ut"),
-                ]
-            )
+            main(build_args(region(tmp_path, name), tmp_path / "ut"))
         assert exit_.value.code == 1
         assert message in capsys.readouterr().err
 
@@ -232,42 +229,15 @@ def test_a_folder_a_missing_file_and_an_unreadable_file(tmp_path, monkeypatch, c
 
     monkeypatch.setattr(Path, "open", no_permission)
     with pytest.raises(SystemExit) as exit_:
-        main(
-            [
-                "-q",
-                "build",
-                "--config",
-                str(region(tmp_path, locked.name)),
-                "--output",
-                str(tmp_path / "ut"),
-            ]
-        )
+        main(build_args(region(tmp_path, locked.name), tmp_path / "ut"))
     assert exit_.value.code == 1
     assert "permission denied" in capsys.readouterr().err
 
 
 def test_a_build_where_nothing_usable_was_read_fails(tmp_path):
     path, _ = bad_file(tmp_path, "binary junk")
-    config = tmp_path / "tom.toml"
-    config.write_text(
-        '[region]\nnavn = "T"\nslug = "t"\n\n[[kommune]]\nkommune = "Seljord"\n'
-        f'plans = ["{path.name}"]\n',
-        encoding="utf-8",
-    )
-    done = subprocess.run(
-        [
-            EXE,
-            "-q",
-            "build",
-            "--config",
-            str(config),
-            "--keep-going",
-            "--output",
-            str(tmp_path / "ut"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    config = write_config(tmp_path / "tom.toml", "Seljord", path.name)
+    done = run_build(config, tmp_path / "ut", "--keep-going")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "nothing usable was read" in done.stderr and path.name in done.stderr
 
@@ -280,12 +250,7 @@ def test_paths_with_norwegian_letters_and_spaces(tmp_path):
         [box(VINJE[0], VINJE[1], VINJE[0] + 80, VINJE[1] + 60)],
         KOMM=["4036"],
     )
-    config = folder / "region ø.toml"
-    config.write_text(
-        '[region]\nnavn = "Åmot"\nslug = "amot"\n\n[[kommune]]\n'
-        f'kommune = "Vinje"\nplans = ["{path.name}"]\n',
-        encoding="utf-8",
-    )
+    config = write_config(folder / "region ø.toml", "Vinje", path.name, navn="Åmot")
     done = subprocess.run(
         [EXE, "build", "--config", str(config), "--output", str(folder / "ut data")],
         capture_output=True,
@@ -293,7 +258,7 @@ def test_paths_with_norwegian_letters_and_spaces(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "plan ø æ å.gpkg" in done.stdout
-    assert (folder / "ut data" / "kart" / "amot.html").exists()
+    assert (folder / "ut data" / "kart" / "aamot.html").exists()
 
 
 def test_mutated_real_samples_in_a_build_never_crash(tmp_path):
@@ -309,27 +274,8 @@ def test_mutated_real_samples_in_a_build_never_crash(tmp_path):
     for name, content in cuts.items():
         path = tmp_path / f"{name}.sos"
         path.write_bytes(content)
-        config = tmp_path / f"{name}.toml"
-        config.write_text(
-            f'[region]\nnavn = "E"\nslug = "e"\n\n[[kommune]]\nkommune = "4219"'
-            f'\nplans = ["{path.name}"]\n',
-            encoding="utf-8",
-        )
-        done = subprocess.run(
-            [
-                EXE,
-                "-q",
-                "build",
-                "--config",
-                str(config),
-                "--output",
-                str(tmp_path / name),
-                "--lang",
-                "en",
-            ],
-            capture_output=True,
-            text=True,
-        )
+        config = write_config(tmp_path / f"{name}.toml", "4219", path.name, navn="Evje")
+        done = run_build(config, tmp_path / name, "--lang", "en")
         assert "Traceback" not in done.stderr, name
         assert done.returncode in (0, 1), name
 
