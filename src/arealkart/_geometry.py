@@ -10,7 +10,7 @@ import pyproj
 import shapely
 
 from .errors import CRSError
-from .issues import IssueLog
+from .issues import IssueLog, source_file
 from .schema import CRS
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def repair_polygons(
     fixed[invalid] = polygonal_part(shapely.make_valid(geoms[invalid], method="structure"))
     for (_, row), reason in zip(gdf[invalid].iterrows(), reasons, strict=True):
         issues.add(
-            _file(row),
+            source_file(row["source"]),
             row[id_column],
             layer,
             "geometri_reparert",
@@ -60,14 +60,12 @@ def repair_polygons(
     drop = missing | zero
     for (_, row), was_missing in zip(gdf[drop].iterrows(), missing[drop], strict=True):
         what = "no geometry" if was_missing else "zero area after repair"
-        issues.add(_file(row), row[id_column], layer, "geometri_tom", "excluded", what)
+        issues.add(
+            source_file(row["source"]), row[id_column], layer, "geometri_tom", "excluded", what
+        )
     out = gdf.copy()
     out.geometry = gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs)
     return out[~drop]
-
-
-def _file(row) -> str:
-    return str(row["source"]).split("#", 1)[0]
 
 
 def to_working_crs(

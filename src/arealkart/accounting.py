@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from .errors import AccountingError
-from .issues import DROPPING_ACTIONS
+from .issues import DROPPING_ACTIONS, source_file
 
 LAYERS = ("zones", "constraints", "plots", "buildings")
 COLUMNS = ["file", "layer", "crs", "read", "written", "reported", "unaccounted"]
@@ -31,8 +31,7 @@ def source_files(sources: pd.Series) -> pd.Series:
     A row built from several files (a plot register row joined to a polygon) names each;
     the result has one entry per (row, file).
     """
-    parts = sources.astype("string").str.split("|").explode()
-    return parts.str.split("#", n=1).str[0]
+    return sources.map(source_file).str.split("|").explode()
 
 
 def balance(

@@ -134,12 +134,12 @@ def classify_zones(
 
 def classification_issues(classified: gpd.GeoDataFrame) -> pd.DataFrame:
     """Issues-report rows for zones whose code is not in the official list."""
-    from .issues import Issue, issues_frame
+    from .issues import Issue, issues_frame, source_file
 
     unknown = classified[classified["kategori_regel"] == RULE_UNKNOWN]
     return issues_frame(
         Issue(
-            file=_file_of(row.source),
+            file=source_file(row.source),
             feature=str(row.zone_id),
             layer="zones",
             rule=RULE_UNKNOWN,
@@ -151,10 +151,6 @@ def classification_issues(classified: gpd.GeoDataFrame) -> pd.DataFrame:
         )
         for row in unknown.itertuples(index=False)
     )
-
-
-def _file_of(source: str) -> str:
-    return str(source).split("#", 1)[0]
 
 
 def _zone_match(zones: gpd.GeoDataFrame, rule: object) -> pd.Series:

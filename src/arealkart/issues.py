@@ -79,6 +79,20 @@ class IssueLog:
         return issues_frame(self.items)
 
 
+def source_file(source: object) -> str:
+    """The input file(s) a ``source`` names: ``"a.csv#3|b.geojson#7"`` → ``"a.csv|b.geojson"``.
+
+    ``source`` is ``file#feature``; a feature made from several files joins them with
+    ``|``.  Issues rows use this as their ``file``.
+    """
+    return "|".join(part.split("#", 1)[0] for part in str(source).split("|"))
+
+
+def source_feature(source: object) -> str:
+    """The feature part of a ``source``, unique within its file: ``"a.gpkg#12"`` → ``"12"``."""
+    return "|".join(part.split("#", 1)[-1] for part in str(source).split("|"))
+
+
 def issues_frame(issues: Iterable[Issue] = ()) -> pd.DataFrame:
     """Build an issues DataFrame (string columns, :data:`COLUMNS` order) from issues."""
     rows = [asdict(i) for i in issues]

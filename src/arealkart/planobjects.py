@@ -26,7 +26,7 @@ import pandas as pd
 
 from ._geometry import repair_polygons, to_working_crs
 from .errors import InputError
-from .issues import DROPPING_ACTIONS, IssueLog
+from .issues import DROPPING_ACTIONS, IssueLog, source_feature
 from .kommuner import kommunenummer as resolve_kommune
 from .schema import conform, empty
 
@@ -55,6 +55,7 @@ CONSTRAINT_OBJECTS: dict[str, str] = {
     )
 }
 """SOSI object type of a hensynssone → attribute holding its code (e.g. ``RPFARE``)."""
+
 
 def layer_of(objtype: str) -> str:
     """The layer an object type feeds (``zones``, ``constraints``), or the type itself."""
@@ -264,8 +265,7 @@ def _dropped_features(issues: IssueLog) -> set[str]:
 
 
 def _reported(row: Any, id_column: str, reported: set[str]) -> bool:
-    feature = str(row.source).split("#", 1)[-1]
-    return bool({str(getattr(row, id_column)), feature} & reported)
+    return bool({str(getattr(row, id_column)), source_feature(row.source)} & reported)
 
 
 def _kommune_of(obj: PlanObject, path, kommune, komm: str | None = None) -> str:

@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from ._engine import INTERIORS_MEET, grouped_union, overlay
-from .issues import Issue, issues_frame
+from .issues import Issue, issues_frame, source_file
 from .parameters import Parameters
 
 
@@ -29,7 +29,7 @@ def select_zones_in_force(
     dropped = zones[~keep]
     issues = issues_frame(
         Issue(
-            _file(row.source),
+            source_file(row.source),
             str(row.zone_id),
             "zones",
             "plan_ikke_gjeldende",
@@ -42,7 +42,7 @@ def select_zones_in_force(
     unknown = zones[status.isna()]
     flagged = issues_frame(
         Issue(
-            _file(row.source),
+            source_file(row.source),
             str(row.zone_id),
             "zones",
             "planstatus_mangler",
@@ -123,7 +123,7 @@ def _overlap_issues(zones, left, right, overlap, gone) -> pd.DataFrame:
     loser = zones.iloc[hit]
     return pd.DataFrame(
         {
-            "file": loser["source"].map(_file).to_numpy(),
+            "file": loser["source"].map(source_file).to_numpy(),
             "feature": loser["zone_id"].astype(str).to_numpy(),
             "layer": "zones",
             "rule": "plan_overlapp",
@@ -135,7 +135,3 @@ def _overlap_issues(zones, left, right, overlap, gone) -> pd.DataFrame:
 
 def _date_text(value: Any) -> str:
     return "no date" if pd.isna(value) else f"i kraft {pd.Timestamp(value).date()}"
-
-
-def _file(source: Any) -> str:
-    return str(source).split("#", 1)[0]

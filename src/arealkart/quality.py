@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .issues import Issue, concat_issues, issues_frame
+from .issues import Issue, concat_issues, issues_frame, source_feature, source_file
 from .kommuner import VEST_TELEMARK
 from .kommuner import boundaries as municipality_boundaries
 from .read import KINDS, PlanData
@@ -81,8 +81,8 @@ def drop_duplicates(layer: gpd.GeoDataFrame, kind: str) -> tuple[gpd.GeoDataFram
     rows = layer[repeated]
     issues = issues_frame(
         Issue(
-            _file(row.source),
-            _feature(row.source),
+            source_file(row.source),
+            source_feature(row.source),
             kind,
             "duplikat",
             "excluded",
@@ -129,7 +129,7 @@ def check_borders(
     id_column = ID_COLUMNS[kind]
     issues = issues_frame(
         Issue(
-            _file(row.source),
+            source_file(row.source),
             str(getattr(row, id_column)),
             kind,
             "utenfor_kommune",
@@ -151,13 +151,3 @@ def _borders_for(data: PlanData) -> gpd.GeoDataFrame:
     if not shipped:
         return gpd.GeoDataFrame({"kommunenummer": []}, geometry=[], crs="EPSG:25832")
     return municipality_boundaries(shipped)
-
-
-def _feature(source: object) -> str:
-    """The feature part of a source, unique within its file: ``"a.gpkg#12"`` → ``"12"``."""
-    return "|".join(part.split("#", 1)[-1] for part in str(source).split("|"))
-
-
-def _file(source: object) -> str:
-    """The input file(s) of a source: ``"a.csv#3|b.geojson#7"`` → ``"a.csv|b.geojson"``."""
-    return "|".join(part.split("#", 1)[0] for part in str(source).split("|"))
