@@ -143,6 +143,16 @@ def test_a_sliver_between_a_building_and_the_zone_edge_is_unusable():
     assert zone["ledig_m2"] == pytest.approx(10_000 - 324 - 18)
 
 
+def test_the_opening_does_not_square_off_a_short_chamfer_beyond_the_zone():
+    # a 2 m chamfer at one corner vanishes in the inward buffer and the mitred outward
+    # buffer would square the corner off again, 2 m² outside the zone: it is clipped
+    chamfered = shapely.Polygon([(0, 0), (100, 0), (100, 98), (98, 100), (0, 100)])
+    result = available_land(zones_of((chamfered, 1111)))
+    assert only_zone(result)["ledig_m2"] == pytest.approx(chamfered.area, abs=1e-6)
+    (piece,) = result.free.geometry
+    assert piece.difference(chamfered).area < 1e-9
+
+
 def test_small_fragments_are_dropped_by_category():
     # a flood zone leaves a 20 × 25 = 500 m² piece: too small for bolig (600), kept at 400
     flood = constraints_of((box(0, 25, 100, 100), 320), (box(20, 0, 100, 25), 320))
