@@ -153,6 +153,24 @@ def test_the_opening_does_not_square_off_a_short_chamfer_beyond_the_zone():
     assert piece.difference(chamfered).area < 1e-9
 
 
+def test_a_buffer_that_fills_a_hole_is_clipped_back_to_the_land():
+    # a case found by the property test: the core left by the inward buffer touches
+    # itself, and GEOS's outward buffer at exactly the half-width fills the building's hole
+    zone = shapely.from_wkt(
+        "POLYGON ((168.8553995228312 88.3868421744142, 119.33985380878164 93.74804530150547,"
+        " 107.62404300177758 -14.458033043096904, 157.13958871582713 -19.819236170188177,"
+        " 168.8553995228312 88.3868421744142))"
+    )
+    building = shapely.from_wkt(
+        "POLYGON ((135.3507678439388 1.7711824854124982, 125.62284669982276 0,"
+        " 121.76571541904597 21.18464316970776, 131.493636563162 22.955825655120258,"
+        " 135.3507678439388 1.7711824854124982))"
+    )
+    result = only_zone(available_land(zones_of((zone, 1800)), buildings_of(building)))
+    assert result[PART_COLUMNS].sum() == pytest.approx(zone.area, abs=0.01)
+    assert result["bebygd_m2"] == pytest.approx(528.28, abs=0.01)
+
+
 def test_small_fragments_are_dropped_by_category():
     # a flood zone leaves a 20 × 25 = 500 m² piece: too small for bolig (600), kept at 400
     flood = constraints_of((box(0, 25, 100, 100), 320), (box(20, 0, 100, 25), 320))
