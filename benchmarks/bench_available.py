@@ -124,7 +124,7 @@ def geos_floor(zones: gpd.GeoDataFrame, buildings, params: Parameters) -> float:
     t = time.perf_counter()
     buffered = shapely.buffer(foot, SETBACK, **MITRE)
     elapsed = time.perf_counter() - t
-    obstacles = _per_zone(land, np.ones(len(land), dtype=bool), dissolve(buffered))
+    obstacles = _per_zone(land, np.ones(len(land), dtype=bool), dissolve(buffered)).whole
     has = ~shapely.is_missing(obstacles)
     half = params.min_bredde / 2
     t = time.perf_counter()
