@@ -61,6 +61,23 @@ class ZoneSplit:
     ssb: np.ndarray
     hensyn: np.ndarray
 
+    GEOMETRIES = ("bebygd", "blokkert", "pieces")
+
+    def __getstate__(self) -> dict:
+        """Geometries as WKB, one call per array rather than one per geometry.
+
+        Results travel from the worker processes this way, several times faster.
+        """
+        state = dict(self.__dict__)
+        for name in self.GEOMETRIES:
+            state[name] = shapely.to_wkb(state[name])
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for name in self.GEOMETRIES:
+            state[name] = shapely.from_wkb(state[name])
+        self.__dict__.update(state)
+
 
 @dataclass(frozen=True)
 class Obstacles:
