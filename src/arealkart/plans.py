@@ -86,7 +86,7 @@ def resolve_overlaps(
         return zones, issues_frame()
     rank = plan_precedence(zones, params)
     plan = (zones["kommunenummer"].astype(str) + "/" + zones["plan_id"].fillna("")).to_numpy()
-    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    left, right = shapely.STRtree(geoms).query(geoms)  # boxes; neighbours in a plan go first
     pairs = (plan[left] != plan[right]) & (rank[right] > rank[left])
     left, right = left[pairs], right[pairs]
     inner = shapely.relate_pattern(geoms[left], geoms[right], INTERIORS_MEET)
