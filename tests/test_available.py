@@ -39,45 +39,33 @@ def zones_of(*specs):
     return classify_zones(conform(gpd.GeoDataFrame(rows, crs=CRS), "zones"))
 
 
-def buildings_of(*geoms):
+def layer_of(kind, id_column, prefix, geoms, **columns):
+    """A canonical layer of ``kind`` in Vinje with ids ``<prefix>0, <prefix>1, …``."""
     gdf = gpd.GeoDataFrame(
         {
-            "bygg_id": [f"b{i}" for i in range(len(geoms))],
+            id_column: [f"{prefix}{i}" for i in range(len(geoms))],
             "kommunenummer": "4036",
             "source": "test",
+            **columns,
         },
         geometry=list(geoms),
         crs=CRS,
     )
-    return conform(gdf, "buildings")
+    return conform(gdf, kind)
+
+
+def buildings_of(*geoms):
+    return layer_of("buildings", "bygg_id", "b", geoms)
 
 
 def constraints_of(*specs):
-    gdf = gpd.GeoDataFrame(
-        {
-            "hensyn_id": [f"h{i}" for i in range(len(specs))],
-            "kommunenummer": "4036",
-            "source": "test",
-            "hensyn_kode": [code for _, code in specs],
-        },
-        geometry=[g for g, _ in specs],
-        crs=CRS,
-    )
-    return conform(gdf, "constraints")
+    geoms, codes = zip(*specs, strict=True) if specs else ((), ())
+    return layer_of("constraints", "hensyn_id", "h", geoms, hensyn_kode=list(codes))
 
 
 def plots_of(*specs):
-    gdf = gpd.GeoDataFrame(
-        {
-            "tomt_id": [f"t{i}" for i in range(len(specs))],
-            "kommunenummer": "4036",
-            "source": "test",
-            "register_status": [status for _, status in specs],
-        },
-        geometry=[g for g, _ in specs],
-        crs=CRS,
-    )
-    return conform(gdf, "plots")
+    geoms, statuses = zip(*specs, strict=True) if specs else ((), ())
+    return layer_of("plots", "tomt_id", "t", geoms, register_status=list(statuses))
 
 
 def only_zone(result):
