@@ -108,9 +108,10 @@ def split_zones(
     params
         The rule's thresholds.
     """
-    built = _built_obstacles(geoms, category, counted, obstacles.buildings, params)
+    foot = footprints(obstacles.buildings, params.punkt_fotavtrykk)
+    built = _built_obstacles(geoms, category, counted, foot, params)
     has_buildings = ~shapely.is_missing(built.whole)
-    ssb = _ssb_zones(geoms, counted, obstacles.buildings, params)
+    ssb = _ssb_zones(geoms, counted, foot, params)
     built.whole[ssb] = built.inside[ssb] = geoms[ssb]
     blocked = _blocking_obstacles(geoms, counted, obstacles, params).whole
     bebygd = built.inside
@@ -140,16 +141,8 @@ def footprints(geoms: np.ndarray, side: float) -> np.ndarray:
         half = side / 2
         squares = shapely.box(xy[:, 0] - half, xy[:, 1] - half, xy[:, 0] + half, xy[:, 1] + half)
         geoms = geoms.copy()
-        geoms[points] = _polygon_or_multi(squares, index)
+        geoms[points] = shapely.multipolygons(squares, indices=index)
     return geoms
-
-
-def _polygon_or_multi(polygons: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """The polygons of each index (sorted) as a Polygon where alone, else a MultiPolygon."""
-    out = shapely.multipolygons(polygons, indices=index)
-    alone = shapely.get_num_geometries(out) == 1
-    out[alone] = shapely.get_geometry(out[alone], 0)
-    return out
 
 
 def building_setbacks(
@@ -185,23 +178,21 @@ def building_setbacks(
     return used, setback
 
 
-def _built_obstacles(geoms, category, counted, buildings, params) -> Reach:
+def _built_obstacles(geoms, category, counted, foot, params) -> Reach:
     """Per zone, the setback-buffered footprints that reach into it."""
-    if not len(buildings) or not counted.any():
+    if not len(foot) or not counted.any():
         return _per_zone(geoms, counted, np.empty(0, dtype=object))
-    foot = footprints(buildings, params.punkt_fotavtrykk)
     used, setback = building_setbacks(foot, geoms, category, counted, params)
     buffered = valid(shapely.buffer(foot[used], setback[used], **MITRE))
     return _per_zone(geoms, counted, dissolve(buffered))
 
 
-def _ssb_zones(geoms, counted, buildings, params) -> np.ndarray:
+def _ssb_zones(geoms, counted, foot, params) -> np.ndarray:
     """Zones built as a whole under the ``ssb`` rule: footprints cover ``ssb_dekning``."""
     n = len(geoms)
-    if params.regel != "ssb" or not len(buildings):
+    if params.regel != "ssb" or not len(foot):
         return np.zeros(n, dtype=bool)
-    foot = dissolve(valid(footprints(buildings, params.punkt_fotavtrykk)))
-    covered = area(_per_zone(geoms, counted, foot).inside)
+    covered = area(_per_zone(geoms, counted, dissolve(valid(foot))).inside)
     return counted & (covered >= params.ssb_dekning * area(geoms))
 
 
