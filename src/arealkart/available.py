@@ -411,9 +411,3 @@ def _parts(zones: gpd.GeoDataFrame, geoms: np.ndarray, areas: np.ndarray, kind: 
     frame = zones.loc[has, ["zone_id", "kommunenummer", "kategori"]].reset_index(drop=True)
     frame["del"] = kind
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms[has], crs=CRS), crs=CRS)
-
-
-def _empty_parts() -> gpd.GeoDataFrame:
-    columns = ("zone_id", "kommunenummer", "kategori", "del")
-    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
