@@ -276,6 +276,16 @@ def test_buep_with_five_points_is_two_arcs(tmp_path):
     assert math.pi * 10**2 - deficit <= circle.area < math.pi * 10**2
 
 
+def test_sirkelp_is_the_whole_circle_through_its_three_points(tmp_path):
+    arc = curve(1, [(0, -1000), (1000, 0), (0, 1000)], kind="SIRKELP")
+    zone = flate(10, ":1", "RpArealformålOmråde", {"RPAREALFORMÅL": "3040"})
+    sosi = parse_sosi(write(tmp_path, head() + arc + zone + ".SLUTT\n"), arc_tolerance=0.01)
+    circle = {o.feature: o for o in sosi}["FLATE 10"].geometry
+    assert np.hypot(*np.asarray(circle.exterior.coords).T) == pytest.approx(10, abs=1e-9)
+    deficit = 2 / 3 * 0.01 * 2 * math.pi * 10
+    assert math.pi * 10**2 - deficit <= circle.area < math.pi * 10**2
+
+
 def test_multiple_coordinate_blocks_concatenate(tmp_path):
     text = (
         head()

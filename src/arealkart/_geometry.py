@@ -201,6 +201,25 @@ ARC_TOLERANCE = 0.05
 below the accuracy of plan data (typically 0.1–1 m)."""
 
 
+MAX_ARC_POINTS = 10_000
+"""Most points an arc is densified to: for huge radii the tolerance grows to keep to it."""
+
+
+def circumcentre(p0: np.ndarray, p1: np.ndarray, p2: np.ndarray) -> np.ndarray | None:
+    """The centre of the circle through three points; ``None`` when they are collinear."""
+    a, b = p1 - p0, p2 - p0
+    d = 2.0 * _cross(a, b)
+    if abs(d) <= 1e-12 * max(float(a @ a), float(b @ b), 1e-24):
+        return None
+    ux = (b[1] * (a @ a) - a[1] * (b @ b)) / d
+    uy = (a[0] * (b @ b) - b[0] * (a @ a)) / d
+    return p0 + np.array([ux, uy])
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a[0] * b[1] - a[1] * b[0])
+
+
 def arc_points(
     start: tuple[float, float],
     middle: tuple[float, float],
@@ -210,22 +229,18 @@ def arc_points(
     """Densify the circular arc from ``start`` through ``middle`` to ``end``.
 
     Returns an ``(n, 2)`` array that starts at ``start`` and ends at ``end`` exactly, with
-    chords that deviate from the circle by at most ``tolerance`` (in CRS units).  Three
+    chords that deviate from the circle by at most ``tolerance`` (in CRS units; more for
+    radii so huge that it would take over :data:`MAX_ARC_POINTS` points).  Three
     collinear points give the straight line ``start → end``.
     """
     p0, p1, p2 = (np.asarray(p, dtype=float) for p in (start, middle, end))
-    ax, ay = p1 - p0
-    bx, by = p2 - p0
-    d = 2.0 * (ax * by - ay * bx)
-    scale = max(np.hypot(ax, ay), np.hypot(bx, by), 1e-12)
-    if abs(d) <= 1e-12 * scale * scale:
+    centre = circumcentre(p0, p1, p2)
+    if centre is None:
         return np.array([p0, p2])
-    ux = (by * (ax * ax + ay * ay) - ay * (bx * bx + by * by)) / d
-    uy = (ax * (bx * bx + by * by) - bx * (ax * ax + ay * ay)) / d
-    centre = p0 + np.array([ux, uy])
-    radius = float(np.hypot(ux, uy))
+    radius = float(np.hypot(*(p0 - centre)))
+    tolerance = max(tolerance, radius * (1 - np.cos(np.pi / MAX_ARC_POINTS)))
     a0, a2 = (np.arctan2(*(p - centre)[::-1]) for p in (p0, p2))
-    ccw = d > 0
+    ccw = _cross(p1 - p0, p2 - p0) > 0
     sweep = (a2 - a0) % (2 * np.pi) if ccw else -((a0 - a2) % (2 * np.pi))
     step = 2 * np.arccos(max(-1.0, 1 - tolerance / radius)) if tolerance < radius else np.pi / 2
     n = max(2, int(np.ceil(abs(sweep) / max(step, 1e-9))) + 1)
@@ -233,3 +248,26 @@ def arc_points(
     pts = centre + radius * np.column_stack([np.cos(angles), np.sin(angles)])
     pts[0], pts[-1] = p0, p2
     return pts
+
+
+def circle_points(
+    first: tuple[float, float],
+    second: tuple[float, float],
+    third: tuple[float, float],
+    tolerance: float = ARC_TOLERANCE,
+) -> np.ndarray | None:
+    """Densify the whole circle through three points.
+
+    A closed ring from ``first``, turning towards ``second``; ``None`` when the points are
+    collinear.
+    """
+    p0, p1, p2 = (np.asarray(p, dtype=float) for p in (first, second, third))
+    centre = circumcentre(p0, p1, p2)
+    if centre is None:
+        return None
+    radius = p0 - centre
+    turn = 1.0 if _cross(p1 - p0, p2 - p0) > 0 else -1.0
+    quarter = centre + turn * np.array([-radius[1], radius[0]])
+    opposite = centre - radius
+    half = arc_points(p0, quarter, opposite, tolerance)
+    return np.vstack([half, arc_points(opposite, 2 * centre - quarter, p0, tolerance)[1:]])

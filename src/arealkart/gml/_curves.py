@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import shapely
 
-from .._geometry import arc_points
+from .._geometry import arc_points, circle_points
 from ._crs import _Ctx, _SrsLookup
 from ._positions import _fmt, _GeometryError, _Positions
 from ._xml import _XLINK_HREF, _child, _is_gml, _local, _members
@@ -178,35 +178,12 @@ class _Curves(_Positions):
         self.arcs = True
         unit = self._unit(ctx)
         self._distinct(points, "gml:Circle", unit)
-        centre = _circumcentre(*points)
-        if centre is None:
+        ring = circle_points(*points, self.arc_tolerance * unit)
+        if ring is None:
             raise _GeometryError(f"the points of gml:Circle at {_fmt(points[0])} are collinear")
-        start = points[0]
-        radius = start - centre
-        turn = 1.0 if _cross(points[1] - start, points[2] - start) > 0 else -1.0
-        quarter = centre + turn * np.array([-radius[1], radius[0]])
-        opposite = centre - radius
-        tolerance = self.arc_tolerance * unit
-        first = arc_points(start, quarter, opposite, tolerance)
-        second = arc_points(opposite, 2 * centre - quarter, start, tolerance)
-        return np.vstack([first, second[1:]])
+        return ring
 
     def _distinct(self, points: np.ndarray, kind: str, unit: float) -> None:
         for i, j in ((0, 1), (1, 2), (0, 2)):
             if float(np.hypot(*(points[i] - points[j]))) <= SNAP_TOLERANCE * unit:
                 raise _GeometryError(f"{kind} has coincident points at {_fmt(points[i])}")
-
-
-def _circumcentre(p0: np.ndarray, p1: np.ndarray, p2: np.ndarray) -> np.ndarray | None:
-    a, b = p1 - p0, p2 - p0
-    d = 2.0 * _cross(a, b)
-    scale = max(float(a @ a), float(b @ b))
-    if abs(d) <= 1e-12 * scale:
-        return None
-    ux = (b[1] * (a @ a) - a[1] * (b @ b)) / d
-    uy = (a[0] * (b @ b) - b[0] * (a @ a)) / d
-    return p0 + np.array([ux, uy])
-
-
-def _cross(a: np.ndarray, b: np.ndarray) -> float:
-    return float(a[0] * b[1] - a[1] * b[0])

@@ -79,13 +79,13 @@ import shapely
 from pyproj.exceptions import CRSError as ProjError
 
 from .._geometry import ARC_TOLERANCE
+from .._geometry import MAX_ARC_POINTS as MAX_ARC_POINTS
 from ..errors import SosiError
 from ..issues import IssueLog
 from ..planobjects import PlanObject, plan_objects_to_data
 from ..schema import CRS as WORKING_CRS
 from ._areas import parse_refs
 from ._curves import CURVE_BATCH as CURVE_BATCH
-from ._curves import MAX_ARC_POINTS as MAX_ARC_POINTS
 from ._curves import MAX_COORDINATE as MAX_COORDINATE
 from ._encoding import TEGNSETT
 from ._header import SosiHeader, _known_codes, _read_header, koordsys_table

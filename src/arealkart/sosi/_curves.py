@@ -11,14 +11,13 @@ markers such as ``...KP 1`` skipped); :func:`~arealkart.sosi.read_sosi` parses t
 from __future__ import annotations
 
 import logging
-import math
 import re
 from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 
-from .._geometry import arc_points
+from .._geometry import arc_points, circle_points
 from ..planobjects import PlanObject, layer_of
 from ._objects import _AREA_OBJECTS, _STRAIGHTENED_KINDS, _Object, _report
 
@@ -30,7 +29,6 @@ logger = logging.getLogger(__package__)  # "arealkart.sosi", one logger for the 
 MAX_COORDINATE = 1e9
 """Largest plausible absolute coordinate (in CRS units) after ENHET and ORIGO are applied."""
 
-MAX_ARC_POINTS = 10_000
 """Upper bound on the points one densified arc may have, whatever its radius."""
 
 CURVE_BATCH = 2048
@@ -220,7 +218,9 @@ class _Curves:
 
     def _arcs(self, obj: _Object, xy: np.ndarray) -> np.ndarray | None:
         if obj.kind == "SIRKELP" and len(xy) == 3:
-            xy = np.vstack([xy, xy[0]])  # a full circle: p0 → p1 → p2, then p2 → … → p0
+            with np.errstate(all="ignore"):
+                ring = circle_points(*xy, self.arc_tolerance)
+            return ring if ring is not None and np.isfinite(ring).all() else self._bad_arc(obj)
         if len(xy) < 3:
             logger.debug(
                 "%s %s: .%s with %d points read as a straight line",
@@ -286,12 +286,7 @@ def _is_int(token: str) -> bool:
 
 
 def _arc(p0: np.ndarray, p1: np.ndarray, p2: np.ndarray, tolerance: float) -> np.ndarray | None:
-    """Densify the arc p0 → p1 → p2; the tolerance grows for huge radii to bound the points."""
-    a, b, c = (math.dist(p, q) for p, q in ((p0, p1), (p1, p2), (p0, p2)))
-    cross = abs((p1[0] - p0[0]) * (p2[1] - p0[1]) - (p1[1] - p0[1]) * (p2[0] - p0[0]))
-    if cross > 0:
-        radius = a * b * c / (2 * cross)
-        tolerance = max(tolerance, radius * (1 - math.cos(math.pi / MAX_ARC_POINTS)))
+    """Densify the arc p0 → p1 → p2; ``None`` where its points are not finite."""
     with np.errstate(all="ignore"):
         points = arc_points(tuple(p0), tuple(p1), tuple(p2), tolerance)
     return points if np.isfinite(points).all() else None
