@@ -262,6 +262,17 @@ def test_plot_register_without_coordinates_needs_a_geometry_file(tmp_path):
         read_plan(path, kommune="Vinje")
 
 
+@pytest.mark.parametrize("content", [None, b"{ not json"])
+def test_a_plot_geometry_file_that_cannot_be_read_is_a_clear_error(tmp_path, content):
+    path = tmp_path / "tomteregister.csv"
+    path.write_text("tomt_id,status\nA,ledig\n", encoding="utf-8")
+    shapes = tmp_path / "tomter.geojson"
+    if content is not None:
+        shapes.write_bytes(content)
+    with pytest.raises(InputError, match=r"tomter\.geojson"):
+        read_plan(path, geometry=shapes, kommune="Vinje")
+
+
 # --- picking the reader from the content -----------------------------------------------------
 
 

@@ -308,14 +308,20 @@ def _layer_names(path: Path, engine: str) -> list[str]:
         raise FormatError(path, f"cannot be opened as a vector file: {exc}") from None
 
 
-def _read_layer(path: Path, layer: str, engine: str, encoding: str | None) -> gpd.GeoDataFrame:
-    options: dict[str, Any] = {"layer": layer, "engine": engine}
+def _read_layer(
+    path: Path, layer: str | None, engine: str, encoding: str | None
+) -> gpd.GeoDataFrame:
+    """One layer (``None``: the first) of a vector file; a clear error if it cannot be read."""
+    options: dict[str, Any] = {"engine": engine}
+    if layer is not None:
+        options["layer"] = layer
     if encoding:
         options["encoding"] = encoding
     try:
         return gpd.read_file(path, **options)
     except Exception as exc:  # GDAL raises many types for broken files
-        raise FormatError(path, f"layer {layer!r} cannot be read: {exc}") from None
+        what = "cannot be read" if layer is None else f"layer {layer!r} cannot be read"
+        raise FormatError(path, f"{what}: {exc}") from None
 
 
 def _detect_encoding(path: Path) -> str | None:
@@ -512,7 +518,7 @@ def _join_plot_geometry(
     )
     if "tomt_id" not in register.columns:
         raise SchemaError(f"{path}: the plot register has no plot id column (e.g. tomt_id)")
-    shapes = gpd.read_file(geometry, engine=engine)
+    shapes = _read_layer(geometry, None, engine, _detect_encoding(geometry))
     shape_map = _kind_mapping(_column_map(shapes.columns, columns), "plots")
     shapes = shapes.rename(columns={k: v for k, (v, _) in shape_map.items()})
     if "tomt_id" not in shapes.columns:
