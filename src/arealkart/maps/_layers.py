@@ -9,6 +9,7 @@ but the geometry is optional: a missing column only drops its row from the popup
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 import geopandas as gpd
@@ -100,10 +101,10 @@ def free_layer(result: AvailableLand, names: dict[str, str] | None = None) -> di
         shown["kommune"] = shown["kommunenummer"].map(names)
     if "hensyn" in shown.columns:
         blocking = {int(c) for c in result.parameters.blokkerende}
-        shown["hensyn_blokkerer"] = shown["hensyn"].map(lambda h: _constraint_text(h, blocking))
-        shown["hensyn_flagger"] = shown["hensyn"].map(
-            lambda h: _constraint_text(h, blocking, keep=False)
-        )
+        values = shown["hensyn"].dropna().unique()  # a few distinct lists, named once each
+        for column, keep in (("hensyn_blokkerer", True), ("hensyn_flagger", False)):
+            text = {h: _constraint_text(h, blocking, keep) for h in values}
+            shown[column] = shown["hensyn"].map(text).astype("object")
     columns = ["id", "kategori", *(row[0] for row in FREE_POPUP)]
     return {
         "geom": encode_polygons(web_geometry(shown)),
@@ -145,6 +146,7 @@ def _constraint_text(codes: Any, blocking: set[int], keep: bool = True) -> str |
     return "; ".join(picked) or None
 
 
+@cache
 def _constraint_names() -> dict[int, str]:
     return code_list("hensyn")["name"].to_dict()
 
