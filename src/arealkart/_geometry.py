@@ -15,8 +15,6 @@ from .schema import CRS
 
 log = logging.getLogger(__name__)
 
-_POLYGONAL = ("Polygon", "MultiPolygon")
-
 
 def polygonal_part(geoms: np.ndarray) -> np.ndarray:
     """Keep only the polygonal part of each geometry (e.g. of a GeometryCollection)."""

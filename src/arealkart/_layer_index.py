@@ -27,9 +27,6 @@ from .errors import QueryError
 from .export import GEOPACKAGE
 from .schema import CRS
 
-"""File name of a build's GeoPackage inside its output folder."""
-
-
 # --- the index ------------------------------------------------------------------------------
 
 

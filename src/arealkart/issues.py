@@ -65,12 +65,6 @@ class IssueLog:
         """Record one issue."""
         self.items.append(Issue(str(file), str(feature), layer, rule, action, detail))
 
-    def extend(self, issues: Iterable[Issue] | pd.DataFrame) -> None:
-        """Append issues from an iterable of :class:`Issue` or from an issues frame."""
-        if isinstance(issues, pd.DataFrame):
-            issues = (Issue(**row) for row in issues[list(COLUMNS)].to_dict("records"))
-        self.items.extend(issues)
-
     def __len__(self) -> int:
         return len(self.items)
 
