@@ -26,6 +26,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 import pandas as pd
+import pyproj
 
 from ..available import AvailableLand
 from ..classify import BUILDING_CATEGORIES
@@ -200,7 +201,7 @@ def _bounds(boundaries: gpd.GeoDataFrame | None, result: AvailableLand) -> list[
     frames = [boundaries] if boundaries is not None and len(boundaries) else []
     if not frames:
         frames = [f for f in (result.zones, result.free, result.plots) if len(f)]
-    boxes = [f.to_crs(WGS84).total_bounds for f in frames if f.crs is not None]
+    boxes = [_lonlat_box(f) for f in frames if f.crs is not None]
     boxes = [b for b in boxes if all(pd.notna(b))]
     if not boxes:
         return None
@@ -209,6 +210,12 @@ def _bounds(boundaries: gpd.GeoDataFrame | None, result: AvailableLand) -> list[
     maxx = max(b[2] for b in boxes)
     maxy = max(b[3] for b in boxes)
     return [[round(miny, 6), round(minx, 6)], [round(maxy, 6), round(maxx, 6)]]
+
+
+def _lonlat_box(frame: gpd.GeoDataFrame) -> list[float]:
+    """The frame's bounding box in WGS84, from its own box (not every vertex reprojected)."""
+    transformer = pyproj.Transformer.from_crs(frame.crs, WGS84, always_xy=True)
+    return list(transformer.transform_bounds(*frame.total_bounds))
 
 
 def _centre(bounds: list[list[float]] | None) -> list[Any]:
