@@ -15,6 +15,7 @@ from branca.element import Element, MacroElement, Template
 from folium.elements import JSCSSMixin
 
 from ..classify import BUILDING_CATEGORIES
+from ..summary import REGION_NUMBER
 from ._config import format_number, style
 from .assets import map_assets
 
@@ -169,9 +170,9 @@ def summary_html(summary: pd.DataFrame, t: Mapping[str, str], lang: str, region:
     """The summary panel: free daa and free plots per category (and municipality).
 
     With rows of several municipalities, one row per municipality and a total row (the
-    rows with ``kommunenummer`` ``"0000"``, else the sum); with one, a row per category.
+    rows with :data:`~arealkart.summary.REGION_NUMBER`, else the sum); with one, a row per category.
     """
-    rows = summary[summary["kommunenummer"] != "0000"]
+    rows = summary[summary["kommunenummer"] != REGION_NUMBER]
     municipalities = list(dict.fromkeys(rows["kommunenummer"]))
     if len(municipalities) > 1:
         table = _matrix_table(summary, municipalities, t, lang, region)
@@ -193,17 +194,17 @@ def _matrix_table(
 ) -> str:
     head = "".join(f"<th>{html.escape(t[c])}</th>" for c in BUILDING_CATEGORIES)
     lines = []
-    totals = summary[summary["kommunenummer"] == "0000"]
+    totals = summary[summary["kommunenummer"] == REGION_NUMBER]
     if not len(totals):
         totals = (
             summary.groupby("kategori", as_index=False)[["ledig_daa", "ledige_tomter"]]
             .sum()
-            .assign(kommunenummer="0000", kommune=t["sum"])
+            .assign(kommunenummer=REGION_NUMBER, kommune=t["sum"])
         )
-    for number in [*municipalities, "0000"]:
-        part = totals if number == "0000" else summary[summary["kommunenummer"] == number]
+    for number in [*municipalities, REGION_NUMBER]:
+        part = totals if number == REGION_NUMBER else summary[summary["kommunenummer"] == number]
         by_cat = part.set_index("kategori")
-        name = region if number == "0000" else str(part["kommune"].iloc[0])
+        name = region if number == REGION_NUMBER else str(part["kommune"].iloc[0])
         cells = "".join(
             _cell(
                 float(by_cat["ledig_daa"].get(c, 0.0)),
@@ -214,7 +215,7 @@ def _matrix_table(
             )
             for c in BUILDING_CATEGORIES
         )
-        css = ' class="ak-total"' if number == "0000" else ""
+        css = ' class="ak-total"' if number == REGION_NUMBER else ""
         lines.append(f"<tr{css}><td>{html.escape(name)}</td>{cells}</tr>")
     return (
         f'<table class="ak-summary-table"><thead><tr><th>{html.escape(t["kommune"])}</th>'
