@@ -119,6 +119,7 @@ def check_borders(
         return layer, issues_frame()
     known = layer["kommunenummer"].isin(borders["kommunenummer"]).to_numpy()
     border = borders.set_index("kommunenummer").geometry.buffer(BORDER_TOLERANCE)
+    shapely.prepare(border.to_numpy())  # each border is tested against many features
     area = border.reindex(layer["kommunenummer"]).to_numpy()
     geoms = layer.geometry.to_numpy()
     outside = np.zeros(len(layer), dtype=bool)

@@ -122,9 +122,10 @@ def read_vector(
     if engine not in ENGINES:
         raise InputError(path, f"unknown engine {engine!r}; expected one of {list(ENGINES)}")
     names = [layer] if layer else _layer_names(path, engine)
+    encoding = encoding or _detect_encoding(path)
     parts = []
     for name in names:
-        gdf = _read_layer(path, name, engine, encoding or _detect_encoding(path))
+        gdf = _read_layer(path, name, engine, encoding)
         layer_kind = kind or infer_kind(gdf, columns, path=path, layer=name)
         issues = IssueLog()
         canonical = to_canonical(
