@@ -9,6 +9,7 @@ shows a Python traceback for one of these.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 
 class ArealkartError(ValueError):
@@ -89,3 +90,19 @@ class QueryError(ArealkartError):
 
 class AccountingError(ArealkartError):
     """Input features that are neither in the output nor in the issues report."""
+
+
+def open_input(
+    path: Path, error: type[InputError] = InputError, expected: str = "a file"
+) -> BinaryIO:
+    """Open an input file for reading bytes; an OS error becomes ``error`` naming the file."""
+    try:
+        return Path(path).open("rb")
+    except FileNotFoundError:
+        raise error(path, "cannot be read: file not found") from None
+    except IsADirectoryError:
+        raise error(path, f"is a folder, expected {expected}") from None
+    except PermissionError:
+        raise error(path, "permission denied: the file cannot be read") from None
+    except OSError as exc:
+        raise error(path, f"cannot be read: {exc.strerror or exc}") from None

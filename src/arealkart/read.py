@@ -28,7 +28,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from .errors import FormatError, InputError
+from .errors import FormatError, open_input
 from .issues import concat_issues, issues_frame
 from .schema import LAYERS, conform, empty
 
@@ -187,17 +187,8 @@ def sniff_format(path: Path) -> str:
 
 
 def _head(path: Path, size: int = 4096) -> bytes:
-    if path.is_dir():
-        raise InputError(path, "is a folder, expected a file")
-    try:
-        with path.open("rb") as fh:
-            return fh.read(size)
-    except FileNotFoundError:
-        raise InputError(path, "file not found") from None
-    except PermissionError:
-        raise InputError(path, "permission denied: the file cannot be read") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot be read: {exc.strerror or exc}") from None
+    with open_input(path) as fh:
+        return fh.read(size)
 
 
 def _looks_like_text(head: bytes) -> bool:

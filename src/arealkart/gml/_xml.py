@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import ArealkartError, GmlError
+from ..errors import ArealkartError, GmlError, open_input
 
 _GML_NAMESPACES = frozenset({"http://www.opengis.net/gml/3.2", "http://www.opengis.net/gml"})
 _GML_IDS = tuple(f"{{{ns}}}id" for ns in sorted(_GML_NAMESPACES))
@@ -22,11 +22,7 @@ _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 
 def _events(path: Path) -> Iterator[tuple[str, ET.Element]]:
     """Yield iterparse events; turn XML errors into :class:`GmlError` with the line."""
-    try:
-        fh = path.open("rb")
-    except OSError as exc:
-        raise GmlError(path, f"cannot be read: {exc.strerror or exc}") from None
-    with fh:
+    with open_input(path, GmlError, expected="a GML file") as fh:
         try:
             first = True
             for event, elem in ET.iterparse(fh, events=("start", "end")):

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import SosiError
+from ..errors import SosiError, open_input
 
 logger = logging.getLogger(__package__)  # "arealkart.sosi", one logger for the reader
 
@@ -26,14 +26,7 @@ _BOUNDARY = re.compile(rb"\n(?=\.[^.])")
 
 
 def _open(path: Path) -> BinaryIO:
-    try:
-        return path.open("rb")
-    except FileNotFoundError:
-        raise SosiError(path, "file not found") from None
-    except IsADirectoryError:
-        raise SosiError(path, "is a folder, expected a .sos file") from None
-    except OSError as exc:
-        raise SosiError(path, f"cannot be read: {exc.strerror or exc}") from None
+    return open_input(path, SosiError, expected="a .sos file")
 
 
 def _raw_objects(fh: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:
