@@ -144,33 +144,29 @@ def _features(
     gdf, ids = gdf.iloc[order], ids.iloc[order]
     geoms = gdf.geometry.to_crs(WGS84).to_numpy() if len(gdf) else np.empty(0, dtype=object)
     geoms = shapely.orient_polygons(shapely.set_precision(geoms, 10**-DECIMALS), exterior_cw=False)
+    geometries = _geometries(geoms)
     columns = list(properties) if properties is not None else list(gdf.columns)
     table = gdf.drop(columns=gdf.geometry.name).reindex(
         columns=[c for c in columns if c != gdf.geometry.name]
     )
-    for fid, record, geom in zip(ids, table.to_dict("records"), geoms, strict=True):
+    for fid, record, geometry in zip(ids, table.to_dict("records"), geometries, strict=True):
         yield {
             "type": "Feature",
             "id": fid,
-            "geometry": _geometry(geom),
+            "geometry": geometry,
             "properties": {k: json_value(v) for k, v in record.items()},
         }
 
 
-def _geometry(geom: Any) -> dict[str, Any] | None:
-    if geom is None or shapely.is_empty(geom):
-        return None
-    return _rounded(json.loads(shapely.to_geojson(geom)))
+def _geometries(geoms: np.ndarray) -> list[dict[str, Any] | None]:
+    """GeoJSON geometry objects, coordinates rounded to :data:`DECIMALS`.
 
-
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, DECIMALS)
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    return value
+    ``None`` for missing or empty geometries; converted in one vectorised call.
+    """
+    geoms = shapely.transform(geoms, lambda xy: np.round(xy, DECIMALS))
+    texts = shapely.to_geojson(geoms)
+    blank = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    return [None if b else json.loads(t) for b, t in zip(blank, texts, strict=True)]
 
 
 def json_value(value: Any) -> Any:
