@@ -25,6 +25,7 @@ from arealkart.export import (
     schema_properties,
     to_rfc7946,
     write_csv,
+    write_feature_texts,
     write_geojson,
     write_geopackage,
     write_layer,
@@ -307,17 +308,17 @@ def test_a_build_that_fails_midway_leaves_the_previous_output_intact(
     shutil.copytree(out, previous)
     before = {p: p.read_bytes() for p in previous.rglob("*") if p.is_file()}
     calls = {"n": 0}
-    original = write_geojson
+    original = write_feature_texts
 
-    def failing(gdf, path, **kwargs):
+    def failing(texts, path, **kwargs):
         calls["n"] += 1
         if calls["n"] == 5:  # a few files are complete, this one is half written
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             Path(path).write_text('{"type":"FeatureCollection","features":[', encoding="utf-8")
             raise OSError("disk full")
-        return original(gdf, path, **kwargs)
+        return original(texts, path, **kwargs)
 
-    monkeypatch.setattr("arealkart.outputs.write_geojson", failing)
+    monkeypatch.setattr("arealkart.outputs.write_feature_texts", failing)
     d = demo_build
     with pytest.raises(OSError, match="disk full"):
         write_outputs(d.config, d.data, d.result, d.summary, d.issues, previous, "nb")

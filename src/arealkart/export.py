@@ -23,7 +23,7 @@ import math
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -133,15 +133,31 @@ def to_rfc7946(
         Columns to write as properties, in this order (missing ones as ``null``); default
         every column but the geometry.
     """
-    return {"type": "FeatureCollection", "features": list(_features(gdf, id_column, properties))}
+    features = _features(*_sorted_by_id(gdf, id_column), properties)
+    return {"type": "FeatureCollection", "features": list(features)}
+
+
+def feature_texts(
+    gdf: gpd.GeoDataFrame, id_column: str, properties: Sequence[str] | None = None
+) -> pd.Series:
+    """Each feature as its RFC 7946 JSON text, in file order (by id), indexed like ``gdf``.
+
+    Made once, the texts can be written to several files (:func:`write_feature_texts`).
+    """
+    ordered, ids = _sorted_by_id(gdf, id_column)
+    texts = [_dumps(f) for f in _features(ordered, ids, properties)]
+    return pd.Series(texts, index=ordered.index, dtype=object)
+
+
+def _sorted_by_id(gdf: gpd.GeoDataFrame, id_column: str) -> tuple[gpd.GeoDataFrame, pd.Series]:
+    ids = feature_ids(gdf, id_column)
+    order = np.argsort(ids.to_numpy(dtype=str), kind="stable")
+    return gdf.iloc[order], ids.iloc[order]
 
 
 def _features(
-    gdf: gpd.GeoDataFrame, id_column: str, properties: Sequence[str] | None
+    gdf: gpd.GeoDataFrame, ids: pd.Series, properties: Sequence[str] | None
 ) -> Iterator[dict[str, Any]]:
-    ids = feature_ids(gdf, id_column)
-    order = np.argsort(ids.to_numpy(dtype=str), kind="stable")
-    gdf, ids = gdf.iloc[order], ids.iloc[order]
     geoms = gdf.geometry.to_crs(WGS84).to_numpy() if len(gdf) else np.empty(0, dtype=object)
     geoms = shapely.orient_polygons(shapely.set_precision(geoms, 10**-DECIMALS), exterior_cw=False)
     geometries = _geometries(geoms)
@@ -215,15 +231,24 @@ def write_geojson(
     pathlib.Path
         The written file.
     """
-    features = _features(gdf, id_column, properties)
+    return write_feature_texts(feature_texts(gdf, id_column, properties), path, seq=seq)
+
+
+def write_feature_texts(
+    texts: Iterable[str], path: str | os.PathLike[str], *, seq: bool = False
+) -> Path:
+    """Write features' JSON texts as a FeatureCollection, atomically.
+
+    With ``seq``, a GeoJSON text sequence (RFC 8142) instead.
+    """
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
         if seq:
-            for feature in features:
-                fh.write(f"{RECORD_SEPARATOR}{_dumps(feature)}\n")
+            for text in texts:
+                fh.write(f"{RECORD_SEPARATOR}{text}\n")
         else:
             fh.write('{"type":"FeatureCollection","features":[')
-            for i, feature in enumerate(features):
-                fh.write(("\n" if i == 0 else ",\n") + _dumps(feature))
+            for i, text in enumerate(texts):
+                fh.write(("\n" if i == 0 else ",\n") + text)
             fh.write("]}\n")
     return Path(path)
 

@@ -21,9 +21,10 @@ from .errors import ConfigError
 from .export import (
     GEOPACKAGE,
     feature_ids,
+    feature_texts,
     schema_properties,
     write_csv,
-    write_geojson,
+    write_feature_texts,
     write_geopackage,
 )
 from .kommuner import boundaries as municipality_boundaries
@@ -169,14 +170,13 @@ def _write_geojson(stage: Path, cfg: RegionConfig, result: AvailableLand) -> lis
         ("tomter", "tomter", "tomt_id", result.plots),
     ):
         frame = frame.assign(**{_FEATURE_ID: feature_ids(frame, id_column)})
-        properties = schema_properties(layer)
-        scopes = [(cfg.slug, frame)] + [
-            (m.kommune.slug, frame[frame["kommunenummer"] == m.kommune.nummer])
-            for m in cfg.municipalities
+        features = feature_texts(frame, _FEATURE_ID, schema_properties(layer))
+        number = frame["kommunenummer"].reindex(features.index).to_numpy()
+        scopes = [(cfg.slug, features)] + [
+            (m.kommune.slug, features[number == m.kommune.nummer]) for m in cfg.municipalities
         ]
         for slug, part in scopes:
-            path = folder / f"{slug}-{suffix}.geojson"
-            written.append(write_geojson(part, path, id_column=_FEATURE_ID, properties=properties))
+            written.append(write_feature_texts(part, folder / f"{slug}-{suffix}.geojson"))
     return written
 
 
