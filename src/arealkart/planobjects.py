@@ -28,7 +28,7 @@ from ._geometry import repair_polygons, to_working_crs
 from .errors import InputError
 from .issues import DROPPING_ACTIONS, IssueLog, source_feature
 from .kommuner import kommunenummer as resolve_kommune
-from .schema import conform, empty
+from .schema import ID_COLUMNS, conform, empty
 
 resolve_kommune = cache(resolve_kommune)  # the registry is static: resolve each value once
 
@@ -136,8 +136,8 @@ def plan_objects_to_data(
             constraint_rows.append(_constraint_row(obj, file, path, kommune))
         else:
             other[obj.objtype] = other.get(obj.objtype, 0) + 1
-    zones = _layer(zone_rows, "zones", crs, path, issues, "zone_id")
-    constraints = _layer(constraint_rows, "constraints", crs, path, issues, "hensyn_id")
+    zones = _layer(zone_rows, "zones", crs, path, issues)
+    constraints = _layer(constraint_rows, "constraints", crs, path, issues)
     counts = pd.DataFrame(
         [
             {"file": file, "layer": "zones", "features": len(zone_rows)},
@@ -223,9 +223,10 @@ def _constraint_row(obj: PlanObject, file: str, path, kommune) -> dict:
     }
 
 
-def _layer(rows, kind, crs, path, issues, id_column) -> gpd.GeoDataFrame:
+def _layer(rows, kind, crs, path, issues) -> gpd.GeoDataFrame:
     if not rows:
         return empty(kind)
+    id_column = ID_COLUMNS[kind]
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
     code_column = "arealformal" if kind == "zones" else "hensyn_kode"
     no_code = gdf[code_column].isna()

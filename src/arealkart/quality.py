@@ -17,14 +17,8 @@ from .issues import Issue, concat_issues, issues_frame, source_feature, source_f
 from .kommuner import VEST_TELEMARK
 from .kommuner import boundaries as municipality_boundaries
 from .read import KINDS, PlanData
-from .schema import LAYERS
+from .schema import ID_COLUMNS, LAYERS
 
-ID_COLUMNS = {
-    "zones": "zone_id",
-    "constraints": "hensyn_id",
-    "plots": "tomt_id",
-    "buildings": "bygg_id",
-}
 SAME_THING = {
     "zones": ("objtype", "arealformal"),
     "constraints": ("hensyn_kode",),

@@ -116,6 +116,10 @@ LAYERS: Mapping[str, dict[str, Column]] = {
     "constraints": CONSTRAINT_COLUMNS,
 }
 
+ID_COLUMNS: Mapping[str, str] = {kind: next(iter(columns)) for kind, columns in LAYERS.items()}
+"""Each layer's id column (its first column): ``zone_id``, ``tomt_id``, ``bygg_id``,
+``hensyn_id``."""
+
 _GEOM_TYPES = {
     "zones": {"Polygon", "MultiPolygon"},
     "plots": {"Polygon", "MultiPolygon", "Point"},

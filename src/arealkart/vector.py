@@ -28,17 +28,11 @@ from ._resources import package_data
 from .errors import FormatError, InputError, SchemaError
 from .issues import IssueLog
 from .kommuner import current_numbers, kommunenummer
-from .schema import CRS, LAYERS, PLOT_STATUSES, conform, empty
+from .schema import CRS, ID_COLUMNS, LAYERS, PLOT_STATUSES, conform, empty
 
 ENGINES = ("pyogrio", "fiona")
 DEFAULT_ENGINE = "pyogrio"
 
-_ID_COLUMN = {
-    "zones": "zone_id",
-    "constraints": "hensyn_id",
-    "plots": "tomt_id",
-    "buildings": "bygg_id",
-}
 _KIND_MARKERS = (
     ("zones", "arealformal"),
     ("constraints", "hensyn_kode"),
@@ -203,7 +197,7 @@ def to_canonical(
     out = out.rename_geometry("geometry") if out.geometry.name != "geometry" else out
     prefix = f"{path.name}#" + (f"{layer}/" if layer else "")
     out["source"] = [f"{prefix}{fid}" for fid in _feature_ids(gdf)]
-    id_column = _ID_COLUMN[kind]
+    id_column = ID_COLUMNS[kind]
     if id_column not in out.columns or out[id_column].isna().all():
         out[id_column] = out["source"]
     out[id_column] = out[id_column].astype("string").fillna(out["source"])
@@ -372,7 +366,7 @@ def _kind_mapping(mapping: dict, kind: str) -> dict[str, tuple[str, str | None]]
     wanted = set(LAYERS[kind])
     out: dict[str, tuple[str, str | None]] = {}
     for name, (canonical, objtype) in mapping.items():
-        canonical = _ID_COLUMN[kind] if canonical == "@id" else canonical
+        canonical = ID_COLUMNS[kind] if canonical == "@id" else canonical
         if canonical in wanted and canonical not in {c for c, _ in out.values()}:
             out[name] = (canonical, objtype)
     return out
@@ -432,7 +426,7 @@ def _drop_uncoded(out: gpd.GeoDataFrame, kind: str, path: Path, issues: IssueLog
     for row in out[bad].itertuples():
         issues.add(
             path.name,
-            getattr(row, _ID_COLUMN[kind]),
+            getattr(row, ID_COLUMNS[kind]),
             kind,
             "kode_mangler",
             "unreadable",
