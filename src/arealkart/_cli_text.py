@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from .errors import ArealkartError, MunicipalityError
-from .kommuner import resolve
+from .errors import ArealkartError
+from .kommuner import names as municipality_names
 from .read import PlanData
 
 # --- query tables ---------------------------------------------------------------------------
@@ -116,13 +116,7 @@ def _line(values: list[str], columns: list[Column], widths: list[int]) -> str:
 
 
 def _municipality_names(rows: pd.DataFrame) -> dict[str, str]:
-    names = {}
-    for number in rows.get("kommunenummer", pd.Series(dtype=object)).dropna().unique():
-        try:
-            names[number] = resolve(number).navn
-        except MunicipalityError:
-            names[number] = str(number)
-    return names
+    return municipality_names(rows.get("kommunenummer", pd.Series(dtype=object)))
 
 
 def result_totals(rows: pd.DataFrame, layer: str, limit: int | None = None) -> list[str]:

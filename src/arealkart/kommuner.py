@@ -12,8 +12,10 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -96,6 +98,17 @@ def current_numbers(values: pd.Series) -> pd.Series:
     """
     mapping = {v: kommunenummer(v) for v in values.dropna().unique()}
     return values.map(mapping).astype("string")
+
+
+def names(numbers: Iterable[Any]) -> dict[str, str]:
+    """Number → municipality name for each distinct number; an unknown one keeps its number."""
+    out = {}
+    for number in dict.fromkeys(str(n) for n in numbers if not pd.isna(n)):
+        try:
+            out[number] = resolve(number).navn
+        except MunicipalityError:
+            out[number] = number
+    return out
 
 
 def boundaries(kommuner: tuple[str, ...] | list[str] | None = None) -> gpd.GeoDataFrame:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from .available import AvailableLand
 from .classify import BUILDING_CATEGORIES
-from .kommuner import resolve
+from .kommuner import names as municipality_names
 
 COLUMNS = [
     "kommunenummer",
@@ -58,7 +58,7 @@ def summarise(result: AvailableLand, region: str = "Vest-Telemark") -> pd.DataFr
     }
     table = pd.DataFrame({name: s.reindex(grid) for name, s in parts.items()}).fillna(0)
     table = table.reset_index()
-    table["kommune"] = [resolve(k).navn for k in table["kommunenummer"]]
+    table["kommune"] = table["kommunenummer"].map(municipality_names(table["kommunenummer"]))
     totals = table.groupby("kategori", sort=False)[list(parts)].sum().reset_index()
     totals["kommunenummer"] = REGION_NUMBER
     totals["kommune"] = region

@@ -30,9 +30,8 @@ import pyproj
 
 from ..available import AvailableLand
 from ..classify import BUILDING_CATEGORIES
-from ..errors import MunicipalityError
 from ..export import WGS84, atomic_path
-from ..kommuner import resolve
+from ..kommuner import names as municipality_names
 from ._config import LANGUAGES, colours, format_number, style, texts, translated
 from ._index import index_html, map_folder, other_language, relative_link
 from ._layers import (
@@ -184,16 +183,8 @@ def _municipality_names(free: gpd.GeoDataFrame) -> dict[str, str] | None:
     """Number → name when the map shows several municipalities (for popups)."""
     if "kommunenummer" not in free.columns:
         return None
-    numbers = [str(n) for n in free["kommunenummer"].dropna().unique()]
-    if len(numbers) < 2:
-        return None
-    names = {}
-    for number in numbers:
-        try:
-            names[number] = resolve(number).navn
-        except MunicipalityError:
-            names[number] = number
-    return names
+    found = municipality_names(free["kommunenummer"])
+    return found if len(found) >= 2 else None
 
 
 def _bounds(boundaries: gpd.GeoDataFrame | None, result: AvailableLand) -> list[list[float]] | None:
