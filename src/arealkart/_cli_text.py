@@ -134,13 +134,9 @@ def result_totals(rows: pd.DataFrame, layer: str, limit: int | None = None) -> l
 
 
 def _area_daa(rows: pd.DataFrame, layer: str) -> pd.Series:
-    column = {"ledige_arealer": "areal_m2", "tomter": "tomt_m2", "soner": "ledig_m2"}[layer]
-    if column not in rows.columns:
-        return pd.Series(np.zeros(len(rows)), index=rows.index)
-    values = pd.to_numeric(rows[column], errors="coerce")
-    if layer == "tomter" and "geometry" in rows.columns:
-        values = values.fillna(pd.Series(rows.geometry.area, index=rows.index))
-    return values.fillna(0.0) / 1000.0
+    from ._layer_index import layer_area_m2  # the query machinery only when a query ran
+
+    return pd.Series(np.nan_to_num(layer_area_m2(rows, layer)) / 1000.0, index=rows.index)
 
 
 # --- arealkart info -------------------------------------------------------------------------

@@ -27,6 +27,25 @@ from .errors import QueryError
 from .export import GEOPACKAGE
 from .schema import CRS
 
+
+def layer_area_m2(frame: pd.DataFrame, layer: str) -> np.ndarray:
+    """Each row's area in m².
+
+    The layer's area column (see :data:`LAYERS`); where that is missing, the polygon's
+    area if the frame has geometries, else NaN.
+    """
+    column = LAYERS[layer].area
+    if column in frame.columns:
+        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    else:
+        values = np.full(len(frame), np.nan)
+    missing = np.isnan(values)
+    if missing.any() and isinstance(frame, gpd.GeoDataFrame):
+        values = values.copy()
+        values[missing] = shapely.area(frame.geometry.to_numpy()[missing])
+    return values
+
+
 # --- the index ------------------------------------------------------------------------------
 
 
@@ -107,17 +126,8 @@ class LayerIndex:
 
     @cached_property
     def area_m2(self) -> np.ndarray:
-        """The layer's area in m² (see :data:`LAYERS`); geometry area where it is missing."""
-        column = LAYERS[self.layer].area
-        if column in self.frame.columns:
-            values = pd.to_numeric(self.frame[column], errors="coerce").to_numpy(dtype=float)
-        else:
-            values = np.full(len(self), np.nan)
-        missing = np.isnan(values)
-        if missing.any():
-            values = values.copy()
-            values[missing] = shapely.area(self.geometries[missing])
-        return values
+        """The layer's area in m² (see :func:`layer_area_m2`)."""
+        return layer_area_m2(self.frame, self.layer)
 
     def isin(
         self,
