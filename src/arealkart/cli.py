@@ -27,6 +27,7 @@ Exit codes:
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -175,7 +176,7 @@ def map_command(
         config, output, workers=workers, lang=lang, progress=not quiet, parts=("maps",)
     )
     if not quiet:
-        click.echo(f"Wrote {len(result.files)} maps to {Path(*_common_parts(result.files))}")
+        click.echo(f"Wrote {len(result.files)} maps to {_common_folder(result.files)}")
 
 
 def _print_build(result: Any) -> None:
@@ -193,7 +194,7 @@ def _print_build(result: Any) -> None:
         )
     click.echo(f"  issues report: {len(result.issues)} rows")
     _print_balance(result.balance)
-    click.echo(f"Wrote {len(result.files)} files to {Path(*_common_parts(result.files))}")
+    click.echo(f"Wrote {len(result.files)} files to {_common_folder(result.files)}")
 
 
 def _print_balance(table: Any) -> None:
@@ -218,14 +219,9 @@ def _reprojected(crs: Any) -> bool:
     return isinstance(crs, str) and crs != "EPSG:25832"
 
 
-def _common_parts(paths: Any) -> tuple[str, ...]:
-    parts = [Path(p).parent.parts for p in paths]
-    common = []
-    for items in zip(*parts, strict=False):
-        if len(set(items)) != 1:
-            break
-        common.append(items[0])
-    return tuple(common) or (".",)
+def _common_folder(paths: Any) -> Path:
+    folders = [Path(p).parent for p in paths]
+    return Path(os.path.commonpath(folders)) if folders else Path()
 
 
 for _command in (query, export, info):
