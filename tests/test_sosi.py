@@ -264,24 +264,22 @@ def test_curves_may_come_after_the_flate_and_signs_may_be_wrong(tmp_path):
     assert data.issues.empty
 
 
-def test_buep_with_five_points_is_two_arcs(tmp_path):
-    # a full circle of radius 10 m as one .BUEP of five points (two half circles)
-    arc = curve(1, [(0, -1000), (1000, 0), (0, 1000), (-1000, 0), (0, -1000)], kind="BUEP")
+@pytest.mark.parametrize(
+    ("kind", "points"),
+    [
+        # one .BUEP of five points: two half circles
+        ("BUEP", [(0, -1000), (1000, 0), (0, 1000), (-1000, 0), (0, -1000)]),
+        # a .SIRKELP: the whole circle through three points
+        ("SIRKELP", [(0, -1000), (1000, 0), (0, 1000)]),
+    ],
+)
+def test_a_full_circle_of_radius_10_m(tmp_path, kind, points):
+    arc = curve(1, points, kind=kind)
     zone = flate(10, ":1", "RpArealformålOmråde", {"RPAREALFORMÅL": "3040"})
     sosi = parse_sosi(write(tmp_path, head() + arc + zone + ".SLUTT\n"), arc_tolerance=0.01)
     circle = {o.feature: o for o in sosi}["FLATE 10"].geometry
     assert np.hypot(*np.asarray(circle.exterior.coords).T) == pytest.approx(10, abs=1e-9)
     # chords at most 1 cm inside the circle lose at most 2/3 × 1 cm × the perimeter
-    deficit = 2 / 3 * 0.01 * 2 * math.pi * 10
-    assert math.pi * 10**2 - deficit <= circle.area < math.pi * 10**2
-
-
-def test_sirkelp_is_the_whole_circle_through_its_three_points(tmp_path):
-    arc = curve(1, [(0, -1000), (1000, 0), (0, 1000)], kind="SIRKELP")
-    zone = flate(10, ":1", "RpArealformålOmråde", {"RPAREALFORMÅL": "3040"})
-    sosi = parse_sosi(write(tmp_path, head() + arc + zone + ".SLUTT\n"), arc_tolerance=0.01)
-    circle = {o.feature: o for o in sosi}["FLATE 10"].geometry
-    assert np.hypot(*np.asarray(circle.exterior.coords).T) == pytest.approx(10, abs=1e-9)
     deficit = 2 / 3 * 0.01 * 2 * math.pi * 10
     assert math.pi * 10**2 - deficit <= circle.area < math.pi * 10**2
 
