@@ -1,5 +1,7 @@
 """Querying a build: every filter against brute force, every source, every bad input."""
 
+import inspect
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -374,3 +376,12 @@ def test_layer_index_is_reused_and_prepared(out):
     first = query(index, near="Rauland", within_km=5)
     second = query(index, near="Rauland", within_km=5)
     pd.testing.assert_frame_equal(first, second)
+
+
+def test_query_and_make_filters_take_the_same_filters():
+    # query() spells out every filter for its docs; make_filters() checks them: one list
+    def filters(function, skip):
+        params = inspect.signature(function).parameters.values()
+        return [(p.name, p.annotation, p.default) for p in params if p.name not in skip]
+
+    assert filters(query, {"source"}) == filters(make_filters, set())
