@@ -148,9 +148,11 @@ def click_feature(page, geometry: shapely.Geometry | str) -> None:
         at = f"[{point.y}, {point.x}]"
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    page.evaluate(f"void arealkart.map.setView({at}, 17, {{animate: false}})")
     popup = page.locator(".leaflet-popup-content .ak-popup")
     for _ in range(3):  # a busy machine may still be drawing the first time
+        # set the view on every try: the mini map, still settling after the page's first
+        # fit, may move the main map back to its opening view once
+        page.evaluate(f"void arealkart.map.setView({at}, 17, {{animate: false}})")
         page.evaluate("new Promise((done) => requestAnimationFrame(() => done()))")
         page.mouse.click(VIEWPORT["width"] / 2, VIEWPORT["height"] / 2)
         try:
