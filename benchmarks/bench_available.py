@@ -34,10 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from national import generate
 
 from arealkart import available_land, classify_zones
-from arealkart._engine import MITRE, _per_zone, dissolve
-from arealkart.available import Parameters
-from arealkart.classify import BUILDING_CATEGORIES
-from arealkart.schema import conform
+from arealkart.available.engine import MITRE, _per_zone, dissolve
+from arealkart.available.parameters import Parameters
+from arealkart.model.schema import conform
+from arealkart.model.vocabulary import BUILDING_CATEGORIES
 
 SETBACK = 4.0
 

@@ -2,7 +2,7 @@
 
 Generates synthetic zones (one free area each, random category, 600–6 000 m², 8-vertex
 polygons) inside Vest-Telemark's real borders, writes a region map of them with
-:func:`arealkart.maps.build_map` and the same features with ``GeoDataFrame.explore()``,
+:func:`arealkart.publish.maps.build_map` and the same features with ``GeoDataFrame.explore()``,
 and opens both in headless Chromium (offline, as the browser tests do).  Prints, per size:
 the HTML size, the time from navigation start until every feature is drawn, and for
 arealkart's map the time a zoom, a pan and a filter change take until the next frame.
@@ -33,12 +33,13 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from arealkart.available import AvailableLand, Parameters  # noqa: E402
-from arealkart.kommuner import boundaries  # noqa: E402
-from arealkart.maps import build_map, save_map  # noqa: E402
-from arealkart.maps.assets import npm_source  # noqa: E402
-from arealkart.schema import CRS  # noqa: E402
-from arealkart.summary import summarise  # noqa: E402
+from arealkart.available.parameters import Parameters  # noqa: E402
+from arealkart.available.rule import AvailableLand  # noqa: E402
+from arealkart.model.schema import CRS  # noqa: E402
+from arealkart.publish.maps import build_map, save_map  # noqa: E402
+from arealkart.publish.maps.assets import npm_source  # noqa: E402
+from arealkart.publish.summary import summarise  # noqa: E402
+from arealkart.registry.kommuner import boundaries  # noqa: E402
 from browser import VIEWPORT, Offline, ensure_assets, launch  # noqa: E402
 
 CATEGORIES = np.array(["bolig", "fritid", "kombinert", "naering"])

@@ -1,9 +1,9 @@
-"""How fast does ``arealkart.query`` answer on a national dataset of 1 000 000 free areas?
+"""How fast does ``arealkart.ask.search`` answer on a national dataset of 1 000 000 free areas?
 
 The free areas are the building zones of ``national.py``'s synthetic plans (20-block plans
 placed inside Norway's 356 municipalities of 2020, generated in code), cut to one million,
 each with a random free share of its block, current municipality numbers, category, plan id
-and field name.  The layer is loaded once into a :class:`arealkart.query.LayerIndex`
+and field name.  The layer is loaded once into a :class:`arealkart.ask.index.LayerIndex`
 (STRtree, bounds, areas and attribute codes built up front), then a fixed set of 20 typical
 queries runs ``--repeat`` times each; the script prints each query's median and the p50 and
 p95 over the 20 medians.  The target is p95 ≤ 100 ms.
@@ -36,9 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from national import generate
 
-from arealkart.export import write_geopackage
-from arealkart.kommuner import current_numbers
-from arealkart.query import LayerIndex, query
+from arealkart.ask.index import LayerIndex
+from arealkart.ask.search import query
+from arealkart.publish.export import write_geopackage
+from arealkart.registry.kommuner import current_numbers
 
 N_FREE = 1_000_000
 CATEGORY = {1111: "bolig", 1121: "fritid", 1300: "naering", 1800: "kombinert"}

@@ -7,10 +7,10 @@ RpPåskrift .TEKST per zone and one RpOmråde around the whole grid.  Each measu
 a fresh child process so that its peak RSS (``resource.getrusage``) is its own:
 
 ``parse``
-    stream every object through :func:`arealkart.sosi.parse_sosi` and drop it: the memory
+    stream every object through :func:`arealkart.load.sosi.parse_sosi` and drop it: the memory
     that stays is what the reader keeps (the packed curve coordinates);
 ``read``
-    :func:`arealkart.sosi.read_sosi`: the full reader, zones and constraints as output.
+    :func:`arealkart.load.sosi.read_sosi`: the full reader, zones and constraints as output.
 
 A third file has the zones and curves of the 25 MB plan but is padded to 105 MB with more
 labels: the same output from four times the text, to show that memory follows the output
@@ -206,7 +206,7 @@ def generate(path: Path, megabytes: float, zones_of: float | None = None) -> dic
 
 def child(mode: str, path: str) -> None:
     """Run one measurement and print it as JSON (runs in its own process)."""
-    from arealkart.sosi import parse_sosi, read_sosi
+    from arealkart.load.sosi import parse_sosi, read_sosi
 
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start, cpu = time.perf_counter(), time.process_time()

@@ -1,7 +1,7 @@
 """Fetch the npm packages the maps load from a CDN, so tests can serve them offline.
 
 Every map page loads Leaflet and its plugins from jsDelivr's ``/npm/`` mirror (see
-``arealkart.maps.assets``).  This script downloads the very same package versions as
+``arealkart.publish.maps.assets``).  This script downloads the very same package versions as
 tarballs from the npm registry, checks each against the registry's SHA-512 integrity, and
 unpacks it into ``.cache/map-assets/<package>@<version>/``.  The browser tests answer
 every CDN request from there.  Run by ``bash scripts/install.sh --test``, and by the tests
@@ -25,7 +25,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from arealkart.maps.assets import npm_packages
+from arealkart.publish.maps.assets import npm_packages
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DEST = ROOT / ".cache" / "map-assets"

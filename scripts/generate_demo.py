@@ -29,7 +29,7 @@ from pyproj import Transformer
 from shapely import affinity
 from shapely.geometry import LineString, Point, Polygon, box
 
-from arealkart.kommuner import Kommune, boundaries, resolve
+from arealkart.registry.kommuner import Kommune, boundaries, resolve
 
 SEED = 20261126
 ATTRIBUTION = "Syntetiske demodata (arealkart) – ikke ekte plandata"

@@ -1,6 +1,6 @@
 """Drive the maps in headless Chromium without the internet (tests and the benchmark).
 
-Map pages load Leaflet and the plugins from jsDelivr (``arealkart.maps.assets``).  Here
+Map pages load Leaflet and the plugins from jsDelivr (``arealkart.publish.maps.assets``).  Here
 every such request is answered from the very same npm package versions, unpacked into
 ``.cache/map-assets/`` by ``scripts/fetch_map_assets.py`` (run by
 ``bash scripts/install.sh --test``, or on first use); base-map tiles get a blank PNG;
@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from arealkart.maps._config import style
-from arealkart.maps.assets import npm_packages, npm_source
+from arealkart.publish.maps.assets import npm_packages, npm_source
+from arealkart.registry.style import style
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")

@@ -6,11 +6,11 @@ import pytest
 from shapely.geometry import box as local_box
 
 from arealkart import available_land, classify_zones, read_plan
-from arealkart.accounting import balance, check_balance, source_files
 from arealkart.classify import classification_issues
 from arealkart.errors import AccountingError
-from arealkart.issues import concat_issues
-from arealkart.read import combine, relabel
+from arealkart.model.issues import concat_issues
+from arealkart.model.plandata import combine, relabel
+from arealkart.publish.accounting import balance, check_balance, source_files
 from conftest import ROOT
 
 DEMO = ROOT / "data" / "demo"

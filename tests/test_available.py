@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from arealkart import available_land, classify_zones
-from arealkart.available import counted_zones
+from arealkart.available.parameters import Parameters
+from arealkart.available.rule import counted_zones
 from arealkart.errors import ConfigError
-from arealkart.parameters import Parameters
-from arealkart.schema import CRS, conform
+from arealkart.model.schema import CRS, conform
 
 PART_COLUMNS = ["bebygd_m2", "blokkert_m2", "ubrukelig_m2", "ledig_m2", "ikke_byggeland_m2"]
 

@@ -12,7 +12,7 @@ import pyogrio
 import pytest
 import shapely
 
-from arealkart.kommuner import VEST_TELEMARK, resolve
+from arealkart.registry.kommuner import VEST_TELEMARK, resolve
 
 SLUGS = [resolve(n).slug for n in VEST_TELEMARK]
 EXE = str(Path(sys.executable).parent / "arealkart")

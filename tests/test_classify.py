@@ -4,16 +4,11 @@ import pytest
 from shapely.geometry import box
 
 from arealkart import classify_zones
-from arealkart.classify import (
-    BUILDING_CATEGORIES,
-    CATEGORIES,
-    RULE_UNKNOWN,
-    classification_issues,
-    load_category_rules,
-)
-from arealkart.codes import ZONE_LISTS, code_list
+from arealkart.classify import RULE_UNKNOWN, classification_issues, load_category_rules
 from arealkart.errors import CodeListError
-from arealkart.schema import CRS, conform
+from arealkart.model.schema import CRS, conform
+from arealkart.model.vocabulary import BUILDING_CATEGORIES, CATEGORIES
+from arealkart.registry.codes import ZONE_LISTS, code_list
 
 
 def zones_for(objtype, codes, **extra):

@@ -8,7 +8,7 @@ import pyogrio
 import pytest
 import shapely
 
-from arealkart.cli import main
+from arealkart.cli.main import main
 from conftest import REAL
 
 COMMANDS = ["build", "map", "query", "export", "info"]
@@ -308,7 +308,7 @@ def test_an_unexpected_error_is_a_bug_with_exit_3(capsys, out, monkeypatch):
 
     import sys
 
-    monkeypatch.setattr(sys.modules["arealkart.query"], "run_query", broken)
+    monkeypatch.setattr(sys.modules["arealkart.ask.search"], "run_query", broken)
     code, _, stderr = run(["query", "--from", out], capsys)
     assert code == 3
     assert "RuntimeError: boom" in stderr and "internal error" in stderr

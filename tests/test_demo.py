@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from arealkart import read_plan
-from arealkart.kommuner import VEST_TELEMARK, boundaries
+from arealkart.registry.kommuner import VEST_TELEMARK, boundaries
 from conftest import ROOT
 
 DEMO = ROOT / "data" / "demo"

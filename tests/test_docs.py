@@ -30,11 +30,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from arealkart.cli import main
+from arealkart.available.parameters import Parameters
+from arealkart.cli.main import main
 from arealkart.config import FILE_OPTIONS, LAYER_KEYS, REGION_KEYS, SECTIONS, load_config
-from arealkart.issues import COLUMNS as ISSUE_COLUMNS
-from arealkart.parameters import Parameters
-from arealkart.summary import COLUMNS as SUMMARY_COLUMNS
+from arealkart.model.issues import COLUMNS as ISSUE_COLUMNS
+from arealkart.publish.summary import COLUMNS as SUMMARY_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

@@ -17,7 +17,9 @@ import pytest
 import shapely
 
 from arealkart import build
-from arealkart.export import (
+from arealkart.model.output_layers import GEOPACKAGE
+from arealkart.model.output_layers import GEOPACKAGE as QUERY_GEOPACKAGE
+from arealkart.publish.export import (
     RECORD_SEPARATOR,
     atomic_path,
     feature_ids,
@@ -30,9 +32,8 @@ from arealkart.export import (
     write_geopackage,
     write_layer,
 )
-from arealkart.kommuner import VEST_TELEMARK, resolve
-from arealkart.pipeline import GEOPACKAGE, write_outputs
-from arealkart.query import GEOPACKAGE as QUERY_GEOPACKAGE
+from arealkart.publish.outputs import write_outputs
+from arealkart.registry.kommuner import VEST_TELEMARK, resolve
 
 SLUGS = ["vest-telemark"] + [resolve(n).slug for n in VEST_TELEMARK]
 
@@ -318,17 +319,17 @@ def test_a_build_that_fails_midway_leaves_the_previous_output_intact(
             raise OSError("disk full")
         return original(texts, path, **kwargs)
 
-    monkeypatch.setattr("arealkart.outputs.write_feature_texts", failing)
+    monkeypatch.setattr("arealkart.publish.outputs.write_feature_texts", failing)
     d = demo_build
     with pytest.raises(OSError, match="disk full"):
-        write_outputs(d.config, d.data, d.result, d.summary, d.issues, previous, "nb")
+        write_outputs(d, previous, lang="nb")
     after = {p: p.read_bytes() for p in previous.rglob("*") if p.is_file()}
     assert after == before
     assert not [p for p in previous.iterdir() if p.name.startswith(".")]
 
 
 def test_dates_and_numpy_values_are_json_safe():
-    from arealkart.export import json_value
+    from arealkart.publish.export import json_value
 
     assert json_value(np.int64(3)) == 3 and isinstance(json_value(np.int64(3)), int)
     assert json_value(np.float32(np.nan)) is None

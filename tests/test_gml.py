@@ -1,4 +1,4 @@
-"""Tests of the plan GML reader (:mod:`arealkart.gml`).
+"""Tests of the plan GML reader (:mod:`arealkart.load.gml`).
 
 The DiBK rule-validator samples (MIT, Arkitektum) are read from ``../shared`` and the tests
 that need them skip when it is absent; every other fixture is a small GML string built here.
@@ -23,11 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-from arealkart.accounting import balance, check_balance
 from arealkart.errors import ArealkartError, ConfigError, CRSError, GmlError
-from arealkart.gml import read_gml, read_gml_objects
-from arealkart.issues import DROPPING_ACTIONS
-from arealkart.read import read_plan
+from arealkart.load.gml import read_gml, read_gml_objects
+from arealkart.load.read import read_plan
+from arealkart.model.issues import DROPPING_ACTIONS
+from arealkart.publish.accounting import balance, check_balance
 
 SAMPLES = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "gml-dibk-rulevalidator"

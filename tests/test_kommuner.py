@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from arealkart.errors import MunicipalityError
-from arealkart.kommuner import (
+from arealkart.registry.kommuner import (
     VEST_TELEMARK,
     boundaries,
     current_numbers,

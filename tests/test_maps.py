@@ -13,23 +13,17 @@ import pandas as pd
 import pytest
 import shapely
 
-from arealkart.available import AvailableLand, Parameters
+from arealkart.available.parameters import Parameters
+from arealkart.available.rule import AvailableLand
 from arealkart.errors import ConfigError
-from arealkart.kommuner import boundaries
-from arealkart.maps import (
-    SIMPLIFY_TOLERANCE,
-    build_map,
-    colours,
-    format_number,
-    save_map,
-    texts,
-    translated,
-)
-from arealkart.maps._encode import encode_points, encode_polygons
-from arealkart.maps._layers import web_geometry
-from arealkart.maps.assets import map_assets, npm_packages, npm_source
-from arealkart.pipeline import write_outputs
-from arealkart.schema import CRS
+from arealkart.model.schema import CRS
+from arealkart.publish.maps import build_map, save_map
+from arealkart.publish.maps.assets import map_assets, npm_packages, npm_source
+from arealkart.publish.maps.encode import encode_points, encode_polygons
+from arealkart.publish.maps.layers import SIMPLIFY_TOLERANCE, web_geometry
+from arealkart.publish.outputs import write_outputs
+from arealkart.registry.kommuner import boundaries
+from arealkart.registry.style import colours, format_number, texts, translated
 
 UNUSED = ("bootstrap", "jquery", "awesome", "glyphicons", "fontawesome")
 
@@ -235,10 +229,8 @@ def test_popups_name_blocking_and_flagging_constraints(demo):
 
 def test_english_maps_go_to_kart_en_and_the_indexes_link_each_other(demo_build, tmp_path):
     b = demo_build
-    write_outputs(b.config, b.data, b.result, b.summary, b.issues, tmp_path, "nb", parts=["maps"])
-    written = write_outputs(
-        b.config, b.data, b.result, b.summary, b.issues, tmp_path, "en", parts=["maps"]
-    )
+    write_outputs(b, tmp_path, lang="nb", parts=["maps"])
+    written = write_outputs(b, tmp_path, lang="en", parts=["maps"])
     names = {p.relative_to(tmp_path).as_posix() for p in written}
     assert "kart/en/index.html" in names and "kart/en/vinje.html" in names
     assert "kart/index.html" in names  # rewritten so that it links to the English index

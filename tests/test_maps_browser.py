@@ -18,11 +18,13 @@ import pyogrio
 import pytest
 import shapely
 
-from arealkart.available import AvailableLand, Parameters
-from arealkart.kommuner import VEST_TELEMARK, boundaries, resolve
-from arealkart.maps import build_map, format_number, save_map, texts
-from arealkart.pipeline import write_outputs
-from arealkart.schema import CRS
+from arealkart.available.parameters import Parameters
+from arealkart.available.rule import AvailableLand
+from arealkart.model.schema import CRS
+from arealkart.publish.maps import build_map, save_map
+from arealkart.publish.outputs import write_outputs
+from arealkart.registry.kommuner import VEST_TELEMARK, boundaries, resolve
+from arealkart.registry.style import format_number, texts
 from browser import VIEWPORT, Offline, ensure_assets, launch, missing_requirements, open_map
 
 REASON = missing_requirements()
@@ -39,7 +41,7 @@ def site(demo_build, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site") / "output"
     shutil.copytree(demo_build.files[0].parent, out)
     b = demo_build
-    write_outputs(b.config, b.data, b.result, b.summary, b.issues, out, "en", parts=["maps"])
+    write_outputs(b, out, lang="en", parts=["maps"])
     return out
 
 

@@ -9,16 +9,12 @@ import pytest
 import shapely
 
 from arealkart import query
+from arealkart.ask.filters import make_filters
+from arealkart.ask.index import LayerIndex
+from arealkart.ask.places import find_place, gazetteer, parse_bbox, parse_point, read_area
 from arealkart.errors import QueryError
-from arealkart.kommuner import boundaries
-from arealkart.places import (
-    find_place,
-    gazetteer,
-    parse_bbox,
-    parse_point,
-    read_area,
-)
-from arealkart.query import GEOPACKAGE, LayerIndex, make_filters
+from arealkart.model.output_layers import GEOPACKAGE
+from arealkart.registry.kommuner import boundaries
 
 
 @pytest.fixture(scope="module")

@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon, box
 
 from arealkart import available_land, read_plan
-from arealkart.accounting import balance, check_balance
 from arealkart.classify import classification_issues, classify_zones
 from arealkart.config import load_config
 from arealkart.errors import CRSError
-from arealkart.issues import concat_issues
-from arealkart.kommuner import slugify
+from arealkart.load.quality import check_quality
+from arealkart.model.issues import concat_issues
 from arealkart.pipeline import account, build, load_region
-from arealkart.quality import check_quality
+from arealkart.publish.accounting import balance, check_balance
+from arealkart.registry.kommuner import slugify
 from conftest import REAL
 
 EXE = str(Path(sys.executable).parent / "arealkart")
@@ -208,7 +208,7 @@ def test_keep_going_reports_the_bad_file_and_builds_the_rest(tmp_path, case):
 
 def test_a_folder_a_missing_file_and_an_unreadable_file(tmp_path, monkeypatch, capsys):
     (tmp_path / "mappe.gpkg").mkdir()
-    from arealkart.cli import main
+    from arealkart.cli.main import main
 
     for name, message in [
         ("mappe.gpkg", "are folders, expected files"),

@@ -4,7 +4,7 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from arealkart.errors import SchemaError
-from arealkart.schema import (
+from arealkart.model.schema import (
     CRS,
     ZONE_COLUMNS,
     conform,

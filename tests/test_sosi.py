@@ -1,4 +1,4 @@
-"""Tests of the native SOSI reader (:mod:`arealkart.sosi`).
+"""Tests of the native SOSI reader (:mod:`arealkart.load.sosi`).
 
 Small SOSI files are built in code; the real samples are read from ``../shared`` and the
 tests that need them skip when it is absent.
@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-import arealkart.sosi as sosi_module
-from arealkart.accounting import balance, check_balance
 from arealkart.errors import ArealkartError, InputError, SosiError
-from arealkart.read import read_plan
-from arealkart.sosi import TEGNSETT, koordsys_table, parse_refs, parse_sosi, read_sosi
+from arealkart.load.geometry import MAX_ARC_POINTS
+from arealkart.load.read import read_plan
+from arealkart.load.sosi import TEGNSETT, koordsys_table, parse_refs, parse_sosi, read_sosi
+from arealkart.publish.accounting import balance, check_balance
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 EVJE = SHARED / "data" / "real" / "sosi-plan-evje-4219"
@@ -559,15 +559,15 @@ def test_zone_that_is_not_a_flate_is_unreadable(tmp_path):
 def test_objects_spanning_read_blocks(monkeypatch, tmp_path):
     path = write(tmp_path, iso_plan_text(), encoding="latin-1")
     whole = [(o.feature, o.attrs, o.geometry.wkb) for o in parse_sosi(path)]
-    monkeypatch.setattr("arealkart.sosi._stream.BLOCK_SIZE", 7)
+    monkeypatch.setattr("arealkart.load.sosi._stream.BLOCK_SIZE", 7)
     assert [(o.feature, o.attrs, o.geometry.wkb) for o in parse_sosi(path)] == whole
 
 
 @pytest.mark.parametrize("batch", [1, 3, 1000])
 def test_bulk_and_one_by_one_paths_agree(monkeypatch, tmp_path, batch):
     # read_sosi parses curves in bulk and builds polygons in batches; parse_sosi one by one
-    monkeypatch.setattr("arealkart.sosi._curves.CURVE_BATCH", batch)
-    monkeypatch.setattr("arealkart.sosi._parser.OUTPUT_BATCH", batch)
+    monkeypatch.setattr("arealkart.load.sosi._curves.CURVE_BATCH", batch)
+    monkeypatch.setattr("arealkart.load.sosi._parser.OUTPUT_BATCH", batch)
     path = write(tmp_path, iso_plan_text(), encoding="latin-1")  # one area with a hole
     one_by_one = {o.feature: o.geometry for o in parse_sosi(path)}
     objects = list(parse_sosi(path, areas_only=True))
@@ -584,7 +584,7 @@ def test_huge_arc_radius_stays_bounded(tmp_path):
     arc = curve(1, [(0, 0), (1, 10**12), (0, 2 * 10**12)], kind="BUEP")
     text = head(enhet="0.0001") + arc + ".SLUTT\n"
     line = next(iter(parse_sosi(write(tmp_path, text)))).geometry
-    assert len(line.coords) <= sosi_module.MAX_ARC_POINTS + 1
+    assert len(line.coords) <= MAX_ARC_POINTS + 1
 
 
 def test_implausible_coordinates_are_reported(tmp_path):

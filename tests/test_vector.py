@@ -12,7 +12,7 @@ from shapely.geometry import Point, box
 
 from arealkart import read_plan
 from arealkart.errors import CRSError, FormatError, InputError, SchemaError
-from arealkart.read import sniff_format
+from arealkart.load.read import sniff_format
 
 E0, N0 = 480_000.0, 6_600_000.0  # near Seljord, EPSG:25832
 

@@ -20,16 +20,11 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from ._resources import package_data
-from .codes import code_names, is_known
-from .errors import CodeListError
-from .schema import OBJTYPES
-
-CATEGORIES = ("bolig", "fritid", "kombinert", "naering", "annet")
-"""Every category a zone can get."""
-
-BUILDING_CATEGORIES = ("bolig", "fritid", "kombinert", "naering")
-"""Categories that count as building land."""
+from arealkart.errors import CodeListError
+from arealkart.model.resources import package_data
+from arealkart.model.schema import OBJTYPES
+from arealkart.model.vocabulary import CATEGORIES
+from arealkart.registry.codes import code_names, is_known
 
 RULE_CODE = "kode"
 RULE_UNKNOWN = "ukjent_kode"
@@ -97,7 +92,7 @@ def classify_zones(
     Parameters
     ----------
     zones
-        A zones layer (see :mod:`arealkart.schema`).
+        A zones layer (see :mod:`arealkart.model.schema`).
     overrides
         User overrides (see :func:`load_category_rules`) or ready :class:`CategoryRules`.
 
@@ -134,7 +129,7 @@ def classify_zones(
 
 def classification_issues(classified: gpd.GeoDataFrame) -> pd.DataFrame:
     """Issues-report rows for zones whose code is not in the official list."""
-    from .issues import Issue, issues_frame, source_file
+    from arealkart.model.issues import Issue, issues_frame, source_file
 
     unknown = classified[classified["kategori_regel"] == RULE_UNKNOWN]
     return issues_frame(

@@ -53,9 +53,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._resources import shipped_data
-from .errors import ConfigError, MunicipalityError
-from .kommuner import Kommune, resolve
+from arealkart.errors import ConfigError, MunicipalityError
+from arealkart.model.resources import shipped_data
+from arealkart.registry.kommuner import Kommune, resolve
 
 DEMO_CONFIG = "demo/vest-telemark.toml"
 LAYER_KEYS = {
@@ -217,7 +217,7 @@ def _slug(value: Any, path: Path) -> str:
 
 
 def _parameters(raw: dict[str, Any], path: Path) -> dict[str, Any]:
-    from .available import Parameters
+    from arealkart.available.parameters import Parameters
 
     try:
         Parameters.default().updated(**raw)
@@ -230,7 +230,7 @@ def _parameters(raw: dict[str, Any], path: Path) -> dict[str, Any]:
 
 def _colours(raw: dict[str, Any], path: Path) -> dict[str, str]:
     """Check map colours with the maps' own rules (one place decides what is valid)."""
-    from .maps._config import colours
+    from arealkart.registry.style import colours
 
     try:
         colours(raw)

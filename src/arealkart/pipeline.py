@@ -1,9 +1,9 @@
 """The whole chain: load → check → classify → available land → account → write.
 
 :func:`build` is what ``arealkart build`` runs.  Every input feature ends up in the outputs
-or in the issues report, and the build checks that (see :mod:`arealkart.accounting`)
+or in the issues report, and the build checks that (see :mod:`arealkart.publish.accounting`)
 before it writes anything; the outputs are written into a staging folder and moved into
-place only when all are complete (see :mod:`arealkart.outputs`).
+place only when all are complete (see :mod:`arealkart.publish.outputs`).
 """
 
 from __future__ import annotations
@@ -11,53 +11,29 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
-from .accounting import balance, check_balance
-from .available import AvailableLand, available_land
-from .classify import classification_issues, classify_zones
-from .config import MunicipalityInput, RegionConfig, Source, load_config
-from .errors import InputError, SchemaError
-from .issues import Issue, concat_issues, issues_frame
-from .maps import texts
-from .outputs import GEOPACKAGE, LAYER_DESCRIPTIONS, OUTPUT_PARTS, output_parts, write_outputs
-from .quality import check_quality
-from .read import PlanData, combine, read_plan, relabel
-from .summary import summarise
+from arealkart.available.rule import AvailableLand, available_land
+from arealkart.classify import classification_issues, classify_zones
+from arealkart.config import MunicipalityInput, RegionConfig, Source, load_config
+from arealkart.errors import InputError, SchemaError
+from arealkart.load.quality import check_quality
+from arealkart.load.read import read_plan
+from arealkart.model.issues import Issue, concat_issues, issues_frame
+from arealkart.model.output_layers import output_parts
+from arealkart.model.plandata import PlanData, combine, relabel
+from arealkart.publish.accounting import balance, check_balance
+from arealkart.publish.outputs import BuildResult, write_outputs
+from arealkart.publish.summary import summarise
+from arealkart.registry.style import texts
 
-__all__ = [
-    "GEOPACKAGE",
-    "LAYER_DESCRIPTIONS",
-    "OUTPUT_PARTS",
-    "BuildResult",
-    "build",
-    "load_region",
-    "output_parts",
-    "write_outputs",
-]
+__all__ = ["account", "build", "load_region"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    """What :func:`build` produced.
-
-    ``balance`` is the accounting: features read, written and reported per input file and
-    layer (all ``unaccounted`` are 0, or the build would have failed).
-    """
-
-    config: RegionConfig
-    data: PlanData
-    result: AvailableLand
-    summary: pd.DataFrame
-    issues: pd.DataFrame
-    balance: pd.DataFrame
-    files: tuple[Path, ...]
 
 
 def load_region(
@@ -181,19 +157,9 @@ def build(
     summary = summarise(result, cfg.navn)
     issues = concat_issues([data.issues, classification_issues(zones), result.issues])
     accounts = check_balance(account(data, result, issues))
-    files = write_outputs(
-        cfg,
-        data,
-        result,
-        summary,
-        issues,
-        Path(output),
-        lang,
-        parts=wanted,
-        progress=progress,
-        accounts=accounts,
-    )
-    return BuildResult(cfg, data, result, summary, issues, accounts, files)
+    built = BuildResult(cfg, data, result, summary, issues, accounts)
+    files = write_outputs(built, output, lang=lang, parts=wanted, progress=progress)
+    return replace(built, files=files)
 
 
 def _require_zones(data: PlanData, cfg: RegionConfig) -> None:

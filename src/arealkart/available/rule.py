@@ -1,0 +1,406 @@
+"""What land is still available: the rule and its results.
+
+For every zone of building land (category ``bolig``, ``fritid``, ``kombinert`` or
+``naering``) of a plan in force, the zone is split into disjoint parts::
+
+    areal = bebygd + blokkert + ubrukelig + ledig      (+ ikke_byggeland for other zones)
+
+``bebygd``
+    within a building footprint buffered by its setback (mitred corners: a 10 × 10 m
+    building with a 4 m setback takes 18 × 18 m), or the whole zone under the ``ssb``
+    rule when footprints cover ``ssb_dekning`` of it or more;
+``blokkert``
+    what remains inside a constraint zone whose code blocks building (H310, H320, …, see
+    ``arealkart/data/hensyn_regler.csv``);
+``ubrukelig``
+    what remains but is narrower than ``min_bredde`` or in pieces smaller than the
+    category's ``min_areal``;
+``ledig``
+    the rest: usable free land, kept as separate free areas with their own ids.
+
+Every threshold is a :class:`~arealkart.available.parameters.Parameters` field (defaults in
+``arealkart/data/parametere.toml``; the rule in full in ``docs/regel.md``).  The geometry is
+done by :mod:`arealkart.available.engine` with array operations, in parallel across municipalities.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from tqdm import tqdm
+
+from arealkart.available.engine import Obstacles, ZoneSplit, area, split_zones
+from arealkart.available.parameters import Parameters
+from arealkart.available.plans import resolve_overlaps, select_zones_in_force
+from arealkart.available.plots import judge_plots
+from arealkart.errors import ConfigError
+from arealkart.model.issues import concat_issues
+from arealkart.model.resources import package_data
+from arealkart.model.schema import CRS, empty
+from arealkart.model.vocabulary import BUILDING_CATEGORIES
+
+log = logging.getLogger(__name__)
+
+REGEL_ANNET = "ikke_byggeformal"
+REGEL_KP = "kp_ikke_framtidig"
+REGEL_SSB = "ssb_dekning"
+REGEL_FOOTPRINT = "fotavtrykk_avstand"
+REGEL_UNBUILT = "ubebygd"
+RULE_TEXTS = {
+    REGEL_ANNET: "the zone's purpose is not building land",
+    REGEL_KP: "master plan land that is not framtidig (see kp_arealst)",
+    REGEL_SSB: "footprints cover at least ssb_dekning of the zone: built as a whole",
+    REGEL_FOOTPRINT: "building footprints with their setback are built land",
+    REGEL_UNBUILT: "no building stands on the zone",
+}
+"""Values of the ``regel`` column and what each means."""
+
+__all__ = ["RULE_TEXTS", "AvailableLand", "available_land", "counted_zones"]
+
+
+@dataclass(frozen=True)
+class AvailableLand:
+    """The result of :func:`available_land`.
+
+    Attributes
+    ----------
+    zones
+        Every zone kept, with ``areal_m2``, ``bebygd_m2``, ``blokkert_m2``,
+        ``ubrukelig_m2``, ``ledig_m2``, ``ikke_byggeland_m2``, ``ledig_daa``,
+        ``utbygd_andel``, ``status``, ``hensyn``, ``regel``, ``tomter_estimert``,
+        ``kapasitet_m2`` and ``kapasitet_type``.
+    free
+        Free areas (one row per usable piece) with ``ledig_id`` and the zone's attributes.
+    plots
+        Plots with ``status`` (``ledig``, ``reservert``, ``solgt``, ``bebygd``) and
+        ``status_grunnlag`` (``register og bygg`` or ``bygg``).
+    built, blocked
+        Per zone, the built and blocked parts (for maps).
+    issues
+        Zones excluded (plan not in force, covered by a plan that takes precedence) and
+        overlaps, as issues-report rows.
+    parameters
+        The parameters used.
+    """
+
+    zones: gpd.GeoDataFrame
+    free: gpd.GeoDataFrame
+    plots: gpd.GeoDataFrame
+    built: gpd.GeoDataFrame
+    blocked: gpd.GeoDataFrame
+    issues: pd.DataFrame
+    parameters: Parameters
+
+
+def available_land(
+    zones: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame | None = None,
+    constraints: gpd.GeoDataFrame | None = None,
+    plots: gpd.GeoDataFrame | None = None,
+    *,
+    parameters: Parameters | None = None,
+    workers: int = 1,
+    progress: bool = False,
+    **overrides: Any,
+) -> AvailableLand:
+    """Work out how much of each zone and plot is still free to build on, and why.
+
+    Parameters
+    ----------
+    zones
+        Classified zones (see :func:`arealkart.classify_zones`).
+    buildings, constraints, plots
+        Canonical layers; ``None`` or empty where there are none.
+    parameters
+        Thresholds; default :meth:`Parameters.default`.
+    workers
+        Processes to run municipalities in parallel (1: in this process).
+    progress
+        Show a progress bar over municipalities.
+    **overrides
+        Parameter changes, e.g. ``regel="ssb"`` or ``min_areal={"bolig": 500}``.
+
+    Returns
+    -------
+    AvailableLand
+    """
+    params = (parameters or Parameters.default()).updated(**overrides)
+    if "kategori" not in zones.columns:
+        raise ConfigError("zones have no 'kategori' column; run classify_zones(zones) first")
+    buildings = empty("buildings") if buildings is None else buildings
+    constraints = empty("constraints") if constraints is None else constraints
+    plots = empty("plots") if plots is None else plots
+    zones, plan_issues = select_zones_in_force(zones, params)
+    zones, overlap_issues = resolve_overlaps(zones, params)
+    counted = counted_zones(zones, params)
+    split = _run_municipalities(zones, counted, buildings, constraints, params, workers, progress)
+    out_zones, free, built, blocked = _assemble(zones, counted, split, params)
+    judged = judge_plots(plots, out_zones, buildings, constraints, params)
+    issues = concat_issues([plan_issues, overlap_issues])
+    return AvailableLand(out_zones, free, judged, built, blocked, issues, params)
+
+
+# --- running municipalities, in parallel ------------------------------------------------------
+
+_SHARED: dict[str, Any] = {}
+"""What a forked worker reads (set just before the pool starts and inherited by fork, so
+nothing is pickled to the workers; only each municipality's arrays come back)."""
+
+
+def _run_municipalities(zones, counted, buildings, constraints, params, workers, progress):
+    """Split every zone, one municipality at a time, and gather the parts in zone order."""
+    groups = {
+        "zones": _positions_by_municipality(zones),
+        "buildings": _positions_by_municipality(buildings),
+        "constraints": _positions_by_municipality(constraints),
+    }
+    _SHARED.update(
+        zones=(zones.geometry.to_numpy(), zones["kategori"].astype(str).to_numpy(), counted),
+        buildings=buildings.geometry.to_numpy(),
+        constraints=(
+            constraints.geometry.to_numpy(),
+            constraints["hensyn_kode"].astype(int).to_numpy(),
+        ),
+        groups=groups,
+        params=params,
+    )
+    keys = sorted(groups["zones"], key=lambda k: -len(groups["zones"][k]))
+    bar = tqdm(total=len(keys), desc="ledig areal", unit="kommune", disable=not progress)
+    try:
+        parts = list(_map(keys, workers, bar))
+    finally:
+        _SHARED.clear()
+        bar.close()
+    return _merge_splits(len(zones), [(groups["zones"][k], split) for k, split in parts])
+
+
+def _map(keys, workers: int, bar):
+    """``(key, split)`` per municipality, largest first, in a pool when ``workers > 1``."""
+    if workers <= 1 or len(keys) <= 1:
+        for key in keys:
+            yield key, _municipality_job(key)
+            bar.update()
+        return
+    context = multiprocessing.get_context("fork")
+    gc.freeze()  # the forked workers read the layers; keep the collector from copying them
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for key, split in zip(keys, pool.map(_municipality_job, keys), strict=True):
+                yield key, split
+                bar.update()
+    finally:
+        gc.unfreeze()
+
+
+def _municipality_job(key: str) -> ZoneSplit:
+    geoms, category, counted = _SHARED["zones"]
+    groups = _SHARED["groups"]
+    none = np.empty(0, dtype=np.int64)
+    pos = groups["zones"][key]
+    building_pos = groups["buildings"].get(key, none)
+    constraint_pos = groups["constraints"].get(key, none)
+    constraint_geoms, constraint_codes = _SHARED["constraints"]
+    obstacles = Obstacles(
+        _SHARED["buildings"][building_pos],
+        constraint_geoms[constraint_pos],
+        constraint_codes[constraint_pos],
+    )
+    return split_zones(geoms[pos], category[pos], counted[pos], obstacles, _SHARED["params"])
+
+
+def _merge_splits(n: int, parts: list[tuple[np.ndarray, ZoneSplit]]) -> ZoneSplit:
+    """One :class:`ZoneSplit` over all zones from the municipalities' splits."""
+    per_zone = {name: np.full(n, None, dtype=object) for name in ("bebygd", "blokkert")}
+    rest_m2 = np.zeros(n)
+    flags = {name: np.zeros(n, dtype=bool) for name in ("has_buildings", "ssb")}
+    hensyn = np.full(n, "", dtype=object)
+    pieces, owners = [np.empty(0, dtype=object)], [np.empty(0, dtype=np.int64)]
+    for pos, split in parts:
+        for name, values in per_zone.items():
+            values[pos] = getattr(split, name)
+        for name, values in flags.items():
+            values[pos] = getattr(split, name)
+        hensyn[pos] = split.hensyn
+        rest_m2[pos] = split.rest_m2
+        pieces.append(split.pieces)
+        owners.append(pos[split.owner])
+    return ZoneSplit(
+        **per_zone,
+        **flags,
+        rest_m2=rest_m2,
+        hensyn=hensyn,
+        pieces=np.concatenate(pieces),
+        owner=np.concatenate(owners),
+    )
+
+
+def _positions_by_municipality(gdf: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Row positions of each municipality, found in one pass."""
+    if not len(gdf):
+        return {}
+    return {str(k): v for k, v in gdf.groupby("kommunenummer", sort=True).indices.items()}
+
+
+# --- the result layers, assembled once for all municipalities -----------------------------------
+
+
+def _assemble(zones, counted, split: ZoneSplit, params: Parameters):
+    """The result layers: zones with their columns, free areas, built and blocked parts."""
+    out = zones.copy()
+    _area_columns(out, split, counted)
+    out["hensyn"] = pd.array(split.hensyn, dtype="string")
+    out["regel"] = _rule_column(zones, counted, split)
+    out["status"] = _status_column(out, counted, params)
+    category = zones["kategori"].astype(str).to_numpy()
+    per_piece = _plots_per_piece(split, category, params)
+    out["tomter_estimert"] = np.bincount(split.owner, weights=per_piece, minlength=len(out)).astype(
+        int
+    )
+    _capacity(out)
+    free = _free_areas(zones, split, per_piece)
+    built = _parts(zones, split.bebygd, out["bebygd_m2"].to_numpy(), "bebygd")
+    blocked = _parts(zones, split.blokkert, out["blokkert_m2"].to_numpy(), "blokkert")
+    return out, free, built, blocked
+
+
+def counted_zones(zones: gpd.GeoDataFrame, params: Parameters) -> np.ndarray:
+    """Zones that count as building land.
+
+    A zone counts if its category is building land and, for master plans, its AREALST
+    is one of ``kp_arealst``.
+    """
+    building = zones["kategori"].isin(BUILDING_CATEGORIES).to_numpy()
+    master = zones["objtype"].isin(["KP"]).to_numpy()
+    arealst_ok = zones["arealst"].isin(params.kp_arealst).fillna(False).to_numpy(dtype=bool)
+    return building & (~master | arealst_ok)
+
+
+def _area_columns(out: pd.DataFrame, split: ZoneSplit, counted: np.ndarray) -> None:
+    total = area(out.geometry.to_numpy())
+    ledig = np.bincount(split.owner, weights=area(split.pieces), minlength=len(out))
+    out["areal_m2"] = total
+    out["bebygd_m2"] = area(split.bebygd)
+    out["blokkert_m2"] = area(split.blokkert)
+    out["ubrukelig_m2"] = np.where(counted, np.maximum(split.rest_m2 - ledig, 0.0), 0.0)
+    out["ledig_m2"] = ledig
+    out["ikke_byggeland_m2"] = np.where(counted, 0.0, total)
+    out["ledig_daa"] = ledig / 1000.0
+    out["utbygd_andel"] = np.where(total > 0, out["bebygd_m2"] / np.maximum(total, 1e-9), 0.0)
+    out["ledig_deler"] = np.bincount(split.owner, minlength=len(out))
+
+
+def _rule_column(zones: pd.DataFrame, counted: np.ndarray, split: ZoneSplit) -> np.ndarray:
+    regel = np.where(split.has_buildings, REGEL_FOOTPRINT, REGEL_UNBUILT).astype(object)
+    regel[split.ssb] = REGEL_SSB
+    building = zones["kategori"].isin(BUILDING_CATEGORIES).to_numpy()
+    regel[building & ~counted] = REGEL_KP
+    regel[~building] = REGEL_ANNET
+    return regel
+
+
+def _status_column(out: pd.DataFrame, counted: np.ndarray, params: Parameters) -> np.ndarray:
+    share = out["utbygd_andel"].to_numpy()
+    ledig = out["ledig_m2"].to_numpy()
+    blocked = out["blokkert_m2"].to_numpy()
+    status = np.where(share <= params.ledig_maks_andel, "ledig", "delvis_utbygd").astype(object)
+    status[(share >= params.utbygd_min_andel) | (ledig <= 0)] = "utbygd"
+    status[(ledig <= 0) & (blocked > out["bebygd_m2"].to_numpy())] = "blokkert"
+    status[~counted] = "ikke_byggeland"
+    return status
+
+
+def _plots_per_piece(split: ZoneSplit, category: np.ndarray, params: Parameters) -> np.ndarray:
+    """How many typical plots fit in each free piece (rounded down per piece)."""
+    if not len(split.pieces):
+        return np.empty(0)
+    size = np.array([params.tomtestorrelse.get(c, np.inf) for c in category])
+    return np.floor(area(split.pieces) / size[split.owner])
+
+
+@cache
+def _utnytting() -> pd.DataFrame:
+    return pd.read_csv(package_data("utnytting.csv")).set_index("kode")
+
+
+def _capacity(out: pd.DataFrame) -> None:
+    """Indicative building capacity from utnytting (see ``data/utnytting.csv``).
+
+    Percentages apply to the free area; square metres for a field are scaled by the free
+    share of the zone; "not allowed" types give 0.
+    """
+    table = _utnytting()
+    kind = out["utnyttingstype"].astype("Int64")
+    regning = kind.map(table["regning"]).to_numpy(dtype=object)
+    value = out["utnyttingstall"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    ledig = out["ledig_m2"].to_numpy()
+    share = np.where(out["areal_m2"] > 0, ledig / np.maximum(out["areal_m2"], 1e-9), 0.0)
+    capacity = np.full(len(out), np.nan)
+    percent, absolute, none = (regning == "prosent"), (regning == "absolutt"), (regning == "ingen")
+    capacity[percent] = ledig[percent] * value[percent] / 100.0
+    capacity[absolute] = value[absolute] * share[absolute]
+    capacity[none] = 0.0
+    out["kapasitet_m2"] = pd.array(np.round(capacity, 1), dtype="Float64")
+    out["kapasitet_type"] = kind.map(table["merkelapp"]).astype("string")
+
+
+_FREE_COLUMNS = [
+    "ledig_id",
+    "zone_id",
+    "kommunenummer",
+    "plan_id",
+    "plan_navn",
+    "feltnavn",
+    "objtype",
+    "arealformal",
+    "formal_navn",
+    "kategori",
+    "areal_m2",
+    "areal_daa",
+    "tomter_estimert",
+    "source",
+]
+
+
+def _free_areas(zones: gpd.GeoDataFrame, split: ZoneSplit, per_piece: np.ndarray):
+    """One row per usable free piece, ordered and numbered stably within its zone.
+
+    Pieces are numbered north to south, then west to east, by a point on each piece, so
+    the same input gives the same ids (``<zone_id>-L<n>``).
+    """
+    if not len(split.pieces):
+        return _empty_free()
+    xy = shapely.get_coordinates(shapely.point_on_surface(split.pieces))
+    order = np.lexsort((xy[:, 0].round(2), -xy[:, 1].round(2), split.owner))
+    pieces, owner, per_piece = split.pieces[order], split.owner[order], per_piece[order]
+    number = pd.Series(owner).groupby(owner).cumcount().to_numpy() + 1
+    base = zones.iloc[owner].reset_index(drop=True)
+    free = base[[c for c in _FREE_COLUMNS if c in base.columns]].copy()
+    free["ledig_id"] = base["zone_id"].astype(str) + "-L" + pd.Series(number).astype(str)
+    free["areal_m2"] = area(pieces)
+    free["areal_daa"] = free["areal_m2"] / 1000.0
+    free["tomter_estimert"] = per_piece.astype(int)
+    free = free[[c for c in _FREE_COLUMNS if c in free.columns]]
+    return gpd.GeoDataFrame(free, geometry=gpd.GeoSeries(pieces, crs=CRS), crs=CRS)
+
+
+def _empty_free() -> gpd.GeoDataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in _FREE_COLUMNS})
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
+
+
+def _parts(zones: gpd.GeoDataFrame, geoms: np.ndarray, areas: np.ndarray, kind: str):
+    """The built or blocked part of each zone that has one, as a layer for maps."""
+    has = areas > 0.01
+    frame = zones.loc[has, ["zone_id", "kommunenummer", "kategori"]].reset_index(drop=True)
+    frame["del"] = kind
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms[has], crs=CRS), crs=CRS)

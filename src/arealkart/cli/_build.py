@@ -1,0 +1,157 @@
+"""The commands that write: ``build`` (everything) and ``map`` (only the maps).
+
+Registered on the ``arealkart`` group by :mod:`arealkart.cli.main`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from arealkart.cli._options import CONTEXT, EXIT_CODES_HELP, is_quiet, keep_blocks, verbosity
+from arealkart.model.vocabulary import REGION_NUMBER
+
+# --- build and map ----------------------------------------------------------------------------
+
+_config_option = click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path),
+    help="Region config (TOML); default: the built-in Vest-Telemark demo.",
+)
+_output_option = click.option(
+    "--output",
+    "output",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("output"),
+    show_default=True,
+    help="Folder to write into.",
+)
+_workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for the available-land step (default: number of cores).",
+)
+_lang_option = click.option(
+    "--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True, help="Map language."
+)
+_keep_going_option = click.option(
+    "--keep-going",
+    is_flag=True,
+    help="Report input files that cannot be read in the issues report and go on.",
+)
+
+
+@click.command(context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@_config_option
+@_output_option
+@_workers_option
+@_lang_option
+@_keep_going_option
+@verbosity
+@click.pass_context
+@keep_blocks
+def build(
+    ctx: click.Context,
+    config: Path | None,
+    output: Path,
+    workers: int | None,
+    lang: str,
+    keep_going: bool,
+) -> None:
+    r"""Load, classify, compute free land, and write maps, GeoJSON, GeoPackage and tables.
+
+    Every input feature is accounted for: it is in the outputs or in the issues report
+    (issues.csv). The build prints the balance per input file and fails, writing nothing,
+    if any feature would be lost. A failed build leaves the previous output untouched.
+
+    \b
+    Examples:
+      arealkart build
+      arealkart build --config vest-telemark.toml --output /srv/kart --lang en
+      arealkart build -q --workers 2
+      arealkart build --config region.toml --keep-going
+    """
+    from arealkart.pipeline import build as run_build  # the whole pipeline, only when it runs
+
+    quiet = is_quiet(ctx)
+    result = run_build(
+        config, output, workers=workers, lang=lang, progress=not quiet, keep_going=keep_going
+    )
+    if not quiet:
+        _print_build(result)
+
+
+@click.command(name="map", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@_config_option
+@_output_option
+@_workers_option
+@_lang_option
+@verbosity
+@click.pass_context
+@keep_blocks
+def map_command(
+    ctx: click.Context, config: Path | None, output: Path, workers: int | None, lang: str
+) -> None:
+    r"""Write only the interactive maps (kart/*.html) from a config.
+
+    \b
+    Examples:
+      arealkart map
+      arealkart map --config region.toml --output ut/ --lang en
+    """
+    from arealkart.pipeline import build as run_build  # the whole pipeline, only when it runs
+
+    quiet = is_quiet(ctx)
+    result = run_build(
+        config, output, workers=workers, lang=lang, progress=not quiet, parts=("maps",)
+    )
+    if not quiet:
+        click.echo(f"Wrote {len(result.files)} maps to {_common_folder(result.files)}")
+
+
+def _print_build(result: Any) -> None:
+    region = result.summary[result.summary["kommunenummer"] == REGION_NUMBER]
+    click.echo(
+        f"{result.config.navn}: {len(result.result.zones)} zones, "
+        f"{len(result.result.free)} free areas, {len(result.result.plots)} plots"
+    )
+    for row in region.itertuples():
+        click.echo(
+            f"  {row.kategori:<10} {row.ledig_daa:>10.1f} daa free  "
+            f"{row.ledige_tomter:>5} free plots  ~{row.tomter_estimert} plots fit"
+        )
+    click.echo(f"  issues report: {len(result.issues)} rows")
+    _print_balance(result.balance)
+    click.echo(f"Wrote {len(result.files)} files to {_common_folder(result.files)}")
+
+
+def _print_balance(table: Any) -> None:
+    """Features read = written + reported, per input file and layer."""
+    layers = table[~table["layer"].astype(str).str.startswith("other:")]
+    click.echo(f"Accounting ({len(layers)} input files and layers): read = written + reported")
+    width = max((len(str(f)) for f in layers["file"]), default=4)
+    for row in layers.itertuples():
+        moved = f"  (reprojected from {row.crs})" if _reprojected(row.crs) else ""
+        click.echo(
+            f"  {row.file:<{width}}  {row.layer:<11} {row.read:>7} = {row.written:>7} + "
+            f"{row.reported:>5}{moved}"
+        )
+    total = layers[["read", "written", "reported"]].sum()
+    click.echo(
+        f"  {'all':<{width}}  {'':<11} {total['read']:>7} = {total['written']:>7} + "
+        f"{total['reported']:>5}   nothing unaccounted"
+    )
+
+
+def _reprojected(crs: Any) -> bool:
+    return isinstance(crs, str) and crs != "EPSG:25832"
+
+
+def _common_folder(paths: Any) -> Path:
+    folders = [Path(p).parent for p in paths]
+    return Path(os.path.commonpath(folders)) if folders else Path()

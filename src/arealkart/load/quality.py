@@ -1,0 +1,148 @@
+"""Data quality checks over a whole region: duplicates, and features outside their border.
+
+Readers already repair invalid polygons and report empty ones, file by file.  These checks
+need all files together: the same zone delivered twice (in two files, or twice in one), and
+features that lie outside the municipality they are said to belong to.  Each finding is a
+row in the issues report; duplicates and features wholly outside are excluded.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from arealkart.model.issues import Issue, concat_issues, issues_frame, source_feature, source_file
+from arealkart.model.plandata import PlanData
+from arealkart.model.schema import ID_COLUMNS, KIND_COLUMNS, KINDS
+from arealkart.registry.kommuner import VEST_TELEMARK
+from arealkart.registry.kommuner import boundaries as municipality_boundaries
+
+SAME_THING = {
+    "zones": ("objtype", "arealformal"),
+    "constraints": ("hensyn_kode",),
+    "plots": (),
+    "buildings": (),
+}
+"""Attributes that must also agree for two identical geometries to be one feature."""
+
+BORDER_TOLERANCE = 500.0
+"""Metres a feature may lie outside its municipality's (generalised) border unnoticed."""
+
+
+def check_quality(data: PlanData, *, borders: gpd.GeoDataFrame | None = None) -> PlanData:
+    """Drop duplicates and features outside their municipality, reporting each.
+
+    Parameters
+    ----------
+    data
+        Everything read for a region.
+    borders
+        Municipal borders (EPSG:25832, ``kommunenummer``); default the shipped borders of
+        the municipalities that have them.  Features of municipalities without a border
+        are not checked for it.
+    """
+    borders = _borders_for(data) if borders is None else borders
+    layers, issues = {}, [data.issues]
+    for kind in KINDS:
+        layer, found = drop_duplicates(data.layer(kind), kind)
+        layer, outside = check_borders(layer, kind, borders)
+        layers[kind] = layer
+        issues += [found, outside]
+    return PlanData(**layers, issues=concat_issues(issues), counts=data.counts)
+
+
+def drop_duplicates(layer: gpd.GeoDataFrame, kind: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Keep the first of features with the same id or the same geometry and attributes.
+
+    Ids derived from the source (``file#feature``) are unique by construction and are not
+    compared; real ids (LOKALID, plot and building numbers) are compared per municipality.
+    """
+    if not len(layer):
+        return layer, issues_frame()
+    id_column = ID_COLUMNS[kind]
+    ids = layer[id_column].astype("string")
+    real_id = ~ids.str.contains("#", regex=False).fillna(True)
+    same_id = real_id & layer.assign(_id=ids).duplicated(["kommunenummer", "_id"])
+    shape = pd.Series(
+        shapely.to_wkb(shapely.normalize(layer.geometry.to_numpy())), index=layer.index
+    )
+    keys = [layer[c].astype("string") for c in SAME_THING[kind] if c in KIND_COLUMNS[kind]]
+    same_shape = pd.concat([shape, *keys], axis=1).duplicated()
+    repeated = (same_id | same_shape).to_numpy()
+    first = _first_of(layer, ids, shape, same_id.to_numpy())
+    rows = layer[repeated]
+    issues = issues_frame(
+        Issue(
+            source_file(row.source),
+            source_feature(row.source),
+            kind,
+            "duplikat",
+            "excluded",
+            f"{id_column} {getattr(row, id_column)}: the same {kind[:-1]} as {first[i]} "
+            f"(same {'id' if same_id.iloc[i] else 'geometry'}); the first is kept",
+        )
+        for i, row in zip(np.flatnonzero(repeated), rows.itertuples(), strict=True)
+    )
+    return layer[~repeated], issues
+
+
+def _first_of(layer, ids, shape, same_id) -> dict[int, str]:
+    """For each row, the source of the first row it repeats."""
+    source = layer["source"].astype(str).to_numpy()
+    by_id = (
+        pd.Series(source, index=layer.index)
+        .groupby([layer["kommunenummer"].to_numpy(), ids.to_numpy()], dropna=False)
+        .transform("first")
+    )
+    by_shape = pd.Series(source, index=layer.index).groupby(shape.to_numpy()).transform("first")
+    chosen = np.where(same_id, by_id.to_numpy(), by_shape.to_numpy())
+    return dict(enumerate(chosen))
+
+
+def check_borders(
+    layer: gpd.GeoDataFrame, kind: str, borders: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Exclude features wholly outside their municipality; flag those partly outside.
+
+    A feature is *outside* when no part of it lies within :data:`BORDER_TOLERANCE` of the
+    municipality's border, and *partly outside* when a point on it does not.
+    """
+    if not len(layer) or not len(borders):
+        return layer, issues_frame()
+    known = layer["kommunenummer"].isin(borders["kommunenummer"]).to_numpy()
+    border = borders.set_index("kommunenummer").geometry.buffer(BORDER_TOLERANCE)
+    shapely.prepare(border.to_numpy())  # each border is tested against many features
+    area = border.reindex(layer["kommunenummer"]).to_numpy()
+    geoms = layer.geometry.to_numpy()
+    outside = np.zeros(len(layer), dtype=bool)
+    partly = np.zeros(len(layer), dtype=bool)
+    outside[known] = ~shapely.intersects(area[known], geoms[known])
+    points = shapely.point_on_surface(geoms[known])
+    partly[known] = ~outside[known] & ~shapely.contains(area[known], points)
+    id_column = ID_COLUMNS[kind]
+    issues = issues_frame(
+        Issue(
+            source_file(row.source),
+            str(getattr(row, id_column)),
+            kind,
+            "utenfor_kommune",
+            "excluded" if out else "flagged",
+            f"{'lies' if out else 'lies partly'} outside municipality {row.kommunenummer}",
+        )
+        for row, out in zip(
+            layer[outside | partly].itertuples(), outside[outside | partly], strict=True
+        )
+    )
+    return layer[~outside], issues
+
+
+def _borders_for(data: PlanData) -> gpd.GeoDataFrame:
+    numbers = set()
+    for kind in KINDS:
+        numbers |= set(data.layer(kind)["kommunenummer"].dropna())
+    shipped = sorted(numbers & set(VEST_TELEMARK))
+    if not shipped:
+        return gpd.GeoDataFrame({"kommunenummer": []}, geometry=[], crs="EPSG:25832")
+    return municipality_boundaries(shipped)

@@ -1,0 +1,179 @@
+"""Turn the objects of one SOSI file into :class:`~arealkart.load.planobjects.PlanObject` records.
+
+:class:`_Parser` decodes each object after the head, hands it to the reader of its kind
+(:class:`._curves._Curves` for points and curves, :class:`._areas._Areas` for ``.FLATE``)
+and yields the results :data:`OUTPUT_BATCH` at a time, so that their polygons are built in
+bulk.  A file without ``.SLUTT`` is read up to its last object, which is counted and
+reported (``fil_avkortet``) but not used.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from arealkart.errors import SosiError
+from arealkart.load.planobjects import PlanObject
+from arealkart.load.sosi._areas import _Areas
+from arealkart.load.sosi._curves import _Curves
+from arealkart.load.sosi._encoding import _decode, _decoder
+from arealkart.load.sosi._objects import (
+    _AREA_OBJECTS,
+    _LAYER_OBJECTS,
+    _LINE_KINDS,
+    _OBJECT_HEAD,
+    _POINT_KINDS,
+    _SECTION_KINDS,
+    _Object,
+    _parse_object,
+    _report,
+)
+from arealkart.load.sosi._text import _clean
+
+if TYPE_CHECKING:
+    from arealkart.load.sosi import SosiFile
+
+logger = logging.getLogger(__package__)  # "arealkart.load.sosi", one logger for the reader
+
+OUTPUT_BATCH = 512
+"""Objects that wait for their polygons to be built together before they are yielded."""
+
+
+class _Parser:
+    """Turns the objects of a :class:`~arealkart.load.sosi.SosiFile` into PlanObject records."""
+
+    def __init__(self, sosi: SosiFile) -> None:
+        header = sosi.header
+        self.path = sosi.path
+        self.file = sosi.path.name
+        self.header = header
+        self.issues = sosi.issues
+        self.areas_only = sosi.areas_only
+        self.decode = _decoder(header.encoding)
+        self.charset = header.tegnsett or header.encoding
+        self.curves = _Curves(sosi)
+        self.areas = _Areas(self.curves, self.file, sosi.issues, header.enhet / 2)
+        self.last_komm: Any = None
+        self.queue: list[PlanObject] = []
+        self.count = 0
+        self.shared: dict[str, PlanObject] = {}
+        self.handlers: dict[str, Callable[[_Object], PlanObject | None]] = {
+            "FLATE": self.areas.flate,
+            **dict.fromkeys(_LINE_KINDS, self.curves.curve),
+            **dict.fromkeys(_POINT_KINDS, self.curves.point),
+        }
+
+    def objects(self, pieces: Iterable[tuple[int, bytes]]) -> Iterator[PlanObject]:
+        """Yield the objects after the head, in file order, a few hundred at a time.
+
+        ``.FLATE`` objects whose curves come later in the file are yielded last.  Objects
+        wait in a short queue so that their polygons can be built in bulk.
+        """
+        pending: tuple[int, bytes] | None = None
+        ended = False
+        for line, raw in pieces:
+            if raw.startswith(b".SLUTT"):
+                ended = True
+                break
+            if pending is not None and (obj := self._object(*pending)) is not None:
+                self.queue.append(obj)
+                if len(self.queue) >= OUTPUT_BATCH:
+                    yield from self._drain()
+            pending = (line, raw)
+        if pending is not None:
+            if ended:
+                self._enqueue(self._object(*pending))
+            else:
+                self.curves.flush()
+                self._enqueue(self._truncated(*pending))
+        elif not ended:
+            logger.warning("%s: the file ends without .SLUTT", self.file)
+        self.curves.flush()
+        self.queue += self.areas.finish()
+        yield from self._drain()
+        logger.info("%s: %d objects, %d curves", self.file, self.count, len(self.curves.store))
+
+    def _enqueue(self, obj: PlanObject | None) -> None:
+        if obj is not None:
+            self.queue.append(obj)
+
+    def _drain(self) -> list[PlanObject]:
+        """Give the queued areas their polygons (in bulk) and hand out the queue."""
+        self.areas.build_polygons()
+        queue, self.queue = self.queue, []
+        self.count += len(queue)
+        return queue
+
+    def _object(self, line: int, raw: bytes) -> PlanObject | None:
+        text = _clean(_decode(self.decode, raw, line, self.path, self.charset))
+        obj = _parse_object(text, line, self.path, self.areas_only)
+        if "KOMM" in obj.attrs:
+            self.last_komm = obj.attrs["KOMM"]
+        if obj.kind == "HODE":
+            raise SosiError(self.path, "a second .HODE (two files joined into one?)", line=line)
+        if obj.kind in _SECTION_KINDS:
+            return None
+        handler = self.handlers.get(obj.kind)
+        if self.areas_only and obj.kind != "FLATE" and obj.objtype not in _LAYER_OBJECTS:
+            if obj.kind in _LINE_KINDS:
+                handler(obj)  # only to keep its coordinates
+            return self._shared(obj.objtype)
+        plan_object = handler(obj) if handler else PlanObject(obj.objtype, obj.feature, obj.attrs)
+        if obj.kind != "FLATE" and plan_object is not None and obj.objtype in _AREA_OBJECTS:
+            _report(
+                self.issues,
+                self.file,
+                obj.feature,
+                obj.objtype,
+                "geometri_feil",
+                f"a {obj.objtype} must be a .FLATE, got a .{obj.kind}",
+            )
+            plan_object.geometry = None
+        return plan_object
+
+    def _shared(self, objtype: str) -> PlanObject:
+        """One PlanObject per OBJTYPE, yielded for every such object (``areas_only``)."""
+        shared = self.shared.get(objtype)
+        if shared is None:
+            shared = self.shared[objtype] = PlanObject(objtype, f"(every {objtype})")
+        return shared
+
+    def _truncated(self, line: int, raw: bytes) -> PlanObject | None:
+        """Count and report the last object of a file without ``.SLUTT``; use none of it.
+
+        Its attributes are kept (so that it is counted in its layer, with its municipality;
+        ``KOMM`` is taken from an earlier object when the cut fell before it), its geometry
+        is not, and curves that need it are reported.
+        """
+        logger.warning("%s: no .SLUTT; the last object (line %d) is not used", self.file, line)
+        try:
+            text = _clean(self.decode(raw))
+        except UnicodeDecodeError:  # cut inside a multi-byte character
+            text = _clean(raw.decode("latin-1"))
+        if _OBJECT_HEAD.match(text) is None:
+            self.issues.add(
+                self.file,
+                f"line {line}",
+                "sosi",
+                "fil_avkortet",
+                "flagged",
+                "the file ends without .SLUTT, inside an unreadable line",
+            )
+            return None
+        obj = _parse_object(text, line, self.path, self.areas_only)
+        if obj.kind in _SECTION_KINDS or obj.kind == "HODE":
+            return None
+        if obj.serial is not None:
+            self.curves.store.unreadable[obj.serial] = "the file ends inside it, without .SLUTT"
+        if "KOMM" not in obj.attrs and self.last_komm is not None:
+            obj.attrs["KOMM"] = self.last_komm
+        _report(
+            self.issues,
+            self.file,
+            obj.feature,
+            obj.objtype,
+            "fil_avkortet",
+            "the file ends without .SLUTT, so this last object may be cut off; it was not used",
+        )
+        return PlanObject(obj.objtype, obj.feature, obj.attrs)

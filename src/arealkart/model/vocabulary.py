@@ -1,0 +1,37 @@
+"""The words every stage shares: categories, statuses and the region-total number.
+
+Each tuple is written once here; a new category or status is one line.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BUILDING_CATEGORIES",
+    "CATEGORIES",
+    "PLOT_STATUSES",
+    "REGION_NUMBER",
+    "REGISTER_STATUSES",
+    "ZONE_STATUSES",
+]
+
+CATEGORIES = ("bolig", "fritid", "kombinert", "naering", "annet")
+"""Every category a zone can get."""
+
+BUILDING_CATEGORIES = ("bolig", "fritid", "kombinert", "naering")
+"""Categories that count as building land."""
+
+REGISTER_STATUSES = ("ledig", "reservert", "solgt")
+"""Statuses a plot register may give a plot."""
+
+PLOT_STATUSES = (*REGISTER_STATUSES, "bebygd")
+"""Statuses a judged plot can have: the register's, or ``bebygd`` when a building stands
+on it."""
+
+ZONE_STATUSES = ("ledig", "delvis_utbygd", "utbygd", "blokkert", "ikke_byggeland")
+"""``ledig``: (almost) unbuilt; ``delvis_utbygd``: partly built; ``utbygd``: no usable free
+land left or built beyond ``utbygd_min_andel``; ``blokkert``: no free land, mostly
+because of constraints; ``ikke_byggeland``: not building land (other purposes, master
+plan land that is not framtidig)."""
+
+REGION_NUMBER = "0000"
+"""``kommunenummer`` of the region-total rows of the summary."""

@@ -1,0 +1,200 @@
+"""Interactive Leaflet maps (folium) of available land.
+
+One layer per building category shows the free land in the category's colour (a dot where
+an area is too small to see at the zoom); built parts are grey, blocked parts striped,
+plots are dots coloured by status, and municipal borders are drawn with names.  A legend
+(with the free daa per category), a summary panel, client-side filters (category, minimum
+free area, status), search (field, plan, plot), full screen, measuring (m² and daa),
+"locate me" and a mini map sit on the map.  Colours, base maps and every text are package
+data (``kart.toml``, ``kart_tekster.toml``), in Norwegian (``lang="nb"``) or English
+(``lang="en"``).
+
+The page sends each geometry and property once, compactly (polyline6 rings, columnar
+properties; see :mod:`arealkart.publish.maps.encode`), and draws on one canvas; the client code
+is ``arealkart.js`` beside this module.  It loads Leaflet and the plugins from jsDelivr
+(:mod:`arealkart.publish.maps.assets`) and none of the CSS/JS folium loads by default but the maps
+do not use.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import pyproj
+
+from arealkart.available.rule import AvailableLand
+from arealkart.model.vocabulary import BUILDING_CATEGORIES
+from arealkart.publish.export import WGS84, atomic_path
+from arealkart.publish.maps._page import MapApp, legend_html, new_map, summary_html, title_html
+from arealkart.publish.maps.layers import (
+    borders_layer,
+    free_layer,
+    parts_layer,
+    plots_layer,
+)
+from arealkart.registry.kommuner import names as municipality_names
+from arealkart.registry.style import colours, style, texts, translated
+
+__all__ = ["DEFAULT_CENTRE", "build_map", "save_map"]
+
+DEFAULT_CENTRE = (59.4, 8.3)
+"""Centre of Vest-Telemark (lat, lon), for a map with nothing to fit."""
+
+
+def build_map(
+    result: AvailableLand,
+    boundaries: gpd.GeoDataFrame | None = None,
+    *,
+    title: str,
+    lang: str = "nb",
+    summary: pd.DataFrame | None = None,
+    attribution: str | None = None,
+    colour_overrides: Mapping[str, str] | None = None,
+    links: Sequence[tuple[str, str]] = (),
+    region: str | None = None,
+) -> folium.Map:
+    """Build an interactive map of a result (one municipality or a whole region).
+
+    Parameters
+    ----------
+    result
+        The result of :func:`arealkart.available_land`, already cut to what the map shows.
+    boundaries
+        Municipal borders to draw (EPSG:25832, ``navn`` column).
+    title
+        Shown at the top of the map and as the page title.
+    lang
+        ``"nb"`` (default) or ``"en"``.
+    summary
+        Rows of :func:`arealkart.publish.summary.summarise` for the summary panel.
+    attribution
+        Data attribution, e.g. that the demo data is synthetic; a text equal to one of the
+        Norwegian map texts is shown translated on English maps.
+    colour_overrides
+        Category colours from a config file (``[farger]``).
+    links
+        ``(href, text)`` links shown under the title (the index, the other language).
+    region
+        Name of the total row of a summary over several municipalities.
+
+    Returns
+    -------
+    folium.Map
+        Save it with :func:`save_map`.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown language or a bad colour override.
+    """
+    t = texts(lang)
+    palette = colours(colour_overrides)
+    note = translated(attribution, lang)
+    bounds = _bounds(boundaries, result)
+    m = new_map(title, _centre(bounds))
+    free_daa = _free_daa(result.free)
+    panels = {
+        "title": title_html(title, t, note=note, empty=not len(result.free), links=links),
+        "legend": legend_html(t, palette, style()["tomtefarger"], free_daa, lang),
+        "summary": None if summary is None else summary_html(summary, t, lang, region or t["sum"]),
+    }
+    payload = {
+        "lang": lang,
+        "t": t,
+        "colours": palette,
+        "plotColours": style()["tomtefarger"],
+        "style": style()["stil"],
+        "categories": list(BUILDING_CATEGORIES),
+        "bounds": bounds,
+        "base": _base_maps(t),
+        "attribution": [a for a in (note, t["grenser_kilde"] if bounds else None) if a],
+        "measure": style()["maaling"][lang],
+        "names": _layer_names(t),
+        "panels": panels,
+        "layers": {
+            "ledig": free_layer(result, _municipality_names(result.free)),
+            "bebygd": parts_layer(result.built, result.zones),
+            "blokkert": parts_layer(result.blocked, result.zones),
+            "tomter": plots_layer(result.plots),
+            "grenser": borders_layer(boundaries),
+        },
+    }
+    m.add_child(MapApp(payload, lang))
+    return m
+
+
+def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
+    """Write the map's HTML page atomically."""
+    with atomic_path(path) as tmp:
+        m.save(str(tmp))
+    return Path(path)
+
+
+def _layer_names(t: Mapping[str, str]) -> dict[str, str]:
+    names = {c: t["lag_ledig"].format(kategori=t[c]) for c in BUILDING_CATEGORIES}
+    return names | {
+        "bebygd": t["bebygd"],
+        "blokkert": t["blokkert"],
+        "tomter": t["tomter"],
+        "grenser": t["kommunegrenser"],
+    }
+
+
+def _base_maps(t: Mapping[str, str]) -> list[dict[str, str]]:
+    return [
+        {
+            "name": t[layer["tekst"]],
+            "url": layer["url"],
+            "attribution": layer["attribution"].replace("{osm}", t["osm_bidragsytere"]),
+        }
+        for layer in style()["bakgrunn"]
+    ]
+
+
+def _free_daa(free: gpd.GeoDataFrame) -> dict[str, float]:
+    if not {"kategori", "areal_m2"} <= set(free.columns):
+        return {}
+    sums = free.groupby("kategori")["areal_m2"].sum() / 1000.0
+    return {str(k): float(v) for k, v in sums.items()}
+
+
+def _municipality_names(free: gpd.GeoDataFrame) -> dict[str, str] | None:
+    """Number → name when the map shows several municipalities (for popups)."""
+    if "kommunenummer" not in free.columns:
+        return None
+    found = municipality_names(free["kommunenummer"])
+    return found if len(found) >= 2 else None
+
+
+def _bounds(boundaries: gpd.GeoDataFrame | None, result: AvailableLand) -> list[list[float]] | None:
+    """South-west and north-east corners (lat, lon) of the borders, else of the data."""
+    frames = [boundaries] if boundaries is not None and len(boundaries) else []
+    if not frames:
+        frames = [f for f in (result.zones, result.free, result.plots) if len(f)]
+    boxes = [_lonlat_box(f) for f in frames if f.crs is not None]
+    boxes = [b for b in boxes if all(pd.notna(b))]
+    if not boxes:
+        return None
+    minx = min(b[0] for b in boxes)
+    miny = min(b[1] for b in boxes)
+    maxx = max(b[2] for b in boxes)
+    maxy = max(b[3] for b in boxes)
+    return [[round(miny, 6), round(minx, 6)], [round(maxy, 6), round(maxx, 6)]]
+
+
+def _lonlat_box(frame: gpd.GeoDataFrame) -> list[float]:
+    """The frame's bounding box in WGS84, from its own box (not every vertex reprojected)."""
+    transformer = pyproj.Transformer.from_crs(frame.crs, WGS84, always_xy=True)
+    return list(transformer.transform_bounds(*frame.total_bounds))
+
+
+def _centre(bounds: list[list[float]] | None) -> list[Any]:
+    if bounds is None:
+        return list(DEFAULT_CENTRE)
+    return [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]

@@ -1,0 +1,101 @@
+"""Where map pages go, per language, and the index page that lists them."""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from arealkart.model.vocabulary import BUILDING_CATEGORIES
+from arealkart.registry.style import format_number, texts, translated
+
+_INDEX_CSS = (
+    "body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;padding:0 1em;"
+    "color:#222}h1{font-size:1.5em}h2{font-size:1.1em;margin-top:1.5em}"
+    ".note{color:#8a2b06}table{border-collapse:collapse}th,td{padding:4px 10px;"
+    "text-align:right;border-bottom:1px solid #ddd}th:first-child,td:first-child"
+    "{text-align:left}tbody tr:first-child td{font-weight:600}"
+    "td{font-variant-numeric:tabular-nums}"
+)
+
+
+def map_folder(lang: str) -> Path:
+    """Folder of a language's map pages in a build: ``kart/`` (nb) or ``kart/en/``."""
+    texts(lang)
+    return Path("kart") if lang == "nb" else Path("kart") / lang
+
+
+def other_language(lang: str) -> str:
+    """The other map language (``"nb"`` ↔ ``"en"``)."""
+    return "en" if lang == "nb" else "nb"
+
+
+def relative_link(target: Path, folder: Path) -> str:
+    """``target`` relative to ``folder`` (both relative to the build), as a URL path."""
+    return Path(os.path.relpath(target, folder)).as_posix()
+
+
+def index_html(
+    title: str,
+    maps: Sequence[tuple[str, str, str]],
+    summary: pd.DataFrame,
+    lang: str,
+    *,
+    attribution: str | None = None,
+    other_index: str | None = None,
+) -> str:
+    """The maps' index page: every map with its free daa per category and free plots.
+
+    Parameters
+    ----------
+    title
+        Page title.
+    maps
+        ``(file name, shown name, kommunenummer)`` of each map, the region first (its
+        ``kommunenummer`` is that of the summary's total rows).
+    summary
+        :func:`arealkart.publish.summary.summarise` rows.
+    lang
+        Page language.
+    attribution
+        Data note (translated as :func:`translated` does).
+    other_index
+        Link to the other language's index, if there is one.
+    """
+    t = texts(lang)
+    head = "".join(f"<th>{html.escape(t[c])} ({t['daa']})</th>" for c in BUILDING_CATEGORIES)
+    head = (
+        f"<tr><th>{html.escape(t['kart'])}</th>{head}"
+        f"<th>{html.escape(t['ledige_tomter'])}</th></tr>"
+    )
+    rows = []
+    for file, name, number in maps:
+        part = summary[summary["kommunenummer"] == number].set_index("kategori")
+        cells = "".join(
+            f'<td data-kategori="{c}">{format_number(part["ledig_daa"].get(c, 0.0), lang)}</td>'
+            for c in BUILDING_CATEGORIES
+        )
+        plots = format_number(part["ledige_tomter"].sum(), lang, 0)
+        rows.append(
+            f'<tr><td><a href="{html.escape(file)}">{html.escape(name)}</a></td>{cells}'
+            f"<td>{plots}</td></tr>"
+        )
+    note = translated(attribution, lang)
+    note_html = f'<p class="note">{html.escape(note)}</p>' if note else ""
+    switch = (
+        f'<p><a href="{html.escape(other_index)}">{html.escape(t["sprak_lenke"])}</a></p>'
+        if other_index
+        else ""
+    )
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title><style>{_INDEX_CSS}</style></head>"
+        f"<body><h1>{html.escape(title)}</h1>{note_html}{switch}"
+        f"<h2>{html.escape(t['oversikt'])}</h2>"
+        f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+        "</body></html>\n"
+    )

@@ -1,0 +1,261 @@
+"""Write a build's outputs: GeoPackage and CSV tables, GeoJSON, and the HTML maps.
+
+Everything is written into a staging folder inside the output folder and moved into place
+only when every file is complete, so a build that fails leaves the previous output intact.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from tqdm import tqdm
+
+from arealkart.available.rule import AvailableLand
+from arealkart.config import RegionConfig
+from arealkart.model.output_layers import (
+    GEOJSON_LAYERS,
+    GEOPACKAGE,
+    LAYER_DESCRIPTIONS,
+    OUTPUT_LAYERS,
+    output_parts,
+)
+from arealkart.model.plandata import PlanData
+from arealkart.model.vocabulary import REGION_NUMBER
+from arealkart.publish.export import (
+    feature_ids,
+    feature_texts,
+    schema_properties,
+    write_csv,
+    write_feature_texts,
+    write_geopackage,
+)
+from arealkart.publish.maps import build_map, save_map
+from arealkart.publish.maps.index import index_html, map_folder, other_language, relative_link
+from arealkart.registry.kommuner import boundaries as municipality_boundaries
+from arealkart.registry.style import texts
+
+__all__ = ["BuildResult", "write_outputs"]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build computed (see :func:`arealkart.build`), and the files it wrote.
+
+    ``balance`` is the accounting: features read, written and reported per input file and
+    layer (all ``unaccounted`` are 0, or the build would have failed).  ``files`` is empty
+    until :func:`write_outputs` has written them.
+    """
+
+    config: RegionConfig
+    data: PlanData
+    result: AvailableLand
+    summary: pd.DataFrame
+    issues: pd.DataFrame
+    balance: pd.DataFrame
+    files: tuple[Path, ...] = ()
+
+
+def write_outputs(
+    build: BuildResult,
+    output: str | os.PathLike[str],
+    *,
+    lang: str = "nb",
+    parts: Iterable[str] | None = None,
+    progress: bool = False,
+) -> tuple[Path, ...]:
+    """Write a build's outputs into a staging folder, then move them into ``output``.
+
+    Every file is complete in the staging folder (inside ``output``, so the move is a
+    rename on the same file system) before the first one is moved, so a build that fails
+    while writing leaves the previous output untouched, and the staging folder is removed
+    whatever happens.
+
+    Parameters
+    ----------
+    build
+        What the build computed; its ``balance`` is written as ``regnskap.csv`` and a
+        GeoPackage table.
+    output
+        The output folder (created if missing).
+    lang
+        Map language (see :data:`arealkart.registry.style.LANGUAGES`).
+    parts
+        Which of :data:`~arealkart.model.output_layers.OUTPUT_PARTS` to write; default all.
+    progress
+        Show a progress bar over the parts.
+
+    Returns
+    -------
+    tuple of Path
+        Every file written, in its final place.
+    """
+    writers = {
+        "tables": lambda stage: _write_tables(stage, build),
+        "geojson": lambda stage: _write_geojson(stage, build.config, build.result),
+        "maps": lambda stage: _write_maps(stage, build.config, build.result, build.summary, lang),
+    }
+    output = Path(output)
+    chosen = output_parts(parts)
+    output.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".arealkart-", dir=output))
+    try:
+        written: list[Path] = []
+        for part in tqdm(chosen, desc="skriv", unit="del", disable=not progress, leave=False):
+            written.extend(writers[part](stage))
+        return _publish(stage, output, written)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _publish(stage: Path, output: Path, written: list[Path]) -> tuple[Path, ...]:
+    """Move complete files from ``stage`` to the same place under ``output`` (renames)."""
+    targets = []
+    for path in written:
+        target = output / path.relative_to(stage)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(target)
+        targets.append(target)
+    return tuple(targets)
+
+
+def _write_tables(stage: Path, build: BuildResult) -> list[Path]:
+    result, data = build.result, build.data
+    frames = {
+        "soner": result.zones,
+        "ledige_arealer": result.free,
+        "tomter": result.plots,
+        "hensynssoner": data.constraints,
+        "bygninger": data.buildings,
+        "sammendrag": build.summary,
+        "avvik": build.issues,
+        "regnskap": build.balance,
+    }
+    layers = {name: frames[name] for name in OUTPUT_LAYERS}
+    cfg = build.config
+    note = f" ({cfg.attribution})" if cfg.attribution else ""
+    descriptions = {name: text + note for name, text in LAYER_DESCRIPTIONS.items()}
+    return [
+        write_geopackage(layers, stage / GEOPACKAGE, descriptions=descriptions),
+        write_csv(build.summary, stage / "sammendrag.csv"),
+        write_csv(build.issues, stage / "issues.csv"),
+        write_csv(build.balance, stage / "regnskap.csv"),
+    ]
+
+
+def _municipal_parts(result: AvailableLand, kommunenummer: str) -> AvailableLand:
+    def cut(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        return gdf[gdf["kommunenummer"] == kommunenummer]
+
+    return AvailableLand(
+        cut(result.zones),
+        cut(result.free),
+        cut(result.plots),
+        cut(result.built),
+        cut(result.blocked),
+        result.issues,
+        result.parameters,
+    )
+
+
+def _write_geojson(stage: Path, cfg: RegionConfig, result: AvailableLand) -> list[Path]:
+    """Free areas and plots as RFC 7946 GeoJSON, for the region and each municipality.
+
+    Properties are exactly the documented ones (the package's JSON Schemas); feature ids
+    are made unique over the region, so a feature has the same id in both files.
+    """
+    folder = stage / "geojson"
+    frames = {"ledige_arealer": result.free, "tomter": result.plots}
+    written = []
+    for name, spec in GEOJSON_LAYERS.items():
+        frame = frames[name]
+        frame = frame.assign(**{_FEATURE_ID: feature_ids(frame, str(spec.id))})
+        features = feature_texts(frame, _FEATURE_ID, schema_properties(name))
+        number = frame["kommunenummer"].reindex(features.index).to_numpy()
+        scopes = [(cfg.slug, features)] + [
+            (m.kommune.slug, features[number == m.kommune.nummer]) for m in cfg.municipalities
+        ]
+        for slug, part in scopes:
+            written.append(write_feature_texts(part, folder / f"{slug}-{spec.geojson}.geojson"))
+    return written
+
+
+_FEATURE_ID = "_feature_id"
+
+
+def _write_maps(stage, cfg, result, summary, lang) -> list[Path]:
+    """The region map, one map per municipality and an index, in ``lang``.
+
+    Norwegian pages go to ``kart/``, English ones to ``kart/en/`` with the same file
+    names.  A page links to its other-language twin when that was built into the same
+    output folder before; the other language's index, if there, is rewritten so the two
+    indexes link to each other.
+    """
+    t = texts(lang)
+    output = stage.parent  # write_outputs stages inside the output folder
+    folder, other = map_folder(lang), map_folder(other_language(lang))
+    borders = municipality_boundaries([m.kommune.nummer for m in cfg.municipalities])
+    pages = [(cfg.slug, t["tittel_region"].format(region=cfg.navn), result, borders, summary)]
+    for m in cfg.municipalities:
+        number = m.kommune.nummer
+        pages.append(
+            (
+                m.kommune.slug,
+                t["tittel_kommune"].format(kommune=m.kommune.navn),
+                _municipal_parts(result, number),
+                borders[borders["kommunenummer"] == number],
+                summary[summary["kommunenummer"] == number],
+            )
+        )
+    written = []
+    for slug, title, part, border, rows in pages:
+        links = [("index.html", t["alle_kart"])]
+        if (output / other / f"{slug}.html").exists():
+            links.append((relative_link(other / f"{slug}.html", folder), t["sprak_lenke"]))
+        m = build_map(
+            part,
+            border,
+            title=title,
+            lang=lang,
+            summary=rows,
+            attribution=cfg.attribution,
+            colour_overrides=cfg.colours,
+            links=links,
+            region=cfg.navn,
+        )
+        written.append(save_map(m, stage / folder / f"{slug}.html"))
+    has_other = (output / other / "index.html").exists()
+    written.append(_write_index(stage, cfg, summary, lang, link_other=has_other))
+    if has_other:
+        written.append(_write_index(stage, cfg, summary, other_language(lang), link_other=True))
+    return written
+
+
+def _write_index(
+    stage: Path, cfg: RegionConfig, summary: pd.DataFrame, lang: str, *, link_other: bool
+) -> Path:
+    """The maps' index page (``kart/index.html``, ``kart/en/index.html``)."""
+    t = texts(lang)
+    folder = map_folder(lang)
+    maps = [(f"{cfg.slug}.html", t["region"], REGION_NUMBER)] + [
+        (f"{m.kommune.slug}.html", m.kommune.navn, m.kommune.nummer) for m in cfg.municipalities
+    ]
+    other = map_folder(other_language(lang)) / "index.html"
+    page = index_html(
+        t["tittel_region"].format(region=cfg.navn),
+        maps,
+        summary,
+        lang,
+        attribution=cfg.attribution,
+        other_index=relative_link(other, folder) if link_other else None,
+    )
+    path = stage / folder / "index.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path

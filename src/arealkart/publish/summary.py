@@ -1,0 +1,69 @@
+"""Summary tables: free land per municipality × category, and region totals."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from arealkart.available.rule import AvailableLand
+from arealkart.model.vocabulary import BUILDING_CATEGORIES, REGION_NUMBER
+from arealkart.registry.kommuner import names as municipality_names
+
+COLUMNS = [
+    "kommunenummer",
+    "kommune",
+    "kategori",
+    "soner",
+    "ledige_arealer",
+    "ledig_m2",
+    "ledig_daa",
+    "tomter",
+    "ledige_tomter",
+    "tomter_estimert",
+]
+
+
+def summarise(result: AvailableLand, region: str = "Vest-Telemark") -> pd.DataFrame:
+    """Free land per municipality and building category, with region totals.
+
+    Parameters
+    ----------
+    result
+        The result of :func:`arealkart.available_land`.
+    region
+        Name written in the ``kommune`` column of the region-total rows (whose
+        ``kommunenummer`` is ``"0000"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (municipality, category) for every municipality in the result and
+        every building category, zeros where there is nothing; then one region row per
+        category.  Columns: :data:`COLUMNS`.
+    """
+    zones = result.zones[result.zones["status"] != "ikke_byggeland"]
+    numbers = sorted(set(result.zones["kommunenummer"]) | set(result.plots["kommunenummer"]))
+    grid = pd.MultiIndex.from_product(
+        [numbers, BUILDING_CATEGORIES], names=["kommunenummer", "kategori"]
+    )
+    keys = ["kommunenummer", "kategori"]
+    parts = {
+        "soner": zones.groupby(keys).size(),
+        "ledige_arealer": result.free.groupby(keys).size(),
+        "ledig_m2": result.free.groupby(keys)["areal_m2"].sum(),
+        "tomter": result.plots.groupby(keys).size(),
+        "ledige_tomter": result.plots[result.plots["status"] == "ledig"].groupby(keys).size(),
+        "tomter_estimert": zones.groupby(keys)["tomter_estimert"].sum(),
+    }
+    table = pd.DataFrame({name: s.reindex(grid) for name, s in parts.items()}).fillna(0)
+    table = table.reset_index()
+    table["kommune"] = table["kommunenummer"].map(municipality_names(table["kommunenummer"]))
+    totals = table.groupby("kategori", sort=False)[list(parts)].sum().reset_index()
+    totals["kommunenummer"] = REGION_NUMBER
+    totals["kommune"] = region
+    out = pd.concat([table, totals], ignore_index=True)
+    out["ledig_daa"] = out["ledig_m2"] / 1000.0
+    for column in ("soner", "ledige_arealer", "tomter", "ledige_tomter", "tomter_estimert"):
+        out[column] = out[column].astype(int)
+    out["ledig_m2"] = out["ledig_m2"].round(1)
+    out["ledig_daa"] = out["ledig_daa"].round(3)
+    return out[COLUMNS]

@@ -1,0 +1,94 @@
+"""Map styling and texts from package data (``kart.toml``, ``kart_tekster.toml``)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import pandas as pd
+
+from arealkart.errors import ConfigError
+from arealkart.model.resources import package_data
+
+LANGUAGES = ("nb", "en")
+"""Map languages: Norwegian (bokmål) and English."""
+
+_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+
+@cache
+def style() -> dict[str, Any]:
+    """The map style: colours, base maps, sizes (``kart.toml``)."""
+    with package_data("kart.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@cache
+def _all_texts() -> dict[str, dict[str, str]]:
+    with package_data("kart_tekster.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def texts(lang: str) -> dict[str, str]:
+    """Every map text in ``lang`` (``"nb"`` or ``"en"``).
+
+    Raises
+    ------
+    ConfigError
+        For a language other than those in :data:`LANGUAGES`.
+    """
+    table = _all_texts()
+    if lang not in LANGUAGES or lang not in table:
+        raise ConfigError(f"unknown language {lang!r}; expected one of {list(LANGUAGES)}")
+    return table[lang]
+
+
+def translated(text: str | None, lang: str) -> str | None:
+    """A config text in ``lang``: a text equal to an ``[nb]`` text becomes its translation.
+
+    Lets a region's Norwegian attribution (e.g. the demo's "Syntetiske demodata …") show
+    in English on English pages; any other text is returned unchanged.
+    """
+    if text is None or lang == "nb":
+        return text
+    for key, value in _all_texts()["nb"].items():
+        if value == text:
+            return texts(lang)[key]
+    return text
+
+
+def colours(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Category and layer colours, with a config's ``overrides`` on top.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown key, or a value that is not ``#rgb`` or ``#rrggbb``.
+    """
+    defaults = style()["farger"]
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(defaults))
+    if unknown:
+        raise ConfigError(f"[farger]: unknown keys {unknown}; expected some of {sorted(defaults)}")
+    bad = {k: v for k, v in overrides.items() if not _COLOUR.fullmatch(str(v))}
+    if bad:
+        raise ConfigError(
+            f"[farger]: colours must be '#rrggbb' (e.g. bolig = \"#ffcc00\"), got {bad}"
+        )
+    return {**defaults, **overrides}
+
+
+def format_number(value: Any, lang: str, decimals: int = 1) -> str:
+    """``value`` with ``decimals`` decimals, grouped and with the language's decimal mark.
+
+    ``1372.83`` gives ``"1 372,8"`` in ``nb`` (no-break space) and ``"1,372.8"`` in ``en``;
+    a missing value gives ``"–"``.  The maps' JavaScript formats the same way.
+    """
+    if value is None or pd.isna(value):
+        return "–"
+    t = texts(lang)
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", "\0").replace(".", t["desimaltegn"]).replace("\0", t["tusenskille"])
