@@ -32,8 +32,7 @@ def layer_area_m2(frame: pd.DataFrame, layer: str) -> np.ndarray:
     """Each row's area in m².
 
     The layer's area column (see :data:`~arealkart.model.output_layers.QUERY_LAYERS`);
-    where that is missing, the polygon's
-    area if the frame has geometries, else NaN.
+    where that is missing, the polygon's area if the frame has geometries, else NaN.
     """
     column = QUERY_LAYERS[layer].area
     if column in frame.columns:

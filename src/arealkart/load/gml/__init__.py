@@ -99,7 +99,7 @@ Modules
 -------
 This module holds the public functions; the work is done in private modules, one step
 each: ``_xml`` (the event stream and element helpers), ``_reader`` (features one at a
-time), ``_features`` (a feature's record and SOSI attributes), ``_positions``, ``_curves``
+time), ``features`` (a feature's record and SOSI attributes), ``_positions``, ``_curves``
 and ``_geometry`` (coordinates, then curves and arcs, then surfaces and points), ``_crs``
 (``srsName`` checks and the file's CRS) and ``_links`` (checks and links between features).
 """
@@ -116,7 +116,6 @@ import pyproj
 from arealkart.errors import ConfigError
 from arealkart.load.geometry import ARC_TOLERANCE
 from arealkart.load.gml._crs import _check_working_crs, _file_crs, _to_file_crs
-from arealkart.load.gml._features import ATTRIBUTES
 from arealkart.load.gml._links import (
     _check_boundaries,
     _check_layer_geometry,
@@ -124,6 +123,7 @@ from arealkart.load.gml._links import (
     _link_plans,
 )
 from arealkart.load.gml._reader import _Reader
+from arealkart.load.gml.features import ATTRIBUTES
 from arealkart.load.planobjects import PlanObject, layer_of, plan_objects_to_data
 from arealkart.model.issues import IssueLog
 from arealkart.model.plandata import PlanData
@@ -236,7 +236,7 @@ def read_gml_objects(
     issues = IssueLog()
     reader = _Reader(path, tolerance, issues)
     features = reader.read()
-    target = _file_crs(features, reader, crs)
+    target = _file_crs(features, reader.collection_srs, reader.srs, reader.path, crs)
     _to_file_crs(features, target, reader.srs)
     _check_working_crs(features, target)
     by_id = _index(features, issues, path.name)

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyproj
@@ -22,12 +22,9 @@ from pyproj import Transformer
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from arealkart.errors import CRSError
-from arealkart.load.gml._features import _Feature
+from arealkart.load.gml.features import _Feature
 from arealkart.load.planobjects import layer_of
 from arealkart.model.schema import CRS as WORKING_CRS
-
-if TYPE_CHECKING:
-    from arealkart.load.gml._reader import _Reader
 
 _EPSG_SRS = re.compile(r"(?i)(?:^|[/:#])EPSG(?:/[\d.]+/|:[\d.]*:|:|\.xml#)(\d{1,9})")
 _NORWAY = (
@@ -123,25 +120,31 @@ def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
 
 
-def _file_crs(features: list[_Feature], reader: _Reader, crs: Any) -> _Srs:
+def _file_crs(
+    features: list[_Feature],
+    collection_srs: str | None,
+    lookup: _SrsLookup,
+    path: Path,
+    crs: Any,
+) -> _Srs:
     """Choose the CRS for all geometries: the collection's, else the most common."""
-    name = reader.collection_srs
+    name = collection_srs
     if name is None:
         used = Counter(f.srs for f in features if f.geometry is not None and f.srs)
         name = used.most_common(1)[0][0] if used else None
     if name is not None:
-        return reader.srs(name)
+        return lookup(name)
     has_geometry = any(f.geometry is not None for f in features)
     if crs is None and has_geometry:
         raise CRSError(
-            reader.path,
+            path,
             "the file names no CRS (no srsName on the collection's gml:boundedBy "
             "or on any geometry); pass crs='EPSG:25832' (or --crs on the CLI)",
         )
     try:
         user = pyproj.CRS.from_user_input(crs if crs is not None else WORKING_CRS)
     except (ProjCRSError, ValueError, TypeError) as exc:
-        raise CRSError(reader.path, f"unknown CRS {crs!r}: {exc}") from None
+        raise CRSError(path, f"unknown CRS {crs!r}: {exc}") from None
     return _Srs(str(crs), user, False, 2, 1.0 if user.is_projected else _DEGREES_PER_METRE)
 
 

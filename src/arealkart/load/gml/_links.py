@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shapely
 
-from arealkart.load.gml._features import _Feature
+from arealkart.load.gml.features import _Feature
 from arealkart.load.planobjects import layer_of
 from arealkart.model.issues import IssueLog
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from arealkart.load.gml._crs import _Ctx, _SrsLookup
-from arealkart.load.gml._features import _collect_values, _Feature, _sosi_attributes
 from arealkart.load.gml._geometry import _Geometries
 from arealkart.load.gml._positions import _GeometryError
 from arealkart.load.gml._xml import (
@@ -26,6 +25,7 @@ from arealkart.load.gml._xml import (
     _local,
     _namespace,
 )
+from arealkart.load.gml.features import _collect_values, _Feature, _sosi_attributes
 from arealkart.load.planobjects import layer_of
 from arealkart.model.issues import IssueLog
 

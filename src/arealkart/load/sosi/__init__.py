@@ -60,9 +60,9 @@ its problem is ``flagged`` (layer: its ``OBJTYPE``), and the zones that need it 
 Modules
 -------
 This module holds the public functions; the work is done in private modules, one step
-each: ``_stream`` (bytes into objects), ``_encoding`` (character sets), ``_text``
-(comments, elements, quoted values), ``_header`` (the ``.HODE``), ``_objects`` (one
-object's attributes), ``_curves`` (coordinates, arcs, the curve store), ``_areas``
+each: ``_stream`` (bytes into objects), ``encoding`` (character sets), ``_text``
+(comments, elements, quoted values), ``header`` (the ``.HODE``), ``_objects`` (one
+object's attributes), ``_curves`` (coordinates, arcs, the curve store), ``areas``
 (``.FLATE`` rings and polygons) and ``_parser`` (all objects of a file, in order).
 """
 
@@ -71,7 +71,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyproj
@@ -81,20 +81,21 @@ from pyproj.exceptions import CRSError as ProjError
 from arealkart.errors import SosiError
 from arealkart.load.geometry import ARC_TOLERANCE
 from arealkart.load.planobjects import PlanObject, plan_objects_to_data
-from arealkart.load.sosi._areas import parse_refs
-from arealkart.load.sosi._encoding import TEGNSETT
-from arealkart.load.sosi._header import SosiHeader, _known_codes, _read_header, koordsys_table
 from arealkart.load.sosi._objects import _report
 from arealkart.load.sosi._parser import _Parser
 from arealkart.load.sosi._stream import _open, _raw_objects
+from arealkart.load.sosi.areas import parse_refs
+from arealkart.load.sosi.encoding import TEGNSETT
+from arealkart.load.sosi.header import (
+    SosiHeader,
+    _known_codes,
+    _read_header,
+    _ReadContext,
+    koordsys_table,
+)
 from arealkart.model.issues import IssueLog
+from arealkart.model.plandata import PlanData
 from arealkart.model.schema import CRS as WORKING_CRS
-
-if TYPE_CHECKING:
-    from arealkart.model.plandata import PlanData
-
-# The constants above are defined, and looked up, in the private modules: to change one
-# (in a test, say), set it there, e.g. ``arealkart.load.sosi._stream.BLOCK_SIZE``.
 
 __all__ = [
     "TEGNSETT",
@@ -228,7 +229,10 @@ class SosiFile:
         self.areas_only = areas_only
 
     def __iter__(self) -> Iterator[PlanObject]:
-        parser = _Parser(self)
+        context = _ReadContext(
+            self.path, self.header, self.arc_tolerance, self.issues, self.areas_only
+        )
+        parser = _Parser(context)
         with _open(self.path) as fh:
             pieces = _raw_objects(fh, self.path)
             for _line, raw in pieces:

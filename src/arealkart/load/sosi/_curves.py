@@ -2,9 +2,8 @@
 
 Coordinates are integers, northing first: real = integer × ``...ENHET`` + ``...ORIGO-NØ``.
 ``..NØ`` and ``..NØH`` blocks are parsed as a whole by numpy (the height is dropped, node
-markers such as ``...KP 1`` skipped); :func:`~arealkart.load.sosi.read_sosi` parses the curves of
-up to
-:data:`CURVE_BATCH` objects in one call.  ``.BUEP`` arcs are densified with
+markers such as ``...KP 1`` skipped); :func:`~arealkart.load.sosi.read_sosi` parses the
+curves of up to :data:`CURVE_BATCH` objects in one call.  ``.BUEP`` arcs are densified with
 :func:`arealkart.load.geometry.arc_points`.  Every curve's coordinates are kept in a
 :class:`_CurveStore`, because a ``.FLATE`` may reference curves that come later in the file.
 """
@@ -13,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -21,9 +19,7 @@ import shapely
 from arealkart.load.geometry import arc_points, circle_points
 from arealkart.load.planobjects import PlanObject, layer_of
 from arealkart.load.sosi._objects import _AREA_OBJECTS, _STRAIGHTENED_KINDS, _Object, _report
-
-if TYPE_CHECKING:
-    from arealkart.load.sosi import SosiFile
+from arealkart.load.sosi.header import _ReadContext
 
 logger = logging.getLogger(__package__)  # "arealkart.load.sosi", one logger for the reader
 
@@ -81,11 +77,10 @@ class _CurveStore:
 class _Curves:
     """Read the coordinates of points and curves, and keep every curve's for the areas.
 
-    ``sosi`` (the :class:`~arealkart.load.sosi.SosiFile` being read) gives the head, the issues
-    log and the options.
+    ``sosi`` (the file being read) gives the head, the issues log and the options.
     """
 
-    def __init__(self, sosi: SosiFile) -> None:
+    def __init__(self, sosi: _ReadContext) -> None:
         self.file = sosi.path.name
         self.issues = sosi.issues
         self.arc_tolerance = sosi.arc_tolerance

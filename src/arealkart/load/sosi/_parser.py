@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from arealkart.errors import SosiError
 from arealkart.load.planobjects import PlanObject
-from arealkart.load.sosi._areas import _Areas
 from arealkart.load.sosi._curves import _Curves
-from arealkart.load.sosi._encoding import _decode, _decoder
 from arealkart.load.sosi._objects import (
     _AREA_OBJECTS,
     _LAYER_OBJECTS,
@@ -30,9 +28,9 @@ from arealkart.load.sosi._objects import (
     _report,
 )
 from arealkart.load.sosi._text import _clean
-
-if TYPE_CHECKING:
-    from arealkart.load.sosi import SosiFile
+from arealkart.load.sosi.areas import _Areas
+from arealkart.load.sosi.encoding import _decode, _decoder
+from arealkart.load.sosi.header import _ReadContext
 
 logger = logging.getLogger(__package__)  # "arealkart.load.sosi", one logger for the reader
 
@@ -43,7 +41,7 @@ OUTPUT_BATCH = 512
 class _Parser:
     """Turns the objects of a :class:`~arealkart.load.sosi.SosiFile` into PlanObject records."""
 
-    def __init__(self, sosi: SosiFile) -> None:
+    def __init__(self, sosi: _ReadContext) -> None:
         header = sosi.header
         self.path = sosi.path
         self.file = sosi.path.name

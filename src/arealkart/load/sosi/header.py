@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from arealkart.errors import SosiError
-from arealkart.load.sosi._encoding import _choose_codec, _decode, _decoder
 from arealkart.load.sosi._stream import _BOM, _open, _raw_objects
 from arealkart.load.sosi._text import _clean, _elements, _first, _join, _put, _value
+from arealkart.load.sosi.encoding import _choose_codec, _decode, _decoder
+from arealkart.model.issues import IssueLog
 from arealkart.model.resources import package_data
 
 logger = logging.getLogger(__package__)  # "arealkart.load.sosi", one logger for the reader
@@ -164,3 +165,14 @@ def _origo(attrs: dict, lines: dict, path: Path) -> tuple[float, float]:
             line=lines.get("ORIGO-NØ"),
         )
     return north, east
+
+
+@dataclass(frozen=True)
+class _ReadContext:
+    """What every step of reading one SOSI file needs: the file, its head and the options."""
+
+    path: Path
+    header: SosiHeader
+    arc_tolerance: float
+    issues: IssueLog
+    areas_only: bool
