@@ -31,7 +31,7 @@ import pandas as pd
 import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT / "tests" / "browser"), str(ROOT / "tests")]  # browser, helpers
 
 from arealkart.available.parameters import Parameters  # noqa: E402
 from arealkart.available.rule import AvailableLand  # noqa: E402

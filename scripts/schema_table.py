@@ -15,7 +15,7 @@ Usage::
     .venv/bin/python scripts/schema_table.py --write      # rewrite the tables in docs/*.md
     .venv/bin/python scripts/schema_table.py --check      # exit 1 if a table is out of date
 
-``tests/test_docs.py`` runs the check, so the tables never drift from the schemas.
+``tests/docs/test_docs.py`` runs the check, so the tables never drift from the schemas.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Builds the demo's maps into a temporary folder (or uses the maps of a finished build),
 opens ``kart/vest-telemark.html`` in headless Chromium exactly as the browser tests do
-(``tests/browser.py``): Leaflet and the plugins are answered from the npm packages in
+(``tests/browser/browser.py``): Leaflet and the plugins are answered from the npm packages in
 ``.cache/map-assets/`` (fetched by ``scripts/fetch_map_assets.py`` if missing), base-map
 tiles are blank, nothing goes to the internet.  Saves a 1280 × 800 PNG, reduced to at most
 256 colours so it stays small in the repository::
@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT / "tests" / "browser"), str(ROOT / "tests")]  # browser, helpers
 
 from browser import (  # noqa: E402
     VIEWPORT,

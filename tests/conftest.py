@@ -1,22 +1,12 @@
-"""Shared fixtures: the repository's paths, the real samples in ../shared, a demo build."""
+"""Shared fixtures: a demo build, once per session.
+
+Shared constants and helpers (the repository's paths, the samples in ``../shared``) are in
+``helpers.py``; builders of small test inputs in ``builders.py``.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-REAL = SHARED / "data" / "real"
-
-
-def shared_file(*parts: str) -> Path:
-    """A file under ../shared, or skip the test (with the reason) when it is absent."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{path} is not available (the ../shared folder is absent)")
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +16,22 @@ def demo_build(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("demo-output")
     return build(None, out, workers=1)
+
+
+DEVICES = ("/dev/null", "/dev/full")
+"""Device files the suite must leave as they are (a test once replaced /dev/null)."""
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run if any test turned one of the machine's devices into a regular file."""
+    import stat
+    from pathlib import Path
+
+    if hasattr(session.config, "workerinput"):  # only the controller, once, at the very end
+        return
+    broken = [d for d in DEVICES if Path(d).exists() and not stat.S_ISCHR(Path(d).stat().st_mode)]
+    if broken:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"the test run replaced device files: {broken}", red=True)

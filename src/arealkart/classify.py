@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -107,8 +108,9 @@ def classify_zones(
     out = zones.copy()
     objtype = out["objtype"].astype("string")
     code = out["arealformal"].astype("Int64")
-    kategori = pd.Series("annet", index=out.index, dtype="string")
-    regel = pd.Series(RULE_CODE, index=out.index, dtype="string")
+    # plain pd.Series: the rule tables' cells are untyped scalars
+    kategori: pd.Series = pd.Series("annet", index=out.index, dtype="string")
+    regel: pd.Series = pd.Series(RULE_CODE, index=out.index, dtype="string")
     known = is_known(objtype, code)
     regel[~known] = RULE_UNKNOWN
     for row in rules.codes.itertuples(index=False):
@@ -148,7 +150,7 @@ def classification_issues(classified: gpd.GeoDataFrame) -> pd.DataFrame:
     )
 
 
-def _zone_match(zones: gpd.GeoDataFrame, rule: object) -> pd.Series:
+def _zone_match(zones: gpd.GeoDataFrame, rule: Any) -> pd.Series:
     hit = zones["plan_id"].astype("string") == rule.plan_id
     for key in ("feltnavn", "kommunenummer"):
         value = getattr(rule, key)
@@ -187,6 +189,7 @@ def _code_rules(table: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def _check_code_rules(table: pd.DataFrame, name: str) -> None:
+    row: Any  # a row of the override table, whatever its cells hold
     for i, row in enumerate(table.itertuples(index=False), start=2):
         if row.objtype not in OBJTYPES:
             raise CodeListError(

@@ -1,8 +1,11 @@
 """A region's configuration: which files hold each municipality's data, and parameters.
 
 One TOML file describes a region, so a planner can point arealkart at their own data
-without writing Python (``arealkart build --config region.toml``).  Paths are relative to
-the TOML file.  Every section but ``[[kommune]]`` is optional::
+without writing Python (``arealkart build --config region.toml``).  A relative path is
+relative to the TOML file and must stay inside its folder (``../`` out of it is an error);
+write an absolute path to read a file from elsewhere.  The region's ``slug`` names its
+pages and files, so it may not be a municipality's (``vinje``) or ``index``.  Every
+section but ``[[kommune]]`` is optional::
 
     [region]
     navn = "Vest-Telemark"            # shown in maps, tables and the GeoPackage
@@ -164,15 +167,21 @@ def load_config(
         _municipality(entry, base, path, i) for i, entry in enumerate(entries, start=1)
     )
     _check_unique(municipalities, path)
+    slug = _slug(region.get("slug", "region"), path)
+    _check_slug_free(slug, municipalities, path)
     overrides = _table(raw, "kategorier", path)
     _check_keys(overrides, ("overstyring",), f"{path}: [kategorier]", "keys")
     config = RegionConfig(
         navn=str(region.get("navn", "Region")),
-        slug=_slug(region.get("slug", "region"), path),
+        slug=slug,
         attribution=region.get("attribution"),
         municipalities=municipalities,
         parameters=_parameters(_table(raw, "parameters", path), path),
-        category_overrides=base / overrides["overstyring"] if "overstyring" in overrides else None,
+        category_overrides=(
+            _inside(overrides["overstyring"], base, path, "[kategorier] overstyring")
+            if "overstyring" in overrides
+            else None
+        ),
         colours=_colours(_table(raw, "farger", path), path),
         path=path,
     )
@@ -214,6 +223,44 @@ def _slug(value: Any, path: Path) -> str:
             f"(it names files), e.g. 'vest-telemark'"
         )
     return slug
+
+
+RESERVED_SLUGS = ("index",)
+"""Page names the maps use themselves (``kart/index.html``)."""
+
+
+def _check_slug_free(slug: str, municipalities: tuple[MunicipalityInput, ...], path: Path) -> None:
+    """The region's pages and files must not share a name with a municipality's or the index."""
+    taken = {m.kommune.slug: m.kommune.navn for m in municipalities}
+    if slug in taken:
+        raise ConfigError(
+            f"{path}: [region] slug {slug!r} is also {taken[slug]}'s page and file name "
+            f"(kart/{slug}.html, geojson/{slug}-ledig.geojson); give the region another, "
+            f'e.g. slug = "{slug}-region"'
+        )
+    if slug in RESERVED_SLUGS:
+        raise ConfigError(
+            f"{path}: [region] slug {slug!r} is the maps' own index page; choose another"
+        )
+
+
+def _inside(file: Any, base: Path, path: Path, where: str) -> Path:
+    """A config path: relative ones must stay inside the config's folder."""
+    if not isinstance(file, str) or not file.strip():
+        raise ConfigError(f"{path}: {where}: a file path must be a text, got {file!r}")
+    given = Path(file)
+    if given.is_absolute():
+        return given
+    full = base / given
+    try:
+        full.resolve().relative_to(base.resolve())
+    except ValueError:
+        raise ConfigError(
+            f"{path}: {where}: {file!r} points outside the config's folder {base}; "
+            "relative paths must stay inside it (write an absolute path to read a file "
+            "from elsewhere)"
+        ) from None
+    return full
 
 
 def _parameters(raw: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -273,8 +320,9 @@ def _check_unique(municipalities: tuple[MunicipalityInput, ...], path: Path) -> 
 def _source(
     item: Any, kind: str | None, base: Path, path: Path, kommune: Kommune, key: str
 ) -> Source:
+    where = f"{kommune.navn}: {key}"
     if isinstance(item, str):
-        return Source(base / item, kind)
+        return Source(_inside(item, base, path, where), kind)
     if not isinstance(item, dict):
         raise ConfigError(f"{path}: {kommune.navn}: expected a path or a table, got {item!r}")
     options = dict(item)
@@ -288,8 +336,8 @@ def _source(
     if "geometry" in options:
         if key != "plots":
             raise ConfigError(f"{path}: {kommune.navn}: {file}: 'geometry' is for plots only")
-        options["geometry"] = base / options["geometry"]
-    return Source(base / file, kind, options)
+        options["geometry"] = _inside(options["geometry"], base, path, where)
+    return Source(_inside(file, base, path, where), kind, options)
 
 
 def _check_files(config: RegionConfig, path: Path) -> None:

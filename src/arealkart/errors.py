@@ -8,6 +8,7 @@ shows a Python traceback for one of these.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import BinaryIO
 
@@ -86,6 +87,23 @@ class ConfigError(ArealkartError):
 
 class QueryError(ArealkartError):
     """A query with an invalid filter, or one run before any build exists."""
+
+
+class OutputError(ArealkartError):
+    """An output that cannot be written: a full disk, a read-only or foreign folder, a lock.
+
+    Parameters
+    ----------
+    path
+        The file or folder that was being written.
+    message
+        What was wrong and what to do.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None, message: str) -> None:
+        self.path = None if path is None else str(path)
+        self.detail = message
+        super().__init__(f"{self.path}: {message}" if self.path else message)
 
 
 class AccountingError(ArealkartError):

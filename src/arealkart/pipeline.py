@@ -28,6 +28,7 @@ from arealkart.model.output_layers import output_parts
 from arealkart.model.plandata import PlanData, combine, relabel
 from arealkart.publish.accounting import balance, check_balance
 from arealkart.publish.outputs import BuildResult, write_outputs
+from arealkart.publish.site import preflight
 from arealkart.publish.summary import summarise
 from arealkart.registry.style import texts
 
@@ -106,6 +107,7 @@ def build(
     progress: bool = False,
     parts: Iterable[str] | None = None,
     keep_going: bool = False,
+    force: bool = False,
 ) -> BuildResult:
     """Run the whole chain on a region and write maps, GeoJSON, GeoPackage and tables.
 
@@ -128,6 +130,9 @@ def build(
     keep_going
         Report unreadable files in the issues report instead of stopping (see
         :func:`load_region`).
+    force
+        Publish even into a folder that holds files arealkart did not write (they are kept;
+        see :mod:`arealkart.publish.site`).
 
     Returns
     -------
@@ -142,6 +147,7 @@ def build(
     cfg = config if isinstance(config, RegionConfig) else load_config(config)
     texts(lang)  # fail early on an unknown language
     wanted = output_parts(parts)
+    preflight(output, force=force, expected_bytes=_expected_output_bytes(cfg))
     data = check_quality(load_region(cfg, keep_going=keep_going, progress=progress))
     _require_zones(data, cfg)
     zones = classify_zones(data.zones, cfg.category_overrides)
@@ -158,8 +164,13 @@ def build(
     issues = concat_issues([data.issues, classification_issues(zones), result.issues])
     accounts = check_balance(account(data, result, issues))
     built = BuildResult(cfg, data, result, summary, issues, accounts)
-    files = write_outputs(built, output, lang=lang, parts=wanted, progress=progress)
+    files = write_outputs(built, output, lang=lang, parts=wanted, progress=progress, force=force)
     return replace(built, files=files)
+
+
+def _expected_output_bytes(cfg: RegionConfig) -> int:
+    """A rough size of a build's output: about six times its inputs (the demo: 5.6×)."""
+    return 6 * sum(path.stat().st_size for path in cfg.files() if path.is_file())
 
 
 def _require_zones(data: PlanData, cfg: RegionConfig) -> None:

@@ -220,7 +220,9 @@ def _range(
     return (low, high)
 
 
-def _area_range(min_daa, max_daa, min_m2, max_m2) -> tuple[float | None, float | None]:
+def _area_range(
+    min_daa: float | None, max_daa: float | None, min_m2: float | None, max_m2: float | None
+) -> tuple[float | None, float | None]:
     _range("area", min_daa, max_daa, "min_daa", "max_daa")
     _range("area", min_m2, max_m2, "min_m2", "max_m2")
     for daa, m2, which in ((min_daa, min_m2, "min"), (max_daa, max_m2, "max")):
@@ -231,7 +233,9 @@ def _area_range(min_daa, max_daa, min_m2, max_m2) -> tuple[float | None, float |
     return _range("area", low, high, "the minimum area", "the maximum area")
 
 
-def _price_range(low: float | None, high: float | None, layer: str):
+def _price_range(
+    low: float | None, high: float | None, layer: str
+) -> tuple[float | None, float | None]:
     if low is not None or high is not None:
         _plots_only(True, "min_pris/max_pris", layer)
     return _range("price", low, high, "min_pris", "max_pris")
@@ -285,7 +289,9 @@ def _sort(
         column, descending = SORT_KEYS[key.casefold()]
         if column == DISTANCE and point is None:
             raise QueryError("sorting by distance needs a point: give near=")
-        return (column or spec.area, descending)
+        sort_column = column or spec.area
+        assert sort_column is not None  # every queryable layer names its area column
+        return (sort_column, descending)
     return (key[1:], True) if key.startswith("-") else (key, False)
 
 

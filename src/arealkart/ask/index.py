@@ -10,9 +10,11 @@ a box (GDAL uses the GeoPackage's R-tree) or matching an SQL filter.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 from collections.abc import Iterable
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,7 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from arealkart.ask.filters import check_layer
 from arealkart.errors import QueryError
-from arealkart.model.output_layers import GEOPACKAGE, QUERY_LAYERS
+from arealkart.model.output_layers import GEOPACKAGE, PRECISION, QUERY_LAYERS
 from arealkart.model.schema import CRS
 
 
@@ -32,7 +34,9 @@ def layer_area_m2(frame: pd.DataFrame, layer: str) -> np.ndarray:
     """Each row's area in m².
 
     The layer's area column (see :data:`~arealkart.model.output_layers.QUERY_LAYERS`);
-    where that is missing, the polygon's area if the frame has geometries, else NaN.
+    where that is missing, the polygon's area if the frame has geometries, else NaN;
+    rounded to 0.01 m² as every output is (see
+    :data:`~arealkart.model.output_layers.PRECISION`).
     """
     column = QUERY_LAYERS[layer].area
     if column in frame.columns:
@@ -43,7 +47,7 @@ def layer_area_m2(frame: pd.DataFrame, layer: str) -> np.ndarray:
     if missing.any() and isinstance(frame, gpd.GeoDataFrame):
         values = values.copy()
         values[missing] = shapely.area(frame.geometry.to_numpy()[missing])
-    return values
+    return np.round(values, PRECISION["_m2"])  # as published: the same answer from any source
 
 
 # --- the index ------------------------------------------------------------------------------
@@ -142,7 +146,7 @@ class LayerIndex:
         Compared as text; with ``upper``, case-insensitively.
         """
         codes, uniques = self._coded(column, upper)
-        wanted = uniques.get_indexer([v.upper() if upper else v for v in values])
+        wanted = uniques.get_indexer(pd.Index([v.upper() if upper else v for v in values]))
         table = np.zeros(len(uniques) + 1, dtype=bool)  # the extra last slot: code -1 (NA)
         table[wanted[wanted >= 0]] = True
         return table[codes if rows is None else codes[rows]]
@@ -267,6 +271,48 @@ def layer_fields(path: Path, layer: str) -> set[str]:
         raise QueryError(f"{path}: cannot read layer {layer!r}: {exc}") from None
 
 
+def check_spatial_index(path: Path, layer: str) -> None:
+    """Make sure a box query can trust the layer's R-tree: it indexes every geometry.
+
+    A GeoPackage whose spatial index was emptied or damaged would answer a box query with
+    too few features, silently; this counts both sides once per file version instead.
+
+    Raises
+    ------
+    QueryError
+        If the index is missing or does not hold every feature with a geometry.
+    """
+    stat = path.stat()
+    _check_index_once(str(path), layer, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _check_index_once(path: str, layer: str, mtime: int, size: int) -> None:
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            column = db.execute(
+                "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (layer,)
+            ).fetchone()
+            if column is None:
+                return  # a plain table: no spatial index to trust
+            geom = column[0]
+            features = db.execute(
+                f'SELECT count(*) FROM "{layer}" WHERE "{geom}" IS NOT NULL'
+            ).fetchone()[0]
+            indexed = db.execute(f'SELECT count(*) FROM "rtree_{layer}_{geom}"').fetchone()[0]
+    except sqlite3.Error as exc:
+        raise QueryError(
+            f"{path}: the spatial index of layer {layer!r} cannot be read ({exc}); "
+            "rebuild with 'arealkart build'"
+        ) from None
+    if indexed != features:
+        raise QueryError(
+            f"{path}: the spatial index of layer {layer!r} is damaged ({indexed} of "
+            f"{features} features indexed), so a spatial query would miss features; "
+            "rebuild with 'arealkart build'"
+        )
+
+
 def read_layer(
     source: str | os.PathLike[str],
     layer: str,
@@ -294,6 +340,8 @@ def read_layer(
     path = build_path(source)
     is_gpkg = path.suffix.casefold() == ".gpkg"
     layer_fields(path, layer)
+    if is_gpkg and bbox is not None:
+        check_spatial_index(path, layer)
     try:
         return pyogrio.read_dataframe(
             path,

@@ -93,7 +93,8 @@ def find_place(name: str) -> Place:
     centre = _municipal_centre(name)
     if centre is not None:
         return centre
-    names = sorted({p.navn for p in places.values()} | set(_gazetteer()["alias_list"].sum()))
+    aliases = {a for row in _gazetteer()["alias_list"] for a in row}
+    names = sorted({p.navn for p in places.values()} | aliases)
     close = difflib.get_close_matches(key, list(places), n=5, cutoff=0.6)
     hint = ", ".join(dict.fromkeys(places[k].navn for k in close)) or ", ".join(names)
     raise QueryError(
@@ -133,7 +134,8 @@ def parse_point(value: Any) -> shapely.Point:
     if numbers is not None:
         if len(numbers) != 2:
             raise QueryError(f"a point needs 2 numbers, got {len(numbers)}: {text!r}")
-        return _point_from_pair(*numbers, text)
+        a, b = numbers
+        return _point_from_pair(a, b, text)
     return find_place(text).point
 
 
@@ -303,6 +305,7 @@ def _gazetteer() -> pd.DataFrame:
 @cache
 def _places() -> dict[str, Place]:
     out: dict[str, Place] = {}
+    row: Any  # a gazetteer row: navn, kommunenummer, kilde and alias_list, lat and lon
     for row in _gazetteer().itertuples():
         place = Place(row.navn, row.kommunenummer, float(row.lat), float(row.lon), row.kilde)
         for name in [row.navn, *row.alias_list]:

@@ -19,6 +19,7 @@ No Python loop runs per zone or per building.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,10 @@ GRID = 1e-6
 """Precision grid (m) of the fallback overlay.  Overlays run in floating precision (the
 fastest, and exact); the rare one that meets a GEOS topology error is redone with
 snap-rounding to 1 µm, which is robust and far finer than plan data."""
+
+FINE_GRID = 1e-9
+"""Grid (m) of the snap-rounded redo of a clip of the opening that came out wrong: fine
+enough to add no measurable area, for polygons moved near the origin."""
 
 INTERIORS_MEET = "T********"
 """DE-9IM pattern: the interiors intersect (touching edges do not count)."""
@@ -178,7 +183,13 @@ def building_setbacks(
     return used, setback
 
 
-def _built_obstacles(geoms, category, counted, foot, params) -> Reach:
+def _built_obstacles(
+    geoms: np.ndarray,
+    category: np.ndarray,
+    counted: np.ndarray,
+    foot: np.ndarray,
+    params: Parameters,
+) -> Reach:
     """Per zone, the setback-buffered footprints that reach into it."""
     if not len(foot) or not counted.any():
         return _per_zone(geoms, counted, np.empty(0, dtype=object))
@@ -187,7 +198,9 @@ def _built_obstacles(geoms, category, counted, foot, params) -> Reach:
     return _per_zone(geoms, counted, dissolve(buffered))
 
 
-def _ssb_zones(geoms, counted, foot, params) -> np.ndarray:
+def _ssb_zones(
+    geoms: np.ndarray, counted: np.ndarray, foot: np.ndarray, params: Parameters
+) -> np.ndarray:
     """Zones built as a whole under the ``ssb`` rule: footprints cover ``ssb_dekning``."""
     n = len(geoms)
     if params.regel != "ssb" or not len(foot):
@@ -196,7 +209,9 @@ def _ssb_zones(geoms, counted, foot, params) -> np.ndarray:
     return counted & (covered >= params.ssb_dekning * area(geoms))
 
 
-def _blocking_obstacles(geoms, counted, obstacles: Obstacles, params) -> Reach:
+def _blocking_obstacles(
+    geoms: np.ndarray, counted: np.ndarray, obstacles: Obstacles, params: Parameters
+) -> Reach:
     """Per zone, the blocking constraint zones that reach into it."""
     blocking = np.isin(obstacles.constraint_codes, list(params.blokkerende))
     parts = dissolve(valid(obstacles.constraints[blocking]))
@@ -327,7 +342,9 @@ def constraint_codes(geoms: np.ndarray, cgeoms: np.ndarray, codes: np.ndarray) -
 # --- usable land ------------------------------------------------------------------------------
 
 
-def usable_pieces(rest: np.ndarray, category: np.ndarray, params: Parameters):
+def usable_pieces(
+    rest: np.ndarray, category: np.ndarray, params: Parameters
+) -> tuple[np.ndarray, np.ndarray]:
     """Free land that is wide and large enough, as single polygons with their zone index.
 
     Slivers narrower than ``min_bredde`` are removed by :func:`opening`; pieces smaller
@@ -369,7 +386,7 @@ def opening(land: np.ndarray, width: float) -> np.ndarray:
     opened[~sound] = shapely.buffer(opened[~sound], 0)
     shapely.prepare(land)
     inside = sound & _grows_by_a_hair(probe, opened) & shapely.covered_by(probe, land)
-    opened[~inside] = overlay(shapely.intersection, opened[~inside], land[~inside])
+    opened[~inside] = _clip_to(opened[~inside], land[~inside])
     return _shifted(opened, origin)
 
 
@@ -382,6 +399,24 @@ def _grows_by_a_hair(probe: np.ndarray, opened: np.ndarray) -> np.ndarray:
     """
     growth = shapely.area(opened) - shapely.area(probe)
     return growth <= 1.5 * GRID * shapely.length(opened) + 1e-8
+
+
+def _clip_to(opened: np.ndarray, land: np.ndarray) -> np.ndarray:
+    """``opened ∩ land``, checked: a clip larger than either operand is redone on a fine grid.
+
+    The opening retraces the land's edges, and floating-point overlay can go silently wrong
+    where edges nearly coincide (GEOS/JTS OverlayNG, locationtech/jts#1000): it returns a
+    valid polygon that keeps part of the opening outside the land, so no error triggers
+    :func:`overlay`'s fallback.  Such a clip is redone by snap-rounding, which is robust,
+    on a grid of :data:`FINE_GRID` (the polygons are near the origin here).
+    """
+    clipped = overlay(shapely.intersection, opened, land)
+    bound = np.minimum(shapely.area(opened), shapely.area(land))
+    wrong = np.flatnonzero(shapely.area(clipped) > bound + 1e-8)
+    if len(wrong):
+        log.debug("redoing %d clip(s) of the opening on a %g m grid", len(wrong), FINE_GRID)
+        clipped[wrong] = shapely.intersection(opened[wrong], land[wrong], grid_size=FINE_GRID)
+    return clipped
 
 
 def _to_local(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -403,7 +438,7 @@ def _shifted(geoms: np.ndarray, offset: np.ndarray) -> np.ndarray:
 # --- robust array overlays ----------------------------------------------------------------------
 
 
-def overlay(operation, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def overlay(operation: Callable[..., np.ndarray], a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Run a shapely overlay in floating precision; redo it on :data:`GRID` if GEOS fails."""
     try:
         return operation(a, b)

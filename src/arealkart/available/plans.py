@@ -107,7 +107,13 @@ def resolve_overlaps(
     return out[~gone].reset_index(drop=True), issues
 
 
-def _overlap_issues(zones, left, right, overlap, gone) -> pd.DataFrame:
+def _overlap_issues(
+    zones: gpd.GeoDataFrame,
+    left: np.ndarray,
+    right: np.ndarray,
+    overlap: np.ndarray,
+    gone: np.ndarray,
+) -> pd.DataFrame:
     """One row per clipped zone naming every zone that overlapped it."""
     winner = zones.iloc[right]
     label = winner["feltnavn"].fillna(winner["zone_id"]).astype(str).to_numpy()

@@ -25,9 +25,15 @@ done by :mod:`arealkart.available.engine` with array operations, in parallel acr
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import logging
 import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -157,7 +163,15 @@ _SHARED: dict[str, Any] = {}
 nothing is pickled to the workers; only each municipality's arrays come back)."""
 
 
-def _run_municipalities(zones, counted, buildings, constraints, params, workers, progress):
+def _run_municipalities(
+    zones: gpd.GeoDataFrame,
+    counted: np.ndarray,
+    buildings: gpd.GeoDataFrame,
+    constraints: gpd.GeoDataFrame,
+    params: Parameters,
+    workers: int,
+    progress: bool,
+) -> ZoneSplit:
     """Split every zone, one municipality at a time, and gather the parts in zone order."""
     groups = {
         "zones": _positions_by_municipality(zones),
@@ -184,7 +198,7 @@ def _run_municipalities(zones, counted, buildings, constraints, params, workers,
     return _merge_splits(len(zones), [(groups["zones"][k], split) for k, split in parts])
 
 
-def _map(keys, workers: int, bar):
+def _map(keys: list[str], workers: int, bar: tqdm) -> Iterator[tuple[str, ZoneSplit]]:
     """``(key, split)`` per municipality, largest first, in a pool when ``workers > 1``."""
     if workers <= 1 or len(keys) <= 1:
         for key in keys:
@@ -194,12 +208,33 @@ def _map(keys, workers: int, bar):
     context = multiprocessing.get_context("fork")
     gc.freeze()  # the forked workers read the layers; keep the collector from copying them
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             for key, split in zip(keys, pool.map(_municipality_job, keys), strict=True):
                 yield key, split
                 bar.update()
     finally:
         gc.unfreeze()
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker's first step: end it when the build process dies, even by ``kill -9``.
+
+    Linux sends the worker SIGKILL when its parent goes (``PR_SET_PDEATHSIG``); a parent
+    already gone before that was set is caught by comparing the parent pid.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _municipality_job(key: str) -> ZoneSplit:
@@ -248,13 +283,16 @@ def _positions_by_municipality(gdf: pd.DataFrame) -> dict[str, np.ndarray]:
     """Row positions of each municipality, found in one pass."""
     if not len(gdf):
         return {}
-    return {str(k): v for k, v in gdf.groupby("kommunenummer", sort=True).indices.items()}
+    indices = gdf.groupby("kommunenummer", sort=True).indices
+    return {str(k): np.asarray(v) for k, v in indices.items()}  # already arrays
 
 
 # --- the result layers, assembled once for all municipalities -----------------------------------
 
 
-def _assemble(zones, counted, split: ZoneSplit, params: Parameters):
+def _assemble(
+    zones: gpd.GeoDataFrame, counted: np.ndarray, split: ZoneSplit, params: Parameters
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The result layers: zones with their columns, free areas, built and blocked parts."""
     out = zones.copy()
     _area_columns(out, split, counted)
@@ -371,7 +409,9 @@ _FREE_COLUMNS = [
 ]
 
 
-def _free_areas(zones: gpd.GeoDataFrame, split: ZoneSplit, per_piece: np.ndarray):
+def _free_areas(
+    zones: gpd.GeoDataFrame, split: ZoneSplit, per_piece: np.ndarray
+) -> gpd.GeoDataFrame:
     """One row per usable free piece, ordered and numbered stably within its zone.
 
     Pieces are numbered north to south, then west to east, by a point on each piece, so
@@ -398,7 +438,9 @@ def _empty_free() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
 
 
-def _parts(zones: gpd.GeoDataFrame, geoms: np.ndarray, areas: np.ndarray, kind: str):
+def _parts(
+    zones: gpd.GeoDataFrame, geoms: np.ndarray, areas: np.ndarray, kind: str
+) -> gpd.GeoDataFrame:
     """The built or blocked part of each zone that has one, as a layer for maps."""
     has = areas > 0.01
     frame = zones.loc[has, ["zone_id", "kommunenummer", "kategori"]].reset_index(drop=True)

@@ -21,7 +21,7 @@ from arealkart.cli._options import (
     verbosity,
 )
 from arealkart.errors import ArealkartError, QueryError
-from arealkart.model.output_layers import OUTPUT_LAYERS, QUERY_LAYERS
+from arealkart.model.output_layers import OUTPUT_LAYERS
 
 # --- query -------------------------------------------------------------------------------------
 
@@ -88,12 +88,21 @@ _from_option = click.option(
     type=click.Choice(["table", "csv", "geojson", "geojsonseq", "gpkg"]),
     help="A table in the terminal (default), or a file (needs --output; default: from its suffix).",
 )
-@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write.")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File to write (- for standard output; not inside the build folder).",
+)
 @verbosity
 @click.pass_context
 @keep_blocks
 def query(
-    ctx: click.Context, source: Path, layer: str, fmt: str | None, output: Path | None, **options
+    ctx: click.Context,
+    source: Path,
+    layer: str,
+    fmt: str | None,
+    output: Path | None,
+    **options: Any,
 ) -> None:
     r"""List free areas, plots or zones of the last build that match every filter.
 
@@ -112,7 +121,8 @@ def query(
     """
     # geopandas and the query machinery only when a query runs
     from arealkart.ask.search import query as run_query
-    from arealkart.publish.export import format_for, write_layer
+    from arealkart.publish.export import format_for
+    from arealkart.publish.extract import write_result
 
     if fmt not in (None, "table") and output is None:
         raise click.UsageError(f"--format {fmt} writes a file: give --output FILE")
@@ -125,15 +135,17 @@ def query(
         rows = run_query(source, layer=layer, **options)
     except QueryError as exc:
         raise QueryError(option_names(str(exc))) from None
-    if fmt == "table":
+    if fmt == "table" or output is None:  # fmt is "table" exactly when there is no output
         _print_result(rows, layer, options["limit"])
         return
-    written = write_layer(rows, output, fmt, layer=layer, id_column=QUERY_LAYERS[layer].id)
-    if not is_quiet(ctx):
-        click.echo(f"Wrote {len(rows)} rows to {written}")
+    done = write_result(rows, output, fmt, layer=layer, source=source)
+    if not is_quiet(ctx) and str(output) != "-":
+        click.echo(f"Wrote {done.rows} rows to {done.path}")
 
 
-_API_NAMES = re.compile(r"\b(min_daa|max_daa|min_m2|max_m2|min_pris|max_pris|within_km|plan_id)\b")
+_API_NAMES = re.compile(
+    r"(?<!')\b(min_daa|max_daa|min_m2|max_m2|min_pris|max_pris|within_km|plan_id)\b(?!')"
+)
 
 
 def option_names(message: str) -> str:
@@ -176,7 +188,7 @@ def _print_result(rows: Any, layer: str, limit: int | None) -> None:
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
     required=True,
-    help="File to write (.geojson, .geojsons, .gpkg, .csv).",
+    help="File to write (.geojson, .geojsons, .gpkg, .csv; - for standard output with --format).",
 )
 @click.option("--kommune", multiple=True, help="Only these municipalities (repeatable).")
 @verbosity
@@ -204,7 +216,7 @@ def export(
     from arealkart.publish.extract import export_layer  # geopandas, only when exporting
 
     done = export_layer(source, layer, output, fmt, kommune=_many(kommune))
-    if not is_quiet(ctx):
+    if not is_quiet(ctx) and str(output) != "-":
         click.echo(f"Wrote {done.rows} rows of {layer} to {done.path} ({done.format})")
 
 
@@ -247,9 +259,11 @@ def info(files: tuple[Path, ...], **options: Any) -> None:
 def _describe(path: Path, options: dict[str, Any]) -> bool:
     """Print what ``path`` holds; ``False`` if it could not be read."""
     from arealkart.cli._text import layer_lines, plan_summary  # geopandas, only for files
-    from arealkart.load.describe import describe
+    from arealkart.load.describe import FileDescription, describe
 
     click.echo(str(path))
+    found: FileDescription | None
+    error: ArealkartError | None
     try:
         found = describe(path, **options)
     except ArealkartError as exc:

@@ -25,10 +25,15 @@ _config_option = click.option(
 _output_option = click.option(
     "--output",
     "output",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("output"),
+    type=click.Path(file_okay=False),  # a str: an empty --output '' is refused, not '.'
+    default="output",
     show_default=True,
-    help="Folder to write into.",
+    help="Folder to publish into (swapped in whole when the build is complete).",
+)
+_force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Publish even into a folder that holds files arealkart did not write (kept as is).",
 )
 _workers_option = click.option(
     "--workers",
@@ -52,16 +57,18 @@ _keep_going_option = click.option(
 @_workers_option
 @_lang_option
 @_keep_going_option
+@_force_option
 @verbosity
 @click.pass_context
 @keep_blocks
 def build(
     ctx: click.Context,
     config: Path | None,
-    output: Path,
+    output: str,
     workers: int | None,
     lang: str,
     keep_going: bool,
+    force: bool,
 ) -> None:
     r"""Load, classify, compute free land, and write maps, GeoJSON, GeoPackage and tables.
 
@@ -80,7 +87,13 @@ def build(
 
     quiet = is_quiet(ctx)
     result = run_build(
-        config, output, workers=workers, lang=lang, progress=not quiet, keep_going=keep_going
+        config,
+        output,
+        workers=workers,
+        lang=lang,
+        progress=not quiet,
+        keep_going=keep_going,
+        force=force,
     )
     if not quiet:
         _print_build(result)
@@ -91,11 +104,17 @@ def build(
 @_output_option
 @_workers_option
 @_lang_option
+@_force_option
 @verbosity
 @click.pass_context
 @keep_blocks
 def map_command(
-    ctx: click.Context, config: Path | None, output: Path, workers: int | None, lang: str
+    ctx: click.Context,
+    config: Path | None,
+    output: str,
+    workers: int | None,
+    lang: str,
+    force: bool,
 ) -> None:
     r"""Write only the interactive maps (kart/*.html) from a config.
 
@@ -108,7 +127,7 @@ def map_command(
 
     quiet = is_quiet(ctx)
     result = run_build(
-        config, output, workers=workers, lang=lang, progress=not quiet, parts=("maps",)
+        config, output, workers=workers, lang=lang, progress=not quiet, parts=("maps",), force=force
     )
     if not quiet:
         click.echo(f"Wrote {len(result.files)} maps to {_common_folder(result.files)}")

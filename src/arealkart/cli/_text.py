@@ -188,7 +188,7 @@ def _zone_lines(zones: pd.DataFrame) -> list[str]:
     counts = table.groupby(keys, sort=True).size()
     plans = zones["plan_id"].nunique()
     lines = [f"plans: {plans}; object types: {_counts(zones['objtype'])}"]
-    for (objtype, code, name, kategori), n in counts.items():
+    for (objtype, code, name, kategori), n in zip(counts.index, counts, strict=True):
         lines.append(f"{objtype} {code} {_short(name)} → {kategori}: {n}")
     return lines
 

@@ -27,6 +27,7 @@ Exit codes:
 
 from __future__ import annotations
 
+import signal
 import sys
 import traceback
 
@@ -84,7 +85,11 @@ for _command in (build, map_command, query, export, info):
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI, turning errors into messages and exit codes (see module)."""
+    """Entry point: run the CLI, turning errors into messages and exit codes (see module).
+
+    SIGTERM and SIGHUP stop a command as Ctrl-C does, so a build cleans up after itself.
+    """
+    _stop_on_termination()
     try:
         code = cli.main(args=argv, prog_name="arealkart", standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
@@ -111,6 +116,18 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_BUG)
     if code:
         sys.exit(code)
+
+
+def _stop_on_termination() -> None:
+    """Turn SIGTERM and SIGHUP (where the system has it) into a KeyboardInterrupt."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, interrupt)
 
 
 if __name__ == "__main__":  # pragma: no cover

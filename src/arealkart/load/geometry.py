@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -67,7 +68,7 @@ def repair_polygons(
 
 
 def to_working_crs(
-    gdf: gpd.GeoDataFrame, *, path: object, crs: object = None, check: bool = False
+    gdf: gpd.GeoDataFrame, *, path: str | Path | None, crs: object = None, check: bool = False
 ) -> gpd.GeoDataFrame:
     """Reproject ``gdf`` to EPSG:25832; a layer without CRS needs ``crs`` from the user.
 
@@ -128,7 +129,7 @@ NORWAY_25832 = (-600_000.0, 6_100_000.0, 1_600_000.0, 9_400_000.0)
 """The same, generously, in EPSG:25832 (Svalbard lies far north-east in zone 32)."""
 
 
-def check_coordinates(gdf: gpd.GeoDataFrame, path: object) -> None:
+def check_coordinates(gdf: gpd.GeoDataFrame, path: str | Path | None) -> None:
     """Catch coordinates that cannot be in the layer's CRS.
 
     Raises
@@ -169,7 +170,7 @@ def check_coordinates(gdf: gpd.GeoDataFrame, path: object) -> None:
         )
 
 
-def _check_in_norway(gdf: gpd.GeoDataFrame, crs: object, path: object) -> None:
+def _check_in_norway(gdf: gpd.GeoDataFrame, crs: object, path: str | Path | None) -> None:
     geoms = gdf.geometry.dropna()
     geoms = geoms[~geoms.is_empty]
     if not len(geoms):
@@ -219,9 +220,9 @@ def _cross(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def arc_points(
-    start: tuple[float, float],
-    middle: tuple[float, float],
-    end: tuple[float, float],
+    start: tuple[float, float] | np.ndarray,
+    middle: tuple[float, float] | np.ndarray,
+    end: tuple[float, float] | np.ndarray,
     tolerance: float = ARC_TOLERANCE,
 ) -> np.ndarray:
     """Densify the circular arc from ``start`` through ``middle`` to ``end``.
@@ -249,9 +250,9 @@ def arc_points(
 
 
 def circle_points(
-    first: tuple[float, float],
-    second: tuple[float, float],
-    third: tuple[float, float],
+    first: tuple[float, float] | np.ndarray,
+    second: tuple[float, float] | np.ndarray,
+    third: tuple[float, float] | np.ndarray,
     tolerance: float = ARC_TOLERANCE,
 ) -> np.ndarray | None:
     """Densify the whole circle through three points.

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -29,6 +29,9 @@ from arealkart.load.geometry import repair_polygons, to_working_crs
 from arealkart.model.issues import DROPPING_ACTIONS, IssueLog, source_feature
 from arealkart.model.schema import ID_COLUMNS, conform, empty
 from arealkart.registry.kommuner import kommunenummer as resolve_kommune
+
+if TYPE_CHECKING:
+    from arealkart.model.plandata import PlanData
 
 resolve_kommune = cache(resolve_kommune)  # the registry is static: resolve each value once
 
@@ -107,7 +110,7 @@ def plan_objects_to_data(
     crs: Any,
     issues: IssueLog,
     kommune: str | int | None = None,
-):
+) -> PlanData:
     """Build :class:`arealkart.model.plandata.PlanData` from plan objects.
 
     Parameters
@@ -128,7 +131,8 @@ def plan_objects_to_data(
     file = Path(path).name
     objects = list(objects)
     plans = _plan_metadata(objects)
-    zone_rows, constraint_rows, other = [], [], {}
+    zone_rows, constraint_rows = [], []
+    other: dict[str, int] = {}
     for obj in objects:
         if obj.objtype in ZONE_OBJECTS:
             zone_rows.append(_zone_row(obj, file, plans, path, kommune))
@@ -183,7 +187,9 @@ def _plan_for(plans: dict, komm: str | None, plan_id: str | None) -> dict:
     return plans[next(iter(plans))] if len(plans) == 1 else {}
 
 
-def _zone_row(obj: PlanObject, file: str, plans: dict, path, kommune) -> dict:
+def _zone_row(
+    obj: PlanObject, file: str, plans: dict, path: str | Path, kommune: str | int | None
+) -> dict:
     objtype, code_attr = ZONE_OBJECTS[obj.objtype]
     a = obj.attrs
     plan_id = _text(a.get("PLANID"))
@@ -209,7 +215,9 @@ def _zone_row(obj: PlanObject, file: str, plans: dict, path, kommune) -> dict:
     }
 
 
-def _constraint_row(obj: PlanObject, file: str, path, kommune) -> dict:
+def _constraint_row(
+    obj: PlanObject, file: str, path: str | Path, kommune: str | int | None
+) -> dict:
     a = obj.attrs
     return {
         "hensyn_id": _text(a.get("LOKALID")) or f"{file}#{obj.feature}",
@@ -223,7 +231,9 @@ def _constraint_row(obj: PlanObject, file: str, path, kommune) -> dict:
     }
 
 
-def _layer(rows, kind, crs, path, issues) -> gpd.GeoDataFrame:
+def _layer(
+    rows: list[dict], kind: str, crs: Any, path: str | Path, issues: IssueLog
+) -> gpd.GeoDataFrame:
     if not rows:
         return empty(kind)
     id_column = ID_COLUMNS[kind]
@@ -269,7 +279,9 @@ def _reported(row: Any, id_column: str, reported: set[str]) -> bool:
     return bool({str(getattr(row, id_column)), source_feature(row.source)} & reported)
 
 
-def _kommune_of(obj: PlanObject, path, kommune, komm: str | None = None) -> str:
+def _kommune_of(
+    obj: PlanObject, path: str | Path, kommune: str | int | None, komm: str | None = None
+) -> str:
     if kommune is not None:
         return resolve_kommune(kommune)
     komm = komm or _komm(obj.attrs)

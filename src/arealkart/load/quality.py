@@ -83,12 +83,14 @@ def drop_duplicates(layer: gpd.GeoDataFrame, kind: str) -> tuple[gpd.GeoDataFram
             f"{id_column} {getattr(row, id_column)}: the same {kind[:-1]} as {first[i]} "
             f"(same {'id' if same_id.iloc[i] else 'geometry'}); the first is kept",
         )
-        for i, row in zip(np.flatnonzero(repeated), rows.itertuples(), strict=True)
+        for i, row in zip(np.flatnonzero(repeated).tolist(), rows.itertuples(), strict=True)
     )
     return layer[~repeated], issues
 
 
-def _first_of(layer, ids, shape, same_id) -> dict[int, str]:
+def _first_of(
+    layer: gpd.GeoDataFrame, ids: pd.Series, shape: pd.Series, same_id: np.ndarray
+) -> dict[int, str]:
     """For each row, the source of the first row it repeats."""
     source = layer["source"].astype(str).to_numpy()
     by_id = (

@@ -14,10 +14,10 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -30,6 +30,9 @@ from arealkart.model.resources import package_data
 from arealkart.model.schema import CRS, ID_COLUMNS, KIND_COLUMNS, conform, empty
 from arealkart.model.vocabulary import REGISTER_STATUSES
 from arealkart.registry.kommuner import current_numbers, kommunenummer
+
+if TYPE_CHECKING:
+    from arealkart.model.plandata import PlanData
 
 ENGINES = ("pyogrio", "fiona")
 DEFAULT_ENGINE = "pyogrio"
@@ -85,7 +88,7 @@ def read_vector(
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
     **_ignored: Any,
-):
+) -> PlanData:
     """Read a GeoPackage, Shapefile, GeoJSON or FlatGeobuf into canonical layers.
 
     Parameters
@@ -225,7 +228,7 @@ def read_csv_plots(
     encoding: str | None = None,
     engine: str = DEFAULT_ENGINE,
     **_ignored: Any,
-):
+) -> PlanData:
     """Read a plot register (tomteregister) from CSV.
 
     Plots get their geometry either from coordinate columns in the CSV (``nord``/``ost``
@@ -341,10 +344,8 @@ def _detect_encoding(path: Path) -> str | None:
 @cache
 def _aliases() -> dict[str, tuple[str, str | None]]:
     table = pd.read_csv(package_data("kolonnealias.csv"), dtype=str, keep_default_na=False)
-    return {
-        row.alias.casefold(): (row.kolonne, row.objtype or None)
-        for row in table.itertuples(index=False)
-    }
+    rows: Iterator[Any] = table.itertuples(index=False)  # every cell a str
+    return {row.alias.casefold(): (row.kolonne, row.objtype or None) for row in rows}
 
 
 def _column_map(
@@ -416,7 +417,9 @@ def _objtype_value(value: Any, path: Path) -> str:
     return _OBJTYPE_NAMES[key]
 
 
-def _drop_uncoded(out: gpd.GeoDataFrame, kind: str, path: Path, issues: IssueLog):
+def _drop_uncoded(
+    out: gpd.GeoDataFrame, kind: str, path: Path, issues: IssueLog
+) -> gpd.GeoDataFrame:
     code = {"zones": "arealformal", "constraints": "hensyn_kode"}.get(kind)
     if code is None:
         return out
@@ -550,7 +553,9 @@ def _join_plot_geometry(
     return joined
 
 
-def _unique_plot_shapes(shapes: gpd.GeoDataFrame, geometry: Path, issues: IssueLog):
+def _unique_plot_shapes(
+    shapes: gpd.GeoDataFrame, geometry: Path, issues: IssueLog
+) -> gpd.GeoDataFrame:
     """Keep the first polygon of each plot id; report the others as duplicates."""
     repeated = shapes["tomt_id"].duplicated(keep="first")
     for fid, tomt in shapes.loc[repeated, "tomt_id"].items():
@@ -565,7 +570,7 @@ def _unique_plot_shapes(shapes: gpd.GeoDataFrame, geometry: Path, issues: IssueL
     return shapes[~repeated].copy()
 
 
-def _normalise_plot_values(out: gpd.GeoDataFrame, path: Path, issues: IssueLog):
+def _normalise_plot_values(out: gpd.GeoDataFrame, path: Path, issues: IssueLog) -> gpd.GeoDataFrame:
     out = out.copy()
     if "register_status" in out.columns:
         words = out["register_status"].astype("string").str.strip().str.casefold()

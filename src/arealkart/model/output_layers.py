@@ -26,6 +26,7 @@ __all__ = [
     "LAYER_DESCRIPTIONS",
     "OUTPUT_LAYERS",
     "OUTPUT_PARTS",
+    "PRECISION",
     "QUERY_LAYERS",
     "OutputLayer",
     "output_parts",
@@ -36,6 +37,12 @@ GEOPACKAGE = "arealkart.gpkg"
 
 OUTPUT_PARTS = ("tables", "geojson", "maps")
 """What a build can write: GeoPackage and CSV tables, GeoJSON, and the HTML maps."""
+
+PRECISION = {"_m2": 2, "_daa": 4, "_andel": 4}
+"""Decimals of published numbers, by the end of the column's name: areas in m² to
+0.01 m², in daa to 0.0001 daa (0.1 m²), shares to 0.0001.  Every output (GeoJSON,
+GeoPackage, CSV) is written so, and queries compare areas at the same precision, so an
+answer is the same from memory and from the files; the computation keeps full precision."""
 
 
 @dataclass(frozen=True)

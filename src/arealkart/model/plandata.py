@@ -7,7 +7,7 @@ several, and :func:`relabel` names input files by their path relative to a regio
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
@@ -46,7 +46,7 @@ class PlanData:
         """Return the layer of ``kind`` (``zones``, ``constraints``, ``plots``, ``buildings``)."""
         return getattr(self, kind)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[gpd.GeoDataFrame]:
         return iter((self.zones, self.constraints, self.plots, self.buildings))
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
+from pandas.api.types import pandas_dtype
 
 from arealkart.errors import SchemaError
 
@@ -166,11 +167,13 @@ def conform(gdf: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
 
 
 def _cast(series: pd.Series, dtype: str) -> pd.Series:
+    # astype() looks a dtype name up with pandas_dtype() itself; doing it here lets the
+    # type checker see a dtype rather than an arbitrary string
     if dtype.startswith("datetime"):
-        return pd.to_datetime(series, errors="raise").astype(dtype)
+        return pd.to_datetime(series, errors="raise").astype(pandas_dtype(dtype))
     if dtype in {"Int64", "Float64"}:
-        return pd.to_numeric(series, errors="raise").astype(dtype)
-    return series.astype(dtype)
+        return pd.to_numeric(series, errors="raise").astype(pandas_dtype(dtype))
+    return series.astype(pandas_dtype(dtype))
 
 
 def validate(gdf: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:

@@ -21,13 +21,14 @@ import contextlib
 import json
 import math
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -36,7 +37,7 @@ import pyogrio
 import shapely
 
 from arealkart.errors import ArealkartError, QueryError
-from arealkart.model.output_layers import GEOJSON_LAYERS
+from arealkart.model.output_layers import GEOJSON_LAYERS, PRECISION
 from arealkart.model.resources import package_data
 from arealkart.model.schema import CRS
 
@@ -56,8 +57,17 @@ FORMATS = {"geojson": ".geojson", "geojsonseq": ".geojsons", "gpkg": ".gpkg", "c
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success."""
-    path = Path(path)
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
+
+    A symbolic link is followed: the file it points to is replaced, not the link.  A target
+    that exists but is not a regular file (a device such as ``/dev/null``, a FIFO) is never
+    replaced: the complete temporary file is copied into it.
+    """
+    path = Path(os.path.realpath(path))
+    if path.exists() and not path.is_file() and not path.is_dir():
+        with _written_through(path) as through:
+            yield through
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
@@ -69,6 +79,16 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+@contextlib.contextmanager
+def _written_through(target: Path) -> Iterator[Path]:
+    """Yield a temporary path (in the temporary folder); copy it into ``target`` on success."""
+    with tempfile.TemporaryDirectory(prefix="arealkart-") as folder:
+        tmp_path = Path(folder) / f"out{target.suffix}"
+        yield tmp_path
+        with tmp_path.open("rb") as source, target.open("wb") as sink:
+            shutil.copyfileobj(source, sink)
 
 
 # --- GeoJSON ------------------------------------------------------------------------------
@@ -130,8 +150,48 @@ def to_rfc7946(
         Columns to write as properties, in this order (missing ones as ``null``); default
         every column but the geometry.
     """
-    features = _features(*_sorted_by_id(gdf, id_column), properties)
+    features = _features(*_sorted_by_id(rounded(gdf), id_column), properties)
     return {"type": "FeatureCollection", "features": list(features)}
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""A CSV text cell starting with one of these gets a leading ``'`` (the OWASP rule
+against formula injection), so a spreadsheet shows it as text instead of running it."""
+
+
+def rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with areas, daa and shares rounded as :data:`PRECISION` says."""
+    changes = {}
+    for column in frame.columns:
+        decimals = next((d for end, d in PRECISION.items() if str(column).endswith(end)), None)
+        if decimals is not None and pd.api.types.is_float_dtype(frame[column].dtype):
+            changes[column] = frame[column].round(decimals)
+    return frame.assign(**changes) if changes else frame
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells a spreadsheet shows as text, as they are.
+
+    A text that starts with one of :data:`FORMULA_START` gets a leading ``'``, and a
+    carriage return inside a text becomes a line feed (a CSV field with a line feed is
+    quoted; one with a lone carriage return would split the row).  Numbers are left alone.
+    """
+    changes = {}
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            fixed = values.map(_safe_text, na_action="ignore")
+            if not fixed.equals(values):
+                changes[column] = fixed
+    return frame.assign(**changes) if changes else frame
+
+
+def _safe_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_START):
+        value = "'" + value
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def feature_texts(
@@ -141,7 +201,7 @@ def feature_texts(
 
     Made once, the texts can be written to several files (:func:`write_feature_texts`).
     """
-    ordered, ids = _sorted_by_id(gdf, id_column)
+    ordered, ids = _sorted_by_id(rounded(gdf), id_column)
     texts = [_dumps(f) for f in _features(ordered, ids, properties)]
     return pd.Series(texts, index=ordered.index, dtype=object)
 
@@ -317,7 +377,7 @@ def _gpkg_ready(frame: pd.DataFrame) -> pd.DataFrame:
     pyogrio writes pandas' nullable ``Int64`` and ``boolean`` columns as GDAL integer and
     boolean fields with nulls, so they are kept; ``Float64`` becomes ``float64``.
     """
-    out = frame.copy()
+    out = rounded(frame).copy()
     for column in out.columns:
         dtype = out[column].dtype
         if isinstance(dtype, pd.StringDtype):
@@ -341,10 +401,13 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a table as UTF-8 CSV (comma-separated, ``.`` decimals), atomically.
 
     A GeoDataFrame is written without its geometry and with ``lon``/``lat`` (WGS84,
-    :data:`DECIMALS` decimals) of a point inside each feature, for spreadsheets.
+    :data:`DECIMALS` decimals) of a point inside each feature, for spreadsheets.  Numbers
+    are rounded as :data:`PRECISION` says, and a text cell that a spreadsheet would run as
+    a formula gets a leading ``'`` (:func:`spreadsheet_safe`).
     """
     if isinstance(frame, gpd.GeoDataFrame):
         frame = _with_lonlat(frame)
+    frame = spreadsheet_safe(rounded(frame))
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False, lineterminator="\n")
     return Path(path)
@@ -433,10 +496,11 @@ def write_layer(
     spatial = isinstance(frame, gpd.GeoDataFrame)
     if fmt in ("geojson", "geojsonseq") and (not spatial or id_column is None):
         raise QueryError(f"layer {layer!r} has no geometry or ids; write it as csv or gpkg")
+    ids = cast(str, id_column)  # not None for the GeoJSON formats: refused just above
     writers: dict[str, Callable[[], Path]] = {
-        "geojson": lambda: write_geojson(frame, path, id_column=id_column, properties=properties),
+        "geojson": lambda: write_geojson(frame, path, id_column=ids, properties=properties),
         "geojsonseq": lambda: write_geojson(
-            frame, path, id_column=id_column, properties=properties, seq=True
+            frame, path, id_column=ids, properties=properties, seq=True
         ),
         "gpkg": lambda: write_geopackage(
             {layer: frame}, path, descriptions={layer: description or layer}

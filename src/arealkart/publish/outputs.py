@@ -6,15 +6,15 @@ only when every file is complete, so a build that fails leaves the previous outp
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
-import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio.errors
 from tqdm import tqdm
 
 from arealkart.available.rule import AvailableLand
@@ -29,6 +29,7 @@ from arealkart.model.output_layers import (
 from arealkart.model.plandata import PlanData
 from arealkart.model.vocabulary import REGION_NUMBER
 from arealkart.publish.export import (
+    atomic_path,
     feature_ids,
     feature_texts,
     schema_properties,
@@ -38,6 +39,7 @@ from arealkart.publish.export import (
 )
 from arealkart.publish.maps import build_map, save_map
 from arealkart.publish.maps.index import index_html, map_folder, other_language, relative_link
+from arealkart.publish.site import Site, checksum, fingerprint, write_error
 from arealkart.registry.kommuner import boundaries as municipality_boundaries
 from arealkart.registry.style import texts
 
@@ -69,13 +71,14 @@ def write_outputs(
     lang: str = "nb",
     parts: Iterable[str] | None = None,
     progress: bool = False,
+    force: bool = False,
 ) -> tuple[Path, ...]:
-    """Write a build's outputs into a staging folder, then move them into ``output``.
+    """Publish a build's outputs into ``output`` as one whole (see :mod:`.site`).
 
-    Every file is complete in the staging folder (inside ``output``, so the move is a
-    rename on the same file system) before the first one is moved, so a build that fails
-    while writing leaves the previous output untouched, and the staging folder is removed
-    whatever happens.
+    The files are written into a staging folder beside ``output`` with a
+    ``manifest.json``, and the staging folder is then swapped in as the output folder in
+    one step: a reader sees the whole previous build or the whole new one, and a build
+    that fails leaves the previous output untouched.
 
     Parameters
     ----------
@@ -90,39 +93,87 @@ def write_outputs(
         Which of :data:`~arealkart.model.output_layers.OUTPUT_PARTS` to write; default all.
     progress
         Show a progress bar over the parts.
+    force
+        Publish even into a folder that holds files arealkart did not write (they are
+        kept); without it such a folder is an :class:`~arealkart.errors.OutputError`.
 
     Returns
     -------
     tuple of Path
-        Every file written, in its final place.
+        Every file this build wrote, in its final place.
+
+    Raises
+    ------
+    OutputError
+        For a folder that cannot be written (disk full, read-only, permission), one that
+        holds foreign files, or one another build is writing into.
     """
+    kept: set[str]  # set inside the Site below, before any writer runs
     writers = {
         "tables": lambda stage: _write_tables(stage, build),
         "geojson": lambda stage: _write_geojson(stage, build.config, build.result),
-        "maps": lambda stage: _write_maps(stage, build.config, build.result, build.summary, lang),
+        "maps": lambda stage: _write_maps(stage, build, lang, kept),
     }
-    output = Path(output)
     chosen = output_parts(parts)
-    output.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".arealkart-", dir=output))
-    try:
+    inputs = _input_files(build.config)
+    with Site(output, _fingerprint(build.config, inputs), force=force) as site:
+        kept = set(site.carried_over())
         written: list[Path] = []
-        for part in tqdm(chosen, desc="skriv", unit="del", disable=not progress, leave=False):
-            written.extend(writers[part](stage))
-        return _publish(stage, output, written)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        try:
+            for part in tqdm(chosen, desc="skriv", unit="del", disable=not progress, leave=False):
+                written.extend(writers[part](site.stage))
+            # only now, so that no writer ever writes into a file linked from the old tree
+            mine = {path.relative_to(site.stage).as_posix() for path in written}
+            site.carry_over(sorted(kept - mine))
+        except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+            raise write_error(site.stage, exc) from None
+        manifest = site.manifest(
+            written, config=_config_entry(build.config), inputs=inputs, version=_version()
+        )
+        site.publish(manifest)
+        return tuple(site.output / path.relative_to(site.stage) for path in written)
 
 
-def _publish(stage: Path, output: Path, written: list[Path]) -> tuple[Path, ...]:
-    """Move complete files from ``stage`` to the same place under ``output`` (renames)."""
-    targets = []
-    for path in written:
-        target = output / path.relative_to(stage)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        path.replace(target)
-        targets.append(target)
-    return tuple(targets)
+def _version() -> str:
+    return importlib.metadata.version("arealkart")
+
+
+def _label(path: Path, base: Path | None) -> str:
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix() if base else path.name
+    except ValueError:
+        return path.name
+
+
+def _input_files(cfg: RegionConfig) -> list[dict[str, object]]:
+    """Every input file of the config: its label (relative to the config), size, checksum."""
+    base = cfg.path.parent if cfg.path is not None else None
+    entries = []
+    for path in sorted(set(cfg.files()), key=str):
+        entries.append(
+            {"path": _label(path, base), "bytes": path.stat().st_size, "sha256": checksum(path)}
+        )
+    return entries
+
+
+def _config_entry(cfg: RegionConfig) -> dict[str, object] | None:
+    if cfg.path is None:
+        return None
+    return {"path": cfg.path.name, "sha256": checksum(cfg.path)}
+
+
+def _fingerprint(cfg: RegionConfig, inputs: list[dict[str, object]]) -> str:
+    """What the build depends on: version, config (and what it says), every input."""
+    return fingerprint(
+        {
+            "version": _version(),
+            "config": _config_entry(cfg),
+            "region": [cfg.navn, cfg.slug, cfg.attribution],
+            "parameters": cfg.parameters,
+            "colours": cfg.colours,
+            "inputs": inputs,
+        }
+    )
 
 
 def _write_tables(stage: Path, build: BuildResult) -> list[Path]:
@@ -189,16 +240,20 @@ def _write_geojson(stage: Path, cfg: RegionConfig, result: AvailableLand) -> lis
 _FEATURE_ID = "_feature_id"
 
 
-def _write_maps(stage, cfg, result, summary, lang) -> list[Path]:
+def _write_maps(stage: Path, build: BuildResult, lang: str, kept: set[str]) -> list[Path]:
     """The region map, one map per municipality and an index, in ``lang``.
 
     Norwegian pages go to ``kart/``, English ones to ``kart/en/`` with the same file
-    names.  A page links to its other-language twin when that was built into the same
-    output folder before; the other language's index, if there, is rewritten so the two
-    indexes link to each other.
+    names.  A page links to its other-language twin when the new tree has it (a page of a
+    build of the same inputs, kept); the other language's index, if there, is rewritten so
+    the two indexes link to each other.
     """
+    cfg, result, summary = build.config, build.result, build.summary
+
+    def in_new_tree(path: Path) -> bool:
+        return path.as_posix() in kept or (stage / path).exists()
+
     t = texts(lang)
-    output = stage.parent  # write_outputs stages inside the output folder
     folder, other = map_folder(lang), map_folder(other_language(lang))
     borders = municipality_boundaries([m.kommune.nummer for m in cfg.municipalities])
     pages = [(cfg.slug, t["tittel_region"].format(region=cfg.navn), result, borders, summary)]
@@ -216,9 +271,9 @@ def _write_maps(stage, cfg, result, summary, lang) -> list[Path]:
     written = []
     for slug, title, part, border, rows in pages:
         links = [("index.html", t["alle_kart"])]
-        if (output / other / f"{slug}.html").exists():
+        if in_new_tree(other / f"{slug}.html"):
             links.append((relative_link(other / f"{slug}.html", folder), t["sprak_lenke"]))
-        m = build_map(
+        page = build_map(
             part,
             border,
             title=title,
@@ -229,8 +284,8 @@ def _write_maps(stage, cfg, result, summary, lang) -> list[Path]:
             links=links,
             region=cfg.navn,
         )
-        written.append(save_map(m, stage / folder / f"{slug}.html"))
-    has_other = (output / other / "index.html").exists()
+        written.append(save_map(page, stage / folder / f"{slug}.html"))
+    has_other = in_new_tree(other / "index.html")
     written.append(_write_index(stage, cfg, summary, lang, link_other=has_other))
     if has_other:
         written.append(_write_index(stage, cfg, summary, other_language(lang), link_other=True))
@@ -256,6 +311,6 @@ def _write_index(
         other_index=relative_link(other, folder) if link_other else None,
     )
     path = stage / folder / "index.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
+    with atomic_path(path) as tmp:  # a new file: never write into a carried-over link
+        tmp.write_text(page, encoding="utf-8")
     return path

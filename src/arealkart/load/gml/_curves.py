@@ -178,7 +178,7 @@ class _Curves(_Positions):
         self.arcs = True
         unit = self._unit(ctx)
         self._distinct(points, "gml:Circle", unit)
-        ring = circle_points(*points, self.arc_tolerance * unit)
+        ring = circle_points(points[0], points[1], points[2], self.arc_tolerance * unit)
         if ring is None:
             raise _GeometryError(f"the points of gml:Circle at {_fmt(points[0])} are collinear")
         return ring

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Generator
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,7 +20,7 @@ _GML_IDS = tuple(f"{{{ns}}}id" for ns in sorted(_GML_NAMESPACES))
 _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 
 
-def _events(path: Path) -> Iterator[tuple[str, ET.Element]]:
+def _events(path: Path) -> Generator[tuple[str, ET.Element], None, None]:
     """Yield iterparse events; turn XML errors into :class:`GmlError` with the line."""
     with open_input(path, GmlError, expected="a GML file") as fh:
         try:

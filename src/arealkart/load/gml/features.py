@@ -124,9 +124,9 @@ def _sosi_attributes(
         attrs["FELTNAVN"] = attrs["OMRÅDENAVN"]
     properties, code_attr = _code_properties(objtype)
     for prop in properties:
-        texts = values.get((prop.casefold(), prop.casefold()))
-        if texts and code_attr:
-            attrs[code_attr] = _code(texts[0], code_attr, note)
+        found = values.get((prop.casefold(), prop.casefold()))
+        if found and code_attr:
+            attrs[code_attr] = _code(found[0], code_attr, note)
             break
     for name in _INTEGER_ATTRIBUTES | _DECIMAL_ATTRIBUTES:
         if name in attrs:

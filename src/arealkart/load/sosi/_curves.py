@@ -148,8 +148,9 @@ class _Curves:
 
     def _store_curve(self, obj: _Object, xy: np.ndarray) -> np.ndarray | None:
         """Densify arcs and keep the curve's coordinates for the areas that need them."""
+        curve: np.ndarray | None = xy
         if obj.kind in ("BUEP", "SIRKELP"):
-            xy = self._arcs(obj, xy)
+            curve = self._arcs(obj, xy)
         elif obj.kind in _STRAIGHTENED_KINDS:
             self.issues.add(
                 self.file,
@@ -159,12 +160,12 @@ class _Curves:
                 "flagged",
                 f".{obj.kind} is read as straight segments between its points",
             )
-        if xy is not None and obj.serial is not None:
-            if not len(xy):
+        if curve is not None and obj.serial is not None:
+            if not len(curve):
                 self.store.unreadable[obj.serial] = "it has no coordinates"
             else:
-                self.store.add(obj.serial, xy)
-        return xy
+                self.store.add(obj.serial, curve)
+        return curve
 
     def flush(self) -> None:
         """Parse the coordinates of the batched curves with one numpy call, and store them.
@@ -188,7 +189,7 @@ class _Curves:
 
     def _bulk_coordinates(self, batch: list[_Object]) -> tuple[np.ndarray | None, list[int]]:
         tokens: list[str] = []
-        sizes = []
+        sizes: list[int] = []
         for obj in batch:
             if any(dim != 2 for dim, _, _ in obj.coords):
                 return None, sizes
@@ -216,8 +217,11 @@ class _Curves:
     def _arcs(self, obj: _Object, xy: np.ndarray) -> np.ndarray | None:
         if obj.kind == "SIRKELP" and len(xy) == 3:
             with np.errstate(all="ignore"):
-                ring = circle_points(*xy, self.arc_tolerance)
-            return ring if ring is not None and np.isfinite(ring).all() else self._bad_arc(obj)
+                ring = circle_points(xy[0], xy[1], xy[2], self.arc_tolerance)
+            if ring is not None and np.isfinite(ring).all():
+                return ring
+            self._bad_arc(obj)
+            return None
         if len(xy) < 3:
             logger.debug(
                 "%s %s: .%s with %d points read as a straight line",
@@ -231,7 +235,8 @@ class _Curves:
         for i in range(0, len(xy) - 2, 2):
             arc = _arc(xy[i], xy[i + 1], xy[i + 2], self.arc_tolerance)
             if arc is None:
-                return self._bad_arc(obj)
+                self._bad_arc(obj)
+                return None
             parts.append(arc[1:])
         if len(xy) % 2 == 0:
             parts.append(xy[-1:])  # an even number of points ends with a straight segment

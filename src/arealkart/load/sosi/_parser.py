@@ -114,7 +114,7 @@ class _Parser:
             return None
         handler = self.handlers.get(obj.kind)
         if self.areas_only and obj.kind != "FLATE" and obj.objtype not in _LAYER_OBJECTS:
-            if obj.kind in _LINE_KINDS:
+            if obj.kind in _LINE_KINDS and handler is not None:  # every line kind has one
                 handler(obj)  # only to keep its coordinates
             return self._shared(obj.objtype)
         plan_object = handler(obj) if handler else PlanObject(obj.objtype, obj.feature, obj.attrs)

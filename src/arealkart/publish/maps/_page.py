@@ -12,7 +12,7 @@ from typing import Any
 
 import folium
 import pandas as pd
-from branca.element import Element, MacroElement, Template
+from branca.element import Element, Figure, MacroElement, Template
 from folium.elements import JSCSSMixin
 
 from arealkart.model.vocabulary import BUILDING_CATEGORIES, REGION_NUMBER
@@ -59,9 +59,13 @@ class MapApp(JSCSSMixin, MacroElement):
         self.payload = script_json(payload)
         self.lang = lang
 
-    def render(self, **kwargs: Any) -> None:
+    # branca declares Element.render() -> str, but MacroElement.render(), extended here,
+    # writes into the figure and returns None
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         """Put the client code in the page head and the call that draws the map after it."""
         figure = self.get_root()
+        assert isinstance(figure, Figure)  # as MacroElement.render() asserts too
+        assert self._parent is not None  # rendered as a child of the map
         css, js = _client_file("arealkart.css"), _client_file("arealkart.js")
         figure.header.add_child(_Raw(f"<style>{css}</style>"), name="arealkart_css")
         figure.header.add_child(_Raw(f"<script>{js}</script>"), name="arealkart_js")
@@ -100,7 +104,9 @@ def new_map(title: str, location: list[float]) -> folium.Map:
     m._id = hashlib.sha256(title.encode("utf-8")).hexdigest()[:32]  # the same page, same bytes
     m.default_js = [("leaflet", a.url) for a in leaflet if a.kind == "js"]
     m.default_css = [("leaflet_css", a.url) for a in leaflet if a.kind == "css"]
-    m.get_root().header.add_child(Element(f"<title>{html.escape(title)}</title>"), name="title")
+    root = m.get_root()
+    assert isinstance(root, Figure)  # folium.Map puts itself in a Figure
+    root.header.add_child(Element(f"<title>{html.escape(title)}</title>"), name="title")
     return m
 
 

@@ -617,6 +617,13 @@
       position: "topright", initial: false, marker: false, collapsed: true,
       textPlaceholder: T.sok, textCancel: T.sok_avbryt, textErr: T.sok_ingen,
       propertyName: "title", propertyLoc: "loc", tooltipLimit: 12,
+      // plan, field and plot names come from third-party files: a tip is text, never HTML
+      // (the plugin's own tip puts the name into innerHTML)
+      buildTip: function (text) {
+        var tip = L.DomUtil.create("li", "");
+        tip.textContent = text;
+        return tip;
+      },
       sourceData: function (text, callResponse) {
         var records = state.search(text).map(function (title) {
           var c = boundsOf(index[title].layers).getCenter();

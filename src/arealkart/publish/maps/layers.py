@@ -148,7 +148,8 @@ def _constraint_text(codes: Any, blocking: set[int], keep: bool = True) -> str |
 
 @cache
 def _constraint_names() -> dict[int, str]:
-    return code_list("hensyn")["name"].to_dict()
+    names = code_list("hensyn")["name"]
+    return dict(zip(names.index.tolist(), names.tolist(), strict=True))
 
 
 def parts_layer(parts: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> dict[str, Any]:

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 from arealkart.publish.maps.assets import npm_packages, npm_source
 from arealkart.registry.style import style
+from helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ASSET_CACHE = ROOT / ".cache" / "map-assets"

@@ -10,9 +10,7 @@ import pytest
 
 from arealkart import read_plan
 from arealkart.registry.kommuner import VEST_TELEMARK, boundaries
-from conftest import ROOT
-
-DEMO = ROOT / "data" / "demo"
+from helpers import DEMO, ROOT
 
 
 def test_regenerating_the_demo_gives_identical_files(tmp_path):

@@ -13,8 +13,7 @@ from shapely.geometry import Point, box
 from arealkart import read_plan
 from arealkart.errors import CRSError, FormatError, InputError, SchemaError
 from arealkart.load.read import sniff_format
-
-E0, N0 = 480_000.0, 6_600_000.0  # near Seljord, EPSG:25832
+from builders import E0, N0
 
 # writing test Shapefiles: GDAL cuts long column names, as real exports have them
 pytestmark = [

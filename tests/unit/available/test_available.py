@@ -180,6 +180,35 @@ def test_free_land_stays_inside_its_zone_at_utm_coordinates():
     assert piece.difference(zone).area < 1e-9
 
 
+def test_free_land_of_a_zone_clipped_by_a_newer_plan_stays_inside_it():
+    # a case found by the property test: P2 clips P0, leaving a short chamfer whose long
+    # edge the opening retraces; GEOS's floating-point clip of the opening then silently
+    # kept a 3.75 m² triangle outside the zone (ledig_m2 > areal_m2)
+    older = shapely.from_wkt(
+        "POLYGON ((277.5012713457728 193.69591855061282, 199.3424786542272 238.82091855061282,"
+        " 173.0612286542272 193.30045826419325, 251.22002134577278 148.17545826419325,"
+        " 277.5012713457728 193.69591855061282))"
+    )
+    newer = shapely.from_wkt(
+        "POLYGON ((251.3929978729948 145.64255750746412, 172.28415203894252 237.20013780972062,"
+        " 123.8570021270052 195.35744249253594, 202.96584796105748 103.79986219027943,"
+        " 251.3929978729948 145.64255750746412))"
+    )
+    zones = zones_of(
+        *[
+            (geom, 1111, {"plan_id": f"P{i}", "ikraft": pd.Timestamp(2000 + i, 1, 1)})
+            for i, geom in enumerate([older, box(0, 0, 10, 10), newer])
+        ]
+    )
+    result = available_land(zones)
+    zone = result.zones.set_index("zone_id").loc["z0"]
+    assert zone["areal_m2"] == pytest.approx(older.difference(newer).area)
+    assert zone[PART_COLUMNS].sum() == pytest.approx(zone["areal_m2"], abs=0.01)
+    assert zone["ledig_m2"] <= zone["areal_m2"] + 1e-6
+    (piece,) = result.free.loc[result.free["zone_id"] == "z0", "geometry"]
+    assert piece.difference(zone.geometry).area < 1e-6
+
+
 def test_small_fragments_are_dropped_by_category():
     # a flood zone leaves a 20 × 25 = 500 m² piece: too small for bolig (600), kept at 400
     flood = constraints_of((box(0, 25, 100, 100), 320), (box(20, 0, 100, 25), 320))
@@ -397,6 +426,22 @@ def random_case(draw):
     return zones, buildings, constraints
 
 
+def area_outside(piece, zone) -> float:
+    """The area of ``piece`` outside ``zone``, measured robustly.
+
+    Floating-point overlay in GEOS can return a wrong difference where edges nearly
+    coincide (locationtech/jts#1000): a piece inside its zone, one rounding step from its
+    corner, came out as wholly outside.  A large answer is measured again by snap-rounding
+    on a 1 nm grid, near the origin, which that failure cannot affect.
+    """
+    outside = shapely.difference(piece, zone).area
+    if outside < 1e-6:
+        return outside
+    x, y = zone.bounds[:2]
+    moved = [shapely.affinity.translate(g, -x, -y) for g in (piece, zone)]
+    return shapely.difference(*moved, grid_size=1e-9).area
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_case())
 def test_area_invariants_hold_on_random_zones_and_buildings(case):
@@ -426,6 +471,6 @@ def test_area_invariants_hold_on_random_zones_and_buildings(case):
         owners = z.set_index("zone_id").geometry
         for piece in free.itertuples():
             zone = owners.loc[piece.zone_id]
-            assert shapely.difference(piece.geometry, zone).area < 1e-6
+            assert area_outside(piece.geometry, zone) < 1e-6
         by_zone = free.groupby("zone_id")["areal_m2"].sum()
         assert np.allclose(by_zone, z.set_index("zone_id").loc[by_zone.index, "ledig_m2"])

@@ -23,10 +23,10 @@ from arealkart.load.geometry import MAX_ARC_POINTS
 from arealkart.load.read import read_plan
 from arealkart.load.sosi import TEGNSETT, koordsys_table, parse_refs, parse_sosi, read_sosi
 from arealkart.publish.accounting import balance, check_balance
+from helpers import REAL
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-EVJE = SHARED / "data" / "real" / "sosi-plan-evje-4219"
-NVDB = SHARED / "data" / "real" / "sosi-nvdb-reader"
+EVJE = REAL / "sosi-plan-evje-4219"
+NVDB = REAL / "sosi-nvdb-reader"
 EVJE_FILES = sorted(EVJE.glob("*.sos")) if EVJE.is_dir() else []
 
 needs_evje = pytest.mark.skipif(not EVJE_FILES, reason=f"real Evje plans not found in {EVJE}")

@@ -15,6 +15,7 @@ from arealkart.ask.places import find_place, gazetteer, parse_bbox, parse_point,
 from arealkart.errors import QueryError
 from arealkart.model.output_layers import GEOPACKAGE
 from arealkart.registry.kommuner import boundaries
+from builders import polygon_file
 
 
 @pytest.fixture(scope="module")
@@ -308,10 +309,7 @@ def test_bad_boxes(value, message):
 
 @pytest.fixture
 def area_file(tmp_path):
-    path = tmp_path / "område.geojson"
-    ring = [(7.95, 59.40), (8.25, 59.40), (8.25, 59.55), (7.95, 59.55), (7.95, 59.40)]
-    gpd.GeoDataFrame(geometry=[shapely.Polygon(ring)], crs="EPSG:4326").to_file(path)
-    return path
+    return polygon_file(tmp_path / "område.geojson")
 
 
 def test_polygon_file_matches_brute_force(demo_build, free, area_file):

@@ -1,7 +1,7 @@
 """The demo maps in a real browser: headless Chromium driven by Playwright, offline.
 
 Leaflet and the plugins are served from the npm packages in ``.cache/map-assets`` (see
-``tests/browser.py``); tiles are blank.  One browser serves the whole session.  A
+``tests/browser/browser.py``); tiles are blank.  One browser serves the whole session.  A
 screenshot of every page goes to ``<build>/skjermbilder/`` for a human to look at.
 """
 
@@ -12,20 +12,17 @@ import re
 import shutil
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
 import shapely
 
-from arealkart.available.parameters import Parameters
-from arealkart.available.rule import AvailableLand
-from arealkart.model.schema import CRS
 from arealkart.publish.maps import build_map, save_map
 from arealkart.publish.outputs import write_outputs
 from arealkart.registry.kommuner import VEST_TELEMARK, boundaries, resolve
 from arealkart.registry.style import format_number, texts
 from browser import VIEWPORT, Offline, ensure_assets, launch, missing_requirements, open_map
+from builders import empty_result
 
 REASON = missing_requirements()
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
@@ -318,8 +315,7 @@ def test_search_finds_a_field_and_opens_its_popup(open_page):
 
 
 def test_a_map_without_free_land_says_so(context, tmp_path):
-    empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
-    result = AvailableLand(empty, empty, empty, empty, empty, pd.DataFrame(), Parameters.default())
+    result = empty_result()
     path = save_map(
         build_map(result, boundaries(["Tokke"]), title="Tokke", lang="en"),
         tmp_path / "tom.html",

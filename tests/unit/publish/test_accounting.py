@@ -11,9 +11,7 @@ from arealkart.errors import AccountingError
 from arealkart.model.issues import concat_issues
 from arealkart.model.plandata import combine, relabel
 from arealkart.publish.accounting import balance, check_balance, source_files
-from conftest import ROOT
-
-DEMO = ROOT / "data" / "demo"
+from helpers import DEMO
 
 
 def box(x0, y0, x1, y1):

@@ -28,10 +28,9 @@ from arealkart.load.gml import read_gml, read_gml_objects
 from arealkart.load.read import read_plan
 from arealkart.model.issues import DROPPING_ACTIONS
 from arealkart.publish.accounting import balance, check_balance
+from helpers import REAL
 
-SAMPLES = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "gml-dibk-rulevalidator"
-)
+SAMPLES = REAL / "gml-dibk-rulevalidator"
 SAMPLE_FILES = sorted(SAMPLES.glob("*.gml")) if SAMPLES.is_dir() else []
 PASS_FILES = [p for p in SAMPLE_FILES if "-pass" in p.name]
 READABLE_FILES = [p for p in SAMPLE_FILES if p.name != "gml.epsg.1-fail.gml"]

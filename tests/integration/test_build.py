@@ -2,8 +2,6 @@
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import fiona
 import numpy as np
@@ -13,9 +11,10 @@ import pytest
 import shapely
 
 from arealkart.registry.kommuner import VEST_TELEMARK, resolve
+from helpers import EXE, signed_area
+from helpers import read_json as read_geojson
 
 SLUGS = [resolve(n).slug for n in VEST_TELEMARK]
-EXE = str(Path(sys.executable).parent / "arealkart")
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +35,7 @@ def test_cli_writes_every_output_under_output(cli_output):
         "sammendrag.csv",
         "issues.csv",
         "regnskap.csv",
+        "manifest.json",
         "kart/index.html",
         "kart/vest-telemark.html",
         "geojson/vest-telemark-ledig.geojson",
@@ -60,15 +60,6 @@ def test_cli_output_option_and_bad_config(tmp_path):
     assert bad.returncode == 1
     assert "config file not found" in bad.stderr
     assert "Traceback" not in bad.stderr
-
-
-def read_geojson(path):
-    return json.loads(Path(path).read_text(encoding="utf-8"))
-
-
-def signed_area(ring):
-    xy = np.asarray(ring)
-    return 0.5 * np.sum(xy[:-1, 0] * xy[1:, 1] - xy[1:, 0] * xy[:-1, 1])
 
 
 def test_geojson_follows_rfc7946(demo_build):

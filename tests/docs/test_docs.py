@@ -35,8 +35,8 @@ from arealkart.cli.main import main
 from arealkart.config import FILE_OPTIONS, LAYER_KEYS, REGION_KEYS, SECTIONS, load_config
 from arealkart.model.issues import COLUMNS as ISSUE_COLUMNS
 from arealkart.publish.summary import COLUMNS as SUMMARY_COLUMNS
+from helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 GUIDE = DOCS / "guide.md"
 PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]

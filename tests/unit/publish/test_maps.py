@@ -9,7 +9,6 @@ from dataclasses import replace
 import folium
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
 
@@ -24,6 +23,7 @@ from arealkart.publish.maps.layers import SIMPLIFY_TOLERANCE, web_geometry
 from arealkart.publish.outputs import write_outputs
 from arealkart.registry.kommuner import boundaries
 from arealkart.registry.style import colours, format_number, texts, translated
+from builders import empty_result
 
 UNUSED = ("bootstrap", "jquery", "awesome", "glyphicons", "fontawesome")
 
@@ -77,11 +77,6 @@ def seljord(result: AvailableLand) -> AvailableLand:
         built=cut(result.built),
         blocked=cut(result.blocked),
     )
-
-
-def empty_result() -> AvailableLand:
-    empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
-    return AvailableLand(empty, empty, empty, empty, empty, pd.DataFrame(), Parameters.default())
 
 
 # --- texts and colours -----------------------------------------------------------------

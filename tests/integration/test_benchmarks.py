@@ -6,11 +6,12 @@ same free land on the national generator's data, and that the script runs end to
 """
 
 import sys
-from pathlib import Path
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+from helpers import ROOT
+
+BENCHMARKS = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 bench = pytest.importorskip("bench_available")

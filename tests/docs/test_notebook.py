@@ -18,7 +18,8 @@ import pandas as pd
 import pyogrio
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import ROOT
+
 NOTEBOOK = ROOT / "notebooks" / "vest-telemark.ipynb"
 KERNEL = "arealkart-test"
 TIMEOUT = 300

@@ -3,13 +3,12 @@
 import json
 from pathlib import Path
 
-import geopandas as gpd
 import pyogrio
 import pytest
-import shapely
 
 from arealkart.cli.main import main
-from conftest import REAL
+from builders import polygon_file
+from helpers import REAL
 
 COMMANDS = ["build", "map", "query", "export", "info"]
 
@@ -134,9 +133,7 @@ def test_query_output_format_from_the_suffix(capsys, out, tmp_path):
 
 
 def test_query_with_a_polygon_file(capsys, out, tmp_path):
-    area = tmp_path / "område.geojson"
-    ring = [(7.95, 59.40), (8.25, 59.40), (8.25, 59.55), (7.95, 59.55), (7.95, 59.40)]
-    gpd.GeoDataFrame(geometry=[shapely.Polygon(ring)], crs="EPSG:4326").to_file(area)
+    area = polygon_file(tmp_path / "område.geojson")
     code, stdout, _ = run(["query", "--from", out, "--polygon", str(area)], capsys)
     assert code == 0 and "free areas" in stdout
 
@@ -241,7 +238,7 @@ def test_export_needs_a_known_suffix_or_format(capsys, out, tmp_path):
 
 
 def test_info_on_demo_files(capsys):
-    from conftest import ROOT
+    from helpers import ROOT
 
     folder = ROOT / "data" / "demo" / "4036-vinje"
     code, stdout, stderr = run(
@@ -285,12 +282,13 @@ def test_map_writes_only_maps_quietly(capsys, tmp_path):
     assert code == 0, stderr
     assert stdout == ""
     written = {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*") if p.is_file()}
-    assert written == {"kart"}
+    assert written == {"kart", "manifest.json"}
 
 
-def test_quiet_and_verbose_go_before_or_after_the_command(capsys, out):
+def test_quiet_and_verbose_go_before_or_after_the_command(capsys, out, tmp_path):
+    target = str(tmp_path / "stille.csv")
     code, stdout, _ = run(
-        ["-q", "export", "--from", out, "--output", "/dev/null", "--format", "csv"], capsys
+        ["-q", "export", "--from", out, "--output", target, "--format", "csv"], capsys
     )
     assert code == 0 and stdout == ""
     code, _, _ = run(["query", "--from", out, "-v", "--limit", "1"], capsys)
