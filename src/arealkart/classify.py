@@ -22,6 +22,7 @@ import geopandas as gpd
 import pandas as pd
 
 from arealkart.errors import CodeListError
+from arealkart.load.frames import canonical_layer
 from arealkart.model.resources import package_data
 from arealkart.model.schema import OBJTYPES
 from arealkart.model.vocabulary import CATEGORIES
@@ -93,7 +94,10 @@ def classify_zones(
     Parameters
     ----------
     zones
-        A zones layer (see :mod:`arealkart.model.schema`).
+        A zones layer (see :mod:`arealkart.model.schema`), or any GeoDataFrame of plan
+        zones: columns named as the readers know them (``RPAREALFORMÅL``, ``planid`` …),
+        any CRS (reprojected to EPSG:25832), ``kommunenummer`` taken from where a zone
+        lies if missing (see :func:`arealkart.load.frames.canonical_layer`).
     overrides
         User overrides (see :func:`load_category_rules`) or ready :class:`CategoryRules`.
 
@@ -105,7 +109,7 @@ def classify_zones(
         (see :func:`classification_issues`) unless a user override names it.
     """
     rules = overrides if isinstance(overrides, CategoryRules) else load_category_rules(overrides)
-    out = zones.copy()
+    out = canonical_layer(zones, "zones").copy()
     objtype = out["objtype"].astype("string")
     code = out["arealformal"].astype("Int64")
     # plain pd.Series: the rule tables' cells are untyped scalars

@@ -25,7 +25,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from arealkart.ask.filters import check_layer
-from arealkart.errors import QueryError
+from arealkart.errors import CRSError, QueryError
 from arealkart.model.output_layers import GEOPACKAGE, PRECISION, QUERY_LAYERS
 from arealkart.model.schema import CRS
 
@@ -66,6 +66,12 @@ class LayerIndex:
 
     def __init__(self, frame: gpd.GeoDataFrame, layer: str = "ledige_arealer") -> None:
         check_layer(layer)
+        if frame.crs is None and len(frame):
+            raise CRSError(
+                None,
+                f"the {layer} frame has no CRS, so distances and areas cannot be measured; "
+                "set the one its coordinates are in, e.g. frame.set_crs('EPSG:25832')",
+            )
         if frame.crs is None:
             frame = frame.set_crs(CRS)
         elif frame.crs != CRS:

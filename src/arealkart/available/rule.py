@@ -50,9 +50,10 @@ from arealkart.available.parameters import Parameters
 from arealkart.available.plans import resolve_overlaps, select_zones_in_force
 from arealkart.available.plots import judge_plots
 from arealkart.errors import ConfigError
+from arealkart.load.frames import canonical_layer
 from arealkart.model.issues import concat_issues
 from arealkart.model.resources import package_data
-from arealkart.model.schema import CRS, empty
+from arealkart.model.schema import CRS
 from arealkart.model.vocabulary import BUILDING_CATEGORIES
 
 log = logging.getLogger(__name__)
@@ -124,9 +125,12 @@ def available_land(
     Parameters
     ----------
     zones
-        Classified zones (see :func:`arealkart.classify_zones`).
+        Classified zones (see :func:`arealkart.classify_zones`), in any CRS.
     buildings, constraints, plots
-        Canonical layers; ``None`` or empty where there are none.
+        Canonical layers, or any GeoDataFrames of them (any CRS, the readers' column
+        names, ``kommunenummer`` taken from the zone or municipality they lie in if
+        missing: see :func:`arealkart.load.frames.canonical_layer`); ``None`` or empty
+        where there are none.
     parameters
         Thresholds; default :meth:`Parameters.default`.
     workers
@@ -141,11 +145,13 @@ def available_land(
     AvailableLand
     """
     params = (parameters or Parameters.default()).updated(**overrides)
+    zones = canonical_layer(zones, "zones")
     if "kategori" not in zones.columns:
         raise ConfigError("zones have no 'kategori' column; run classify_zones(zones) first")
-    buildings = empty("buildings") if buildings is None else buildings
-    constraints = empty("constraints") if constraints is None else constraints
-    plots = empty("plots") if plots is None else plots
+    places = zones[["kommunenummer", "geometry"]]
+    buildings = canonical_layer(buildings, "buildings", places=places)
+    constraints = canonical_layer(constraints, "constraints", places=places)
+    plots = canonical_layer(plots, "plots", places=places)
     zones, plan_issues = select_zones_in_force(zones, params)
     zones, overlap_issues = resolve_overlaps(zones, params)
     counted = counted_zones(zones, params)

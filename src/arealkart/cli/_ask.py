@@ -18,6 +18,7 @@ from arealkart.cli._options import (
     echo_lines,
     is_quiet,
     keep_blocks,
+    printable,
     verbosity,
 )
 from arealkart.errors import ArealkartError, QueryError
@@ -261,7 +262,7 @@ def _describe(path: Path, options: dict[str, Any]) -> bool:
     from arealkart.cli._text import layer_lines, plan_summary  # geopandas, only for files
     from arealkart.load.describe import FileDescription, describe
 
-    click.echo(str(path))
+    click.echo(printable(str(path)))
     found: FileDescription | None
     error: ArealkartError | None
     try:
@@ -275,7 +276,7 @@ def _describe(path: Path, options: dict[str, Any]) -> bool:
             click.echo("  layers (GDAL):")
             echo_lines(layer_lines(found.layers))
     if error is not None or found is None or found.data is None:
-        click.echo(f"  error: {error}", err=True)
+        click.echo(printable(f"  error: {error}"), err=True)
         click.echo(
             "  (files that need it take --kommune, --kind, --crs, --layer or --geometry)",
             err=True,

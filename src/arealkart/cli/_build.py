@@ -11,7 +11,14 @@ from typing import Any
 
 import click
 
-from arealkart.cli._options import CONTEXT, EXIT_CODES_HELP, is_quiet, keep_blocks, verbosity
+from arealkart.cli._options import (
+    CONTEXT,
+    EXIT_CODES_HELP,
+    is_quiet,
+    keep_blocks,
+    printable,
+    verbosity,
+)
 from arealkart.model.vocabulary import REGION_NUMBER
 
 # --- build and map ----------------------------------------------------------------------------
@@ -157,8 +164,10 @@ def _print_balance(table: Any) -> None:
     for row in layers.itertuples():
         moved = f"  (reprojected from {row.crs})" if _reprojected(row.crs) else ""
         click.echo(
-            f"  {row.file:<{width}}  {row.layer:<11} {row.read:>7} = {row.written:>7} + "
-            f"{row.reported:>5}{moved}"
+            printable(
+                f"  {row.file:<{width}}  {row.layer:<11} {row.read:>7} = {row.written:>7} + "
+                f"{row.reported:>5}{moved}"
+            )
         )
     total = layers[["read", "written", "reported"]].sum()
     click.echo(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import click
@@ -85,6 +86,18 @@ def is_quiet(ctx: click.Context) -> bool:
 
 
 def echo_lines(lines: list[str]) -> None:
-    """Echo lines of text to stdout."""
+    """Echo lines of text to stdout, with no control character of the data in them."""
     for line in lines:
-        click.echo(line)
+        click.echo(printable(line))
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (escape sequences, bells, …) shown as ``?``.
+
+    Plan names, ids and file names come from third-party files; an escape sequence in one
+    must not move the cursor, recolour or retitle the user's terminal.
+    """
+    return _CONTROL.sub("?", text)

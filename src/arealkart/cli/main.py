@@ -46,6 +46,7 @@ from arealkart.cli._options import (
     EXIT_USAGE,
     configure_logging,
     keep_blocks,
+    printable,
     settings,
     verbosity,
 )
@@ -99,10 +100,10 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(EXIT_USAGE)
     except QueryError as exc:
-        click.echo(f"arealkart: error: {exc}", err=True)
+        click.echo(printable(f"arealkart: error: {exc}"), err=True)
         sys.exit(EXIT_USAGE)
     except ArealkartError as exc:
-        click.echo(f"arealkart: error: {exc}", err=True)
+        click.echo(printable(f"arealkart: error: {exc}"), err=True)
         sys.exit(EXIT_DATA)
     except SystemExit:
         raise

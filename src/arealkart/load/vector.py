@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -361,6 +361,11 @@ def _column_map(
         if n != "geometry" and n not in mine and str(n).casefold() in aliases
     }
     return {**mine, **known}  # the user's own mappings first: they win
+
+
+def column_targets(names: Iterable[object], user: Mapping[str, str] | None = None) -> set[str]:
+    """The canonical names that columns ``names`` stand for (by the aliases, and ``user``'s)."""
+    return {canonical for canonical, _ in _column_map(pd.Index(list(names)), user).values()}
 
 
 def _kind_mapping(mapping: dict, kind: str) -> dict[str, tuple[str, str | None]]:

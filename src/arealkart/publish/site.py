@@ -31,9 +31,9 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -200,8 +200,7 @@ class Site:
             remove_dead_stages(self.output)
             self.previous = read_manifest(self.output) if self.output.is_dir() else None
             self._check_foreign()
-            self.stage = Path(tempfile.mkdtemp(prefix=f".{self.output.name}{_STAGE}", dir=parent))
-            _claim(self.stage)
+            self.stage = _claimed_folder(parent, f".{self.output.name}{_STAGE}")
             self.stage.chmod(_folder_mode(self.output))  # mkdtemp's 0700 would hide the site
         except OSError as exc:
             self.__exit__(None, None, None)
@@ -392,13 +391,23 @@ def _pause_at(point: str) -> None:
         time.sleep(120)
 
 
-def _claim(folder: Path) -> None:
-    """Mark ``folder`` as this process's: an owner file beside it (pid and start time).
+def _claimed_folder(parent: Path, prefix: str) -> Path:
+    """A new folder ``parent/<prefix><random>``, marked as this process's before it exists.
 
-    The mark sits beside the folder, not in it, so it stays with the path whatever the
-    folder holds after a swap, and a folder is only ever removed by its mark.
+    The owner mark (pid and start time) sits beside the folder, not in it, so it stays
+    with the path whatever the folder holds after a swap, and it is written first, so a
+    build killed at any moment leaves no folder without a mark; a folder is only ever
+    removed by its mark.
     """
-    folder.with_name(folder.name + _OWNER).write_text(_marker_text(), encoding="utf-8")
+    while True:
+        folder = parent / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            with folder.with_name(folder.name + _OWNER).open("x", encoding="utf-8") as fh:
+                fh.write(_marker_text())
+        except FileExistsError:
+            continue
+        folder.mkdir(mode=0o700)
+        return folder
 
 
 def _discard(folder: Path) -> None:
@@ -500,8 +509,7 @@ def _swap_in(stage: Path, output: Path) -> None:
         return
     if _exchange(stage, output):
         return
-    old = Path(tempfile.mkdtemp(prefix=f".{output.name}{_OLD}", dir=output.parent))
-    _claim(old)
+    old = _claimed_folder(output.parent, f".{output.name}{_OLD}")
     output.replace(old / "tree")  # from here until the next line, the output is missing:
     stage.replace(output)  # a build killed between them is put back by the next build
     _discard(old)

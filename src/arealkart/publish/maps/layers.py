@@ -18,6 +18,8 @@ import pandas as pd
 import shapely
 
 from arealkart.available.rule import AvailableLand
+from arealkart.errors import CRSError
+from arealkart.model.schema import CRS
 from arealkart.publish.export import WGS84
 from arealkart.publish.maps.encode import column, encode_points, encode_polygons
 from arealkart.registry.codes import code_list
@@ -56,7 +58,15 @@ _NUMBER_DECIMALS = {"sone_m2": 1, "sone_ledig_m2": 1, "areal_m2": 1, "storrelse"
 
 
 def web_geometry(gdf: gpd.GeoDataFrame) -> np.ndarray:
-    """Simplify in metres (≤ :data:`SIMPLIFY_TOLERANCE`), then reproject to WGS84."""
+    """Simplify in metres (≤ :data:`SIMPLIFY_TOLERANCE`), then reproject to WGS84.
+
+    A layer in another CRS is first brought to EPSG:25832, so the tolerance is in metres
+    whatever it came in; one without a CRS is a :class:`~arealkart.errors.CRSError`.
+    """
+    if gdf.crs is None and len(gdf):
+        raise CRSError(None, "a map layer has no CRS; set the one its coordinates are in")
+    if gdf.crs is not None and not gdf.crs.equals(CRS):
+        gdf = gdf.to_crs(CRS)
     simple = shapely.simplify(gdf.geometry.to_numpy(), SIMPLIFY_TOLERANCE, preserve_topology=True)
     return gpd.GeoSeries(simple, crs=gdf.crs).to_crs(WGS84).to_numpy()
 
