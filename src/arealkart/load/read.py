@@ -28,10 +28,11 @@ from arealkart.errors import FormatError, open_input
 from arealkart.load.gml import read_gml
 from arealkart.load.sosi import read_sosi
 from arealkart.load.vector import read_csv_plots, read_vector
+from arealkart.model.issues import IssueLog, concat_issues, source_feature, source_file
 from arealkart.model.plandata import PlanData
-from arealkart.model.schema import KINDS, conform
+from arealkart.model.schema import KINDS, conform, empty
 
-__all__ = ["READERS", "read_plan", "sniff_format"]
+__all__ = ["PLAN_FORMATS", "READERS", "only_kind", "read_plan", "sniff_format"]
 
 READERS: dict[str, Callable[..., PlanData]] = {
     "sosi": read_sosi,
@@ -68,8 +69,57 @@ def read_plan(path: str | os.PathLike[str], **options: Any) -> PlanData:
         If the file is missing, is a folder, is empty, or its format is not recognised.
     """
     path = Path(path)
-    data = _reader_for(path)(path, **options)
+    fmt = sniff_format(path)
+    data = READERS[fmt](path, **options)
+    if fmt in PLAN_FORMATS:
+        data = only_kind(data, path, kind=options.get("kind"), layer=options.get("layer"))
     return replace(data, **{k: conform(data.layer(k), k) for k in KINDS})
+
+
+PLAN_FORMATS = frozenset({"sosi", "gml"})
+"""Formats whose files hold several kinds of layer (zones and constraint zones)."""
+
+
+def only_kind(
+    data: PlanData, path: Path, *, kind: str | None = None, layer: str | None = None
+) -> PlanData:
+    """Keep only the layer a config entry asks for from a file that holds several.
+
+    A SOSI or GML plan listed under ``constraints`` gives its constraint zones only: its
+    zones are reported as ``excluded`` (rule ``annet_lag``), so they are accounted for,
+    not built twice.  ``layer`` names the kind to keep the same way.
+
+    Raises
+    ------
+    FormatError
+        For a ``layer`` or ``kind`` the file does not hold, naming those it does.
+    """
+    wanted = layer or kind
+    if wanted is None:
+        return data
+    present = [k for k in KINDS if len(data.layer(k))]
+    if wanted not in KINDS or (layer is not None and wanted not in present):
+        raise FormatError(
+            path, f"has no layer {wanted!r}; its layers are {present} (one of {list(KINDS)})"
+        )
+    log = IssueLog()
+    dropped = {}
+    for other in present:
+        if other == wanted:
+            continue
+        frame = data.layer(other)
+        for source in frame["source"]:
+            log.add(
+                source_file(source),
+                source_feature(source),
+                other,
+                "annet_lag",
+                "excluded",
+                f"the config lists the file as {wanted}; its {other} are not used from it",
+            )
+        dropped[other] = empty(other)
+    issues = concat_issues([data.issues, log.frame()])
+    return replace(data, **dropped, issues=issues)
 
 
 def sniff_format(path: Path) -> str:
@@ -121,5 +171,3 @@ def _looks_like_text(head: bytes) -> bool:
     return controls <= len(head) // 100
 
 
-def _reader_for(path: Path) -> Callable[..., PlanData]:
-    return READERS[sniff_format(path)]
