@@ -47,6 +47,9 @@ def check_quality(data: PlanData, *, borders: gpd.GeoDataFrame | None = None) ->
     layers, issues = {}, [data.issues]
     for kind in KINDS:
         layer, found = drop_duplicates(data.layer(kind), kind)
+        if kind == "zones":
+            layer, twice = drop_zones_from_two_sources(layer)
+            issues.append(twice)
         layer, outside = check_borders(layer, kind, borders)
         layers[kind] = layer
         issues += [found, outside]
@@ -86,6 +89,68 @@ def drop_duplicates(layer: gpd.GeoDataFrame, kind: str) -> tuple[gpd.GeoDataFram
         for i, row in zip(np.flatnonzero(repeated).tolist(), rows.itertuples(), strict=True)
     )
     return layer[~repeated], issues
+
+
+SOURCE_OVERLAP = 0.9
+"""Share of the smaller zone two zones of the same code from different files must have in
+common to be one zone given twice (a plan exported twice, say, with its arcs densified
+differently) when one of them has no plan id.  Zones of the same plan id need only
+overlap."""
+
+
+def drop_zones_from_two_sources(zones: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Keep one of the zones that two input files both give, reporting the other.
+
+    Two zones from different files are one zone when they have the same municipality and
+    land-use code (``objtype`` and ``arealformal``) and either the same ``plan_id`` and any
+    overlap, or (where one has no plan id) an overlap of at least :data:`SOURCE_OVERLAP`
+    of the smaller one.  Zones of *different* plans are never merged here: a newer plan
+    over an older one is the overlap rule's to settle (see
+    :func:`arealkart.available.plans.resolve_overlaps`).  The zone of the file the config
+    lists first is kept; the other is ``excluded`` with rule ``duplikat_kilde``.
+    """
+    if len(zones) < 2:
+        return zones, issues_frame()
+    geoms = zones.geometry.to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    files = zones["source"].map(source_file).to_numpy()
+    same = files[left] != files[right]
+    for column in ("kommunenummer", "objtype", "arealformal"):
+        values = zones[column].astype("string").fillna("").to_numpy()
+        same &= values[left] == values[right]
+    left, right = left[same], right[same]
+    if not len(left):
+        return zones, issues_frame()
+    shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
+    plan = zones["plan_id"].astype("string").fillna("").to_numpy()
+    known = (plan[left] != "") & (plan[right] != "")
+    same_plan = known & (plan[left] == plan[right]) & (shared > 0)
+    unnamed = ~known & (shared >= SOURCE_OVERLAP * smaller)
+    twice = same_plan | unnamed
+    kept_as: dict[int, int] = {}
+    for first, later in zip(left[twice].tolist(), right[twice].tolist(), strict=True):
+        kept_as.setdefault(later, first)
+    gone = np.array(sorted(kept_as), dtype=int)
+    source = zones["source"].astype(str).to_numpy()
+    issues = issues_frame(
+        Issue(
+            source_file(source[i]),
+            source_feature(source[i]),
+            "zones",
+            "duplikat_kilde",
+            "excluded",
+            f"zone_id {zones['zone_id'].iloc[i]}: the same zone as {source[kept_as[i]]} "
+            "from another file (same plan and code, overlapping); the file listed first is "
+            "kept",
+        )
+        for i in gone.tolist()
+    )
+    keep = np.ones(len(zones), dtype=bool)
+    keep[gone] = False
+    return zones[keep], issues
 
 
 def _first_of(

@@ -169,5 +169,3 @@ def _looks_like_text(head: bytes) -> bool:
         return False
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
     return controls <= len(head) // 100
-
-

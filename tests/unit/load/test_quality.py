@@ -7,13 +7,16 @@ through the whole build and the CLI are in ``integration/test_robustness.py``.
 
 import geopandas as gpd
 import pytest
+import shapely
 from shapely.geometry import box
 
 from arealkart import read_plan
 from arealkart.errors import CRSError
 from arealkart.load.quality import check_quality
+from arealkart.model.plandata import combine
 from arealkart.publish.accounting import balance, check_balance
 from builders import E0, N0, VINJE, zones_file
+from helpers import shared_file
 
 # --- coordinates and CRS ---------------------------------------------------------------------
 
@@ -99,3 +102,18 @@ def test_features_outside_their_municipality(tmp_path):
     issue = data.issues.iloc[0]
     assert (issue["rule"], issue["action"]) == ("utenfor_kommune", "excluded")
     assert "outside municipality 4036" in issue["detail"]
+
+
+def test_one_plan_from_two_files_with_arcs_densified_differently_is_counted_once(tmp_path):
+    sosi = shared_file("data", "real", "sosi-plan-evje-4219", "Kjetsaa_massetak.sos")
+    first = read_plan(sosi, arc_tolerance=0.05)
+    coarse = read_plan(sosi, arc_tolerance=2.0).zones.drop(columns=["source", "zone_id"])
+    coarse.to_file(tmp_path / "eksport.gpkg", driver="GPKG")  # an export without LOKALID
+    export = read_plan(tmp_path / "eksport.gpkg", kind="zones")
+    assert not shapely.equals(first.zones.geometry, export.zones.geometry).all()
+    checked = check_quality(combine([first, export]), borders=first.zones.iloc[:0])
+    assert len(checked.zones) == len(first.zones)
+    assert set(checked.zones["source"].map(lambda s: s.split("#")[0])) == {sosi.name}
+    reported = checked.issues[checked.issues["rule"].isin(["duplikat", "duplikat_kilde"])]
+    assert len(reported) == len(export.zones) and set(reported["file"]) == {"eksport.gpkg"}
+    assert (checked.issues["rule"] == "duplikat_kilde").any()  # the arcs: not the same shape
