@@ -883,3 +883,41 @@ def test_mutated_evje_files_raise_only_arealkart_errors(tmp_path_factory, data):
     except ArealkartError:
         return
     assert balanced(result)  # whatever loads, every object is accounted for
+
+
+def ntm_plan_text(koordsys: str | None) -> str:
+    """The master-plan square, 100 × 100 m, placed in NTM zone 10 near Vinje (58.9° N)."""
+    text = kp_plan_text().replace("...ORIGO-NØ 0 0", "...ORIGO-NØ 1100000 110000")
+    if koordsys is None:
+        return text.replace("...KOORDSYS 22\n", "")
+    return text.replace("...KOORDSYS 22", f"...KOORDSYS {koordsys}")
+
+
+@pytest.mark.parametrize("koordsys", ["110", None])
+def test_a_plan_in_ntm_is_read_with_crs_and_its_area_is_right(tmp_path, koordsys, caplog):
+    import pyproj
+
+    path = write(tmp_path, ntm_plan_text(koordsys))
+    with caplog.at_level("WARNING"):
+        zone = read_sosi(path, crs="EPSG:5110").zones.iloc[0]
+    assert "KOORDSYS" not in caplog.text  # the code is not needed when the CRS is given
+    # independently: the square's corners (north, east in cm) projected by pyproj
+    to_utm = pyproj.Transformer.from_crs("EPSG:5110", "EPSG:25832", always_xy=True)
+    n, e = np.array([0, 0, 100, 100]) + 1100000, np.array([0, 100, 100, 0]) + 110000
+    x, y = to_utm.transform(e, n)
+    expected = 0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))
+    assert zone.geometry.area == pytest.approx(expected, rel=0.002)
+    assert 9_950 < expected < 10_050  # the square's own 100 m × 100 m, nearly
+
+
+def test_crs_overrides_a_known_koordsys_with_a_warning(tmp_path, caplog):
+    path = write(tmp_path, ntm_plan_text("22"))
+    with caplog.at_level("WARNING"):
+        zones = read_sosi(path, crs="EPSG:5110").zones
+    assert "using EPSG:5110 as asked" in caplog.text
+    assert zones.iloc[0].geometry.area == pytest.approx(10_000, rel=0.01)
+
+
+def test_an_unknown_koordsys_without_crs_says_how_to_give_one(tmp_path):
+    with pytest.raises(SosiError, match=r"unknown \.\.\.KOORDSYS '110'.*crs=… or --crs"):
+        read_sosi(write(tmp_path, ntm_plan_text("110")))

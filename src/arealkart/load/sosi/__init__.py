@@ -68,6 +68,7 @@ object's attributes), ``_curves`` (coordinates, arcs, the curve store), ``areas`
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -96,6 +97,8 @@ from arealkart.load.sosi.header import (
 from arealkart.model.issues import IssueLog
 from arealkart.model.plandata import PlanData
 from arealkart.model.schema import CRS as WORKING_CRS
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "TEGNSETT",
@@ -131,7 +134,9 @@ def read_sosi(
     arc_tolerance
         Largest distance (CRS units) between a densified ``.BUEP`` arc and the circle.
     crs
-        CRS to use when the head has no ``...KOORDSYS``.
+        CRS the coordinates are in: it overrides the head's ``...KOORDSYS`` (a warning
+        says so when that names another), and reads a file whose code is missing or not
+        in the table.
     **_ignored
         Options of other readers (``kind``, ``engine`` …), accepted and ignored.
 
@@ -149,7 +154,12 @@ def read_sosi(
     path = Path(path)
     issues = IssueLog()
     sosi = parse_sosi(
-        path, encoding=encoding, arc_tolerance=arc_tolerance, issues=issues, areas_only=True
+        path,
+        encoding=encoding,
+        arc_tolerance=arc_tolerance,
+        issues=issues,
+        areas_only=True,
+        crs=crs,
     )
     file_crs = _file_crs(sosi.header, crs, path)
     objects = list(sosi)
@@ -164,6 +174,7 @@ def parse_sosi(
     arc_tolerance: float = ARC_TOLERANCE,
     issues: IssueLog | None = None,
     areas_only: bool = False,
+    crs: Any = None,
 ) -> SosiFile:
     """Open a SOSI file: read its head now and its objects when iterated.
 
@@ -183,6 +194,9 @@ def parse_sosi(
         is yielded as one shared :class:`PlanObject` per ``OBJTYPE``, without geometry or
         attributes: enough to count them, and memory does not grow with how many there
         are.  The curves' coordinates are kept for the areas as always.
+    crs
+        The CRS the coordinates are in, when the head's ``...KOORDSYS`` is missing or not
+        in the table: then neither is a warning or an error.
 
     Returns
     -------
@@ -200,7 +214,7 @@ def parse_sosi(
         raise SosiError(path, f"arc_tolerance must be a positive number, got {arc_tolerance!r}")
     if encoding is not None and not isinstance(encoding, str):
         raise SosiError(path, f"encoding must be a name such as 'ISO8859-1', got {encoding!r}")
-    header = _read_header(path, encoding)
+    header = _read_header(path, encoding, crs_given=crs is not None)
     return SosiFile(
         path, header, arc_tolerance, IssueLog() if issues is None else issues, areas_only
     )
@@ -242,18 +256,28 @@ class SosiFile:
 
 
 def _file_crs(header: SosiHeader, crs: Any, path: Path) -> pyproj.CRS:
-    if header.crs is not None:
-        return pyproj.CRS.from_user_input(header.crs)
-    if crs is None:
+    """The CRS of the coordinates: ``crs`` if given (it overrides the head), else the head's."""
+    if crs is None and header.crs is None:
         raise SosiError(
             path,
             "the .HODE has no ...KOORDSYS, so the coordinates cannot be placed; "
             f"add it to the file or pass crs=… (known KOORDSYS codes: {_known_codes()})",
         )
+    if crs is None:
+        return pyproj.CRS.from_user_input(header.crs)
     try:
-        return pyproj.CRS.from_user_input(crs)
+        given = pyproj.CRS.from_user_input(crs)
     except ProjError as exc:
         raise SosiError(path, f"unknown crs {crs!r}: {exc}") from None
+    if header.crs is not None and not given.equals(pyproj.CRS.from_user_input(header.crs)):
+        logger.warning(
+            "%s: ...KOORDSYS %s says %s; using %s as asked",
+            path.name,
+            header.koordsys,
+            header.crs,
+            given.to_string(),
+        )
+    return given
 
 
 def _drop_untransformable(

@@ -64,7 +64,7 @@ def koordsys_table() -> dict[int, tuple[int, str]]:
         return {int(row["code"]): (int(row["epsg"]), row["name"]) for row in csv.DictReader(fh)}
 
 
-def _read_header(path: Path, encoding: str | None) -> SosiHeader:
+def _read_header(path: Path, encoding: str | None, *, crs_given: bool = False) -> SosiHeader:
     with _open(path) as fh:
         has_bom = fh.read(len(_BOM)) == _BOM
         fh.seek(0)
@@ -78,7 +78,7 @@ def _read_header(path: Path, encoding: str | None) -> SosiHeader:
                     f"expected the file to start with .HODE, found {found!r}",
                     line=line + _leading_blank_lines(raw),
                 )
-            return _parse_header(raw, line, path, encoding, has_bom)
+            return _parse_header(raw, line, path, encoding, has_bom, crs_given)
     raise SosiError(path, "no .HODE: the file is empty or not a SOSI file", line=1)
 
 
@@ -91,12 +91,12 @@ def _leading_blank_lines(raw: bytes) -> int:
 
 
 def _parse_header(
-    raw: bytes, line: int, path: Path, encoding: str | None, has_bom: bool
+    raw: bytes, line: int, path: Path, encoding: str | None, has_bom: bool, crs_given: bool
 ) -> SosiHeader:
     tegnsett, codec = _choose_codec(raw, line, path, encoding, has_bom)
     text = _decode(_decoder(codec), raw, line, path, tegnsett or codec)
     attrs, lines = _head_elements(_clean(text), line)
-    koordsys, crs = _koordsys(attrs, lines, path)
+    koordsys, crs = _koordsys(attrs, lines, path, crs_given)
     enhet = _number(attrs, lines, "ENHET", path, default="1")
     if enhet <= 0:
         raise SosiError(
@@ -117,20 +117,32 @@ def _head_elements(text: str, line: int) -> tuple[dict[str, Any], dict[str, int]
     return attrs, lines
 
 
-def _koordsys(attrs: dict, lines: dict, path: Path) -> tuple[int | None, str | None]:
+def _koordsys(
+    attrs: dict, lines: dict, path: Path, crs_given: bool
+) -> tuple[int | None, str | None]:
+    """The head's KOORDSYS code and its CRS.
+
+    With ``crs_given`` a missing or unknown code is no problem (the caller's CRS is used),
+    so it is neither warned about nor an error.
+    """
     raw = _first(attrs.get("KOORDSYS"))
     if raw is None:
-        logger.warning("%s: no ...KOORDSYS in .HODE", path.name)
+        if not crs_given:
+            logger.warning("%s: no ...KOORDSYS in .HODE", path.name)
         return None, None
     table = koordsys_table()
     try:
         code = int(raw.split()[0])
     except ValueError:
         code = None
+    if code not in table and crs_given:
+        logger.info("%s: ...KOORDSYS %r is not in the table; using the CRS given", path.name, raw)
+        return code, None
     if code not in table:
         raise SosiError(
             path,
-            f"unknown ...KOORDSYS {raw!r}; known codes: {_known_codes()}",
+            f"unknown ...KOORDSYS {raw!r}; known codes: {_known_codes()}; or pass the CRS "
+            "the coordinates are in (crs=… or --crs, e.g. 'EPSG:5110' for NTM zone 10)",
             line=lines.get("KOORDSYS"),
         )
     return code, f"EPSG:{table[code][0]}"
