@@ -156,6 +156,9 @@ def load_config(
     _check_keys(raw, SECTIONS, f"{path}", "sections")
     region = _table(raw, "region", path)
     _check_keys(region, REGION_KEYS, f"{path}: [region]", "keys")
+    for key, value in region.items():
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: [region] {key} must be a text, got {value!r}")
     base = path.parent
     entries = raw.get("kommune")
     if not entries or not isinstance(entries, list):
@@ -200,6 +203,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: is a folder, expected a TOML config file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: the file is not UTF-8 ({exc.reason})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
 
 
 def _table(raw: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
@@ -333,11 +342,31 @@ def _source(
             f"(or 'register' for a plot register), got {item}"
         )
     _check_keys(options, tuple(FILE_OPTIONS), f"{path}: {kommune.navn}: {file}", "options")
+    _check_option_types(options, f"{path}: {kommune.navn}: {file}")
     if "geometry" in options:
         if key != "plots":
             raise ConfigError(f"{path}: {kommune.navn}: {file}: 'geometry' is for plots only")
         options["geometry"] = _inside(options["geometry"], base, path, where)
     return Source(_inside(file, base, path, where), kind, options)
+
+
+def _check_option_types(options: dict[str, Any], where: str) -> None:
+    """Reader options of the types the readers take (see :data:`FILE_OPTIONS`)."""
+    for key, value in options.items():
+        if key == "columns":
+            ok = isinstance(value, dict) and all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+            )
+            expected = "a table of texts, { their_name = 'canonical_name' }"
+        elif key == "arc_tolerance":
+            ok = (
+                isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 1_000
+            )
+            expected = "a positive number of metres (under 1000)"
+        else:
+            ok, expected = isinstance(value, str), "a text"
+        if not ok:
+            raise ConfigError(f"{where}: option {key!r} must be {expected}, got {value!r}")
 
 
 def _check_files(config: RegionConfig, path: Path) -> None:

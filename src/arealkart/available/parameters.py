@@ -8,6 +8,7 @@ keyword arguments to :func:`arealkart.available_land` override them.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -68,13 +69,62 @@ class Parameters:
             current = getattr(self, key)
             if isinstance(current, Mapping):
                 merged[key] = {**current, **_category_map(key, value)}
-            elif isinstance(current, frozenset):
-                merged[key] = frozenset(int(v) for v in value)
-            elif isinstance(current, tuple):
-                merged[key] = tuple(int(v) for v in value)
+            elif isinstance(current, frozenset | tuple):
+                merged[key] = type(current)(_codes(key, value))
+            elif isinstance(current, bool):
+                merged[key] = _flag(key, value)
+            elif isinstance(current, float):
+                merged[key] = _number(key, value)
+            elif not isinstance(value, str):
+                raise ConfigError(f"parameter {key!r} must be a text, got {value!r}")
             else:
                 merged[key] = value
         return _checked(replace(self, **merged))
+
+
+LIMITS = {
+    "ssb_dekning": (0.0, 1.0),
+    "ledig_maks_andel": (0.0, 1.0),
+    "utbygd_min_andel": (0.0, 1.0),
+    "punkt_fotavtrykk": (0.0, 1_000.0),
+    "min_bredde": (0.0, 1_000.0),
+    "avstand": (0.0, 1_000.0),
+    "min_areal": (0.0, 10_000_000.0),
+    "tomtestorrelse": (0.0, 10_000_000.0),
+}
+"""Sane bounds of each number (shares 0–1, lengths in m, areas in m²); a value outside
+is a :class:`~arealkart.errors.ConfigError`, never a silent nonsense result."""
+
+
+def _number(key: str, value: Any) -> float:
+    """A finite number, at most its :data:`LIMITS` bound (``true`` is not a number here).
+
+    A negative one is left to :func:`_checked`, which names every negative threshold.
+    """
+    name = key.split(".")[0]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"invalid value for parameter {key!r}: {value!r} is not a number")
+    high = LIMITS.get(name, (0.0, math.inf))[1]
+    if not math.isfinite(value) or value > high:
+        raise ConfigError(
+            f"invalid value for parameter {key!r}: {value!r}; expected a number up to {high:g}"
+        )
+    return float(value)
+
+
+def _flag(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"parameter {key!r} must be true or false, got {value!r}")
+    return value
+
+
+def _codes(key: str, value: Any) -> list[int]:
+    ok = isinstance(value, list | tuple | set | frozenset) and all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 100_000 for v in value
+    )
+    if not ok:
+        raise ConfigError(f"parameter {key!r} must be a list of code numbers, got {value!r}")
+    return [int(v) for v in value]
 
 
 def _category_map(key: str, value: Any) -> dict[str, float]:
@@ -85,7 +135,7 @@ def _category_map(key: str, value: Any) -> dict[str, float]:
         raise ConfigError(
             f"parameter {key!r}: unknown categories {bad}; expected {list(BUILDING_CATEGORIES)}"
         )
-    return {k: float(v) for k, v in value.items()}
+    return {k: _number(f"{key}.{k}", v) for k, v in value.items()}
 
 
 def _checked(params: Parameters) -> Parameters:
