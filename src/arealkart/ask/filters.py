@@ -8,11 +8,13 @@ naming the bad argument and the values it takes.  Nothing here touches the data.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -213,6 +215,7 @@ def _range(
     name: str, low: float | None, high: float | None, low_name: str, high_name: str
 ) -> tuple[float | None, float | None]:
     for label, value in ((low_name, low), (high_name, high)):
+        _finite(label, value)
         if value is not None and not value >= 0:
             raise QueryError(f"{label} must not be negative, got {value}")
     if low is not None and high is not None and low > high:
@@ -252,6 +255,7 @@ def _radius(within_km: float | None, point: shapely.Point | None) -> float | Non
         return None
     if point is None:
         raise QueryError("within_km needs a point: give near= (a place, 'lat,lon' or 'E,N')")
+    _finite("within_km", within_km)
     if not within_km > 0:
         raise QueryError(f"within_km must be positive, got {within_km}")
     return float(within_km) * 1000.0
@@ -265,9 +269,22 @@ def _region(bbox: Any, polygon: Any) -> BaseGeometry | None:
         parts.append(polygon if isinstance(polygon, BaseGeometry) else read_area(polygon))
     if not parts:
         return None
+    for part in parts:
+        if not np.isfinite(shapely.get_coordinates(part)).all():
+            raise QueryError("the polygon has coordinates that are not finite numbers (NaN, inf)")
     region = parts[0] if len(parts) == 1 else shapely.intersection(parts[0], parts[1])
     shapely.prepare(region)
     return region
+
+
+def _finite(name: str, value: Any) -> None:
+    """A number that can be compared: not a text, ``true``, NaN or infinity."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise QueryError(f"{name} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise QueryError(f"{name} must be a finite number, got {value!r}")
 
 
 def _texts(value: Any, name: str, *, upper: bool = False) -> tuple[str, ...] | None:

@@ -28,9 +28,15 @@ from arealkart.model.output_layers import OUTPUT_LAYERS
 
 
 def _many(values: tuple[str, ...]) -> list[str] | None:
-    """Repeatable options that also take comma-separated lists."""
+    """Repeatable options that also take comma-separated lists.
+
+    An option given with an empty value (``--plan-id ''``) stays empty, so the query
+    refuses it instead of matching everything.
+    """
+    if not values:
+        return None
     out = [v.strip() for value in values for v in value.split(",") if v.strip()]
-    return out or None
+    return out or [""]
 
 
 _from_option = click.option(

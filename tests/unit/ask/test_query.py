@@ -1,6 +1,7 @@
 """Querying a build: every filter against brute force, every source, every bad input."""
 
 import inspect
+import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -379,3 +380,33 @@ def test_query_and_make_filters_take_the_same_filters():
         return [(p.name, p.annotation, p.default) for p in params if p.name not in skip]
 
     assert filters(query, {"source"}) == filters(make_filters, set())
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ({"near": "Dalen", "within_km": float("inf")}, "within_km must be a finite number"),
+        ({"max_daa": float("inf")}, "max_daa must be a finite number"),
+        ({"min_m2": float("nan")}, "min_m2 must be a finite number"),
+        ({"min_daa": "2"}, "min_daa must be a number"),
+        ({"min_daa": True}, "min_daa must be a number"),
+        ({"plan_id": ""}, "plan_id must not be empty"),
+        ({"polygon": "NaN"}, "not finite numbers"),
+    ],
+)
+def test_values_no_answer_can_have_are_query_errors(filters, message):
+    if filters.get("polygon") == "NaN":
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # shapely warns of the NaN itself
+            filters = {"polygon": shapely.Polygon([(0, 0), (1, 0), (float("nan"), 1)])}
+    with pytest.raises(QueryError, match=message):
+        make_filters(**filters)
+
+
+def test_an_empty_plan_id_on_the_command_line_is_refused_not_matched_to_all(out, capsys):
+    from arealkart.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["query", "--from", str(out), "--plan-id", ""])
+    assert stop.value.code == 2
+    assert "--plan-id must not be empty" in capsys.readouterr().err
