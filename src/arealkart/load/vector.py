@@ -275,6 +275,8 @@ def read_csv_plots(
 
 def _with_geometry_source(plots: gpd.GeoDataFrame, geometry: Path) -> gpd.GeoDataFrame:
     """Name both inputs of a joined plot: ``register.csv#3|tomter.geojson#7``."""
+    if "_geometri_fid" not in plots.columns:  # no register row found its polygon
+        return plots
     out = plots.drop(columns="_geometri_fid")
     out["source"] = (plots["source"] + "|" + geometry.name + "#" + plots["_geometri_fid"]).astype(
         "string"
@@ -528,6 +530,7 @@ def _join_plot_geometry(
     if "tomt_id" not in shapes.columns:
         raise SchemaError(f"{geometry}: the plot geometry file has no plot id column")
     read_count = len(shapes)
+    register = _unique_register_rows(register, path, issues)
     shapes = _unique_plot_shapes(shapes[["tomt_id", "geometry"]], geometry, issues)
     shapes["_geometri_fid"] = shapes.index.astype(str)
     merged = register.reset_index(names="_rad").merge(
@@ -556,6 +559,26 @@ def _join_plot_geometry(
     joined = gpd.GeoDataFrame(merged, geometry="geometry", crs=shapes.crs)
     joined.attrs["shapes_read"] = read_count
     return joined
+
+
+def _unique_register_rows(register: pd.DataFrame, path: Path, issues: IssueLog) -> pd.DataFrame:
+    """Keep the first register row of each plot id; report the others as duplicates."""
+    repeated = register["tomt_id"].duplicated(keep="first") & register["tomt_id"].notna()
+    positions = np.flatnonzero(repeated.to_numpy()).tolist()
+    for line, tomt in zip(
+        [p + 2 for p in positions],  # the file's line: a header, then rows from 0
+        register["tomt_id"].iloc[positions],
+        strict=True,
+    ):
+        issues.add(
+            path.name,
+            f"{tomt} (rad {line})",
+            "plots",
+            "duplikat",
+            "excluded",
+            f"register row {line} repeats plot id {tomt}; the first row is used",
+        )
+    return register[~repeated]
 
 
 def _unique_plot_shapes(
@@ -602,6 +625,17 @@ def _normalise_plot_values(out: gpd.GeoDataFrame, path: Path, issues: IssueLog) 
                 .str.rstrip(".-")
             )
             out[column] = pd.to_numeric(cleaned, errors="coerce")
+            negative = out[column] < 0
+            for row in out[negative.fillna(False)].itertuples():
+                issues.add(
+                    path.name,
+                    row.tomt_id,
+                    "plots",
+                    "ugyldig_verdi",
+                    "flagged",
+                    f"{column} {getattr(row, column)} is negative; it is left empty",
+                )
+            out[column] = out[column].where(~negative.fillna(False))
     if "va" in out.columns:
         out["va"] = out["va"].map(_boolean).astype("boolean")
     return out
