@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -22,10 +23,12 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
+import shapely
 
 from arealkart.errors import FormatError, InputError, SchemaError
 from arealkart.load.geometry import crs_label, repair_polygons, to_working_crs
-from arealkart.model.issues import IssueLog
+from arealkart.model.issues import IssueLog, source_file
 from arealkart.model.resources import package_data
 from arealkart.model.schema import CRS, ID_COLUMNS, KIND_COLUMNS, conform, empty
 from arealkart.model.vocabulary import REGISTER_STATUSES
@@ -212,10 +215,56 @@ def to_canonical(
             out["ikraft"] = parse_dates(out["ikraft"])
     if kind == "plots":
         out = _normalise_plot_values(out, path, issues)
+    out = _drop_unbuildable(out, gdf.attrs.get("bad_geometry", {}), kind, id_column, issues)
     out = to_working_crs(out, path=path, crs=crs, check=True)
     out = _drop_uncoded(out, kind, path, issues)
     out = repair_polygons(out, layer=kind, issues=issues, id_column=id_column)
+    out = _drop_not_polygonal(out, kind, id_column, issues)
     return conform(out, kind)
+
+
+POLYGONAL_KINDS = frozenset({"zones", "constraints"})
+"""Layers whose features are areas: a point or line there is no zone."""
+
+
+def _drop_unbuildable(
+    out: gpd.GeoDataFrame, bad: Mapping[int, str], kind: str, id_column: str, issues: IssueLog
+) -> gpd.GeoDataFrame:
+    """Report and drop features whose geometry could not be built at all."""
+    if not bad:
+        return out
+    rows = out.iloc[sorted(bad)]
+    for (_, row), reason in zip(rows.iterrows(), [bad[i] for i in sorted(bad)], strict=True):
+        issues.add(
+            source_file(row["source"]),
+            row[id_column],
+            kind,
+            "geometri_feil",
+            "unreadable",
+            f"the geometry cannot be built ({reason}); the rest of the file is read",
+        )
+    keep = np.ones(len(out), dtype=bool)
+    keep[sorted(bad)] = False
+    return out[keep]
+
+
+def _drop_not_polygonal(
+    out: gpd.GeoDataFrame, kind: str, id_column: str, issues: IssueLog
+) -> gpd.GeoDataFrame:
+    """Report and drop points and lines in a layer of areas (zones, constraint zones)."""
+    if kind not in POLYGONAL_KINDS or not len(out):
+        return out
+    polygonal = np.isin(shapely.get_type_id(out.geometry.to_numpy()), [3, 6])
+    for _, row in out[~polygonal].iterrows():
+        issues.add(
+            source_file(row["source"]),
+            row[id_column],
+            kind,
+            "geometri_type",
+            "excluded",
+            f"a {row.geometry.geom_type} is not an area; {kind} must be polygons",
+        )
+    return out[polygonal]
 
 
 def read_csv_plots(
@@ -319,10 +368,41 @@ def _read_layer(
     if encoding:
         options["encoding"] = encoding
     try:
-        return gpd.read_file(path, **options)
+        with warnings.catch_warnings():  # GDAL's note on an unclosed ring: handled below
+            warnings.filterwarnings("ignore", "Non closed ring detected", RuntimeWarning)
+            return gpd.read_file(path, **options)
+    except shapely.errors.GEOSException as exc:  # one feature's geometry, not the file
+        if engine != "pyogrio":
+            raise FormatError(path, f"a geometry cannot be read: {exc}") from None
+        return _read_with_bad_geometries(path, layer, encoding, exc)
     except Exception as exc:  # GDAL raises many types for broken files
         what = "cannot be read" if layer is None else f"layer {layer!r} cannot be read"
         raise FormatError(path, f"{what}: {exc}") from None
+
+
+def _read_with_bad_geometries(
+    path: Path, layer: str | None, encoding: str | None, error: Exception
+) -> gpd.GeoDataFrame:
+    """Read a layer in which some geometries are broken (a ring of two points, say).
+
+    The attributes and the raw geometries are read apart; a geometry that cannot be built
+    becomes missing, with the reason in ``attrs["bad_geometry"]`` (``{row: reason}``),
+    so it is one issues row, not a lost file.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Non closed ring detected", RuntimeWarning)
+            meta, _, wkb, fields = pyogrio.raw.read(
+                path, layer=layer, encoding=encoding, datetime_as_string=True
+            )
+    except Exception as exc:  # GDAL raises many types for broken files
+        raise FormatError(path, f"cannot be read: {exc}") from None
+    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    bad = shapely.is_missing(geoms) & np.array([w is not None for w in wkb], dtype=bool)
+    table = pd.DataFrame(dict(zip(meta["fields"], fields, strict=True)))
+    out = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=meta["crs"]), crs=meta["crs"])
+    out.attrs["bad_geometry"] = {int(i): str(error) for i in np.flatnonzero(bad)}
+    return out
 
 
 def _detect_encoding(path: Path) -> str | None:

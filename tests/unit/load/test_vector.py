@@ -320,3 +320,41 @@ def test_a_truncated_geopackage_is_a_format_error(tmp_path):
     path.write_bytes(data[: len(data) // 3])
     with pytest.raises(FormatError, match=r"planer\.gpkg"):
         read_plan(path)
+
+
+def test_one_broken_ring_is_one_issue_row_and_points_and_lines_are_no_zones(tmp_path):
+    import json
+
+    from arealkart.publish.accounting import balance
+
+    ring = [[479738, 6595287], [479838, 6595287], [479838, 6595387], [479738, 6595287]]
+    geometries = [
+        {"type": "Polygon", "coordinates": [ring]},
+        {"type": "Polygon", "coordinates": [ring[:2]]},  # a ring of two points
+        {"type": "Point", "coordinates": ring[0]},
+        {"type": "LineString", "coordinates": ring[:2]},
+    ]
+    props = {"arealformal": 1111, "objtype": "RP", "planid": "1", "kommunenummer": "4022"}
+    path = tmp_path / "planer.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
+                "features": [
+                    {"type": "Feature", "properties": props, "geometry": g} for g in geometries
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    data = read_plan(path)
+    assert list(data.zones.geometry.geom_type) == ["Polygon"]
+    rules = dict(zip(data.issues["feature"], data.issues["rule"], strict=True))
+    assert rules == {
+        "planer.geojson#1": "geometri_feil",
+        "planer.geojson#2": "geometri_type",
+        "planer.geojson#3": "geometri_type",
+    }
+    table = balance(data.counts, {"zones": data.zones}, data.issues)
+    assert (table["unaccounted"] == 0).all()
