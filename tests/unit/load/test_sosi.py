@@ -921,3 +921,12 @@ def test_crs_overrides_a_known_koordsys_with_a_warning(tmp_path, caplog):
 def test_an_unknown_koordsys_without_crs_says_how_to_give_one(tmp_path):
     with pytest.raises(SosiError, match=r"unknown \.\.\.KOORDSYS '110'.*crs=… or --crs"):
         read_sosi(write(tmp_path, ntm_plan_text("110")))
+
+
+def test_a_ref_repeating_one_curve_100000_times_is_one_issue_row_not_a_crash(tmp_path):
+    zone = flate(10, " ".join([":1"] * 100_000), "RpArealformålOmråde", {"RPAREALFORMÅL": "1110"})
+    data = read_sosi(write(tmp_path, head() + square_curves(10_000) + zone + ".SLUTT\n"))
+    assert len(data.zones) == 0
+    (detail,) = data.issues.loc[data.issues["rule"] == "geometri_feil", "detail"]
+    assert "lists curve :1 100000 times" in detail
+    assert balanced(data)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections import Counter
 from itertools import accumulate
 
 import numpy as np
@@ -64,6 +65,28 @@ class _FlateError(ValueError):
     """A ``.FLATE`` whose rings cannot be assembled; the message says why."""
 
 
+MAX_REF_REPEATS = 2
+"""Times one curve may stand in a ``.FLATE``'s ``..REF``: a boundary passes along a curve
+once (twice where a ring touches itself).  A ``..REF`` listing a curve thousands of times
+would make the rings that many times longer: such an area is reported, not built."""
+
+MAX_REFS = 100_000
+"""References one ``..REF`` may hold (a municipality's master-plan boundary has a few
+thousand); more is reported, not built, so a small hostile file cannot exhaust memory."""
+
+
+def _check_ref_counts(refs: list[int]) -> None:
+    if len(refs) > MAX_REFS:
+        raise _FlateError(f"the ..REF lists {len(refs)} curves; at most {MAX_REFS} are read")
+    counts = Counter(abs(r) for r in refs)
+    curve, times = counts.most_common(1)[0]
+    if times > MAX_REF_REPEATS:
+        raise _FlateError(
+            f"the ..REF lists curve :{curve} {times} times; a boundary uses a curve at most "
+            f"{MAX_REF_REPEATS} times"
+        )
+
+
 class _Areas:
     """Assemble ``.FLATE`` objects from the curves they reference; build their polygons."""
 
@@ -106,6 +129,7 @@ class _Areas:
                 raise _FlateError(str(exc)) from None
             if not outer:
                 raise _FlateError("the ..REF has no outer boundary (only islands)")
+            _check_ref_counts([*outer, *(r for group in islands for r in group)])
         except _FlateError as exc:
             self._flate_issue(plan_object, str(exc))
             return plan_object
