@@ -115,6 +115,20 @@ class RegionConfig:
     colours: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
 
+    def label(self, path: Path) -> str:
+        """How an input file is named in sources, issues, accounting and the manifest.
+
+        Its path relative to the config's folder (``4036-vinje/planer.geojson``), so two
+        municipalities' ``planer.geojson`` stay apart; the bare name for a file elsewhere
+        or a config built in Python.
+        """
+        if self.path is None:
+            return path.name
+        try:
+            return path.resolve().relative_to(self.path.parent.resolve()).as_posix()
+        except ValueError:
+            return path.name
+
     def files(self) -> list[Path]:
         """Every input file the config names (plans, registers, plot geometry, overrides)."""
         paths = [s.path for m in self.municipalities for s in m.sources]

@@ -60,37 +60,26 @@ def load_region(
     for muni, source in tqdm(sources, desc="les", unit="fil", disable=not progress):
         log.info("reading %s", source.path)
         try:
-            parts.append(_read_source(source, muni, _base(config)))
+            parts.append(_read_source(source, muni, config))
         except (InputError, SchemaError) as exc:
             if not keep_going:
                 raise
-            parts.append(_unreadable(source, _base(config), exc))
+            parts.append(_unreadable(source, config, exc))
     return combine(parts)
 
 
-def _base(config: RegionConfig) -> Path | None:
-    return config.path.parent if config.path is not None else None
-
-
-def _label(path: Path, base: Path | None) -> str:
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix() if base else path.name
-    except ValueError:
-        return path.name
-
-
-def _read_source(source: Source, muni: MunicipalityInput, base: Path | None) -> PlanData:
+def _read_source(source: Source, muni: MunicipalityInput, config: RegionConfig) -> PlanData:
     options = {"kommune": muni.kommune.nummer, **source.options}
     if source.kind is not None:
         options.setdefault("kind", source.kind)
     data = read_plan(source.path, **options)
     files = [source.path] + ([Path(options["geometry"])] if options.get("geometry") else [])
-    return relabel(data, {path.name: _label(path, base) for path in files})
+    return relabel(data, {path.name: config.label(path) for path in files})
 
 
-def _unreadable(source: Source, base: Path | None, error: Exception) -> PlanData:
+def _unreadable(source: Source, config: RegionConfig, error: Exception) -> PlanData:
     """A file that could not be read at all: one issue for the whole file, counted as one."""
-    label = _label(source.path, base)
+    label = config.label(source.path)
     layer = source.kind or "plans"
     detail = getattr(error, "detail", None) or str(error)
     issue = Issue(label, "*", layer, "fil_uleselig", "unreadable", detail)

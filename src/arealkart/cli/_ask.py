@@ -266,28 +266,27 @@ def info(files: tuple[Path, ...], **options: Any) -> None:
 def _describe(path: Path, options: dict[str, Any]) -> bool:
     """Print what ``path`` holds; ``False`` if it could not be read."""
     from arealkart.cli._text import layer_lines, plan_summary  # geopandas, only for files
-    from arealkart.load.describe import FileDescription, describe
+    from arealkart.load.describe import describe
 
     click.echo(printable(str(path)))
-    found: FileDescription | None
-    error: ArealkartError | None
     try:
         found = describe(path, **options)
     except ArealkartError as exc:
-        found, error = None, exc
-    else:
-        error = found.error
-        click.echo(f"  format: {found.format}")
-        if found.layers:
-            click.echo("  layers (GDAL):")
-            echo_lines(layer_lines(found.layers))
-    if error is not None or found is None or found.data is None:
-        click.echo(printable(f"  error: {error}"), err=True)
-        click.echo(
-            "  (files that need it take --kommune, --kind, --crs, --layer or --geometry)",
-            err=True,
-        )
-        return False
+        return _cannot_read(exc)
+    click.echo(f"  format: {found.format}")
+    if found.layers:
+        click.echo("  layers (GDAL):")
+        echo_lines(layer_lines(found.layers))
+    if found.data is None:
+        return _cannot_read(found.error)
     click.echo("  arealkart reads:")
     echo_lines(plan_summary(found.data))
     return True
+
+
+def _cannot_read(error: Exception | None) -> bool:
+    click.echo(printable(f"  error: {error}"), err=True)
+    click.echo(
+        "  (files that need it take --kommune, --kind, --crs, --layer or --geometry)", err=True
+    )
+    return False

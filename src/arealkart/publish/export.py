@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, BinaryIO, cast
 
 import geopandas as gpd
 import numpy as np
@@ -65,7 +65,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     path = Path(os.path.realpath(path))
     if path.exists() and not path.is_file() and not path.is_dir():
-        with _written_through(path) as through:
+        with path.open("wb") as sink, written_to(sink, path.suffix) as through:
             yield through
         return
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,12 +82,15 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def _written_through(target: Path) -> Iterator[Path]:
-    """Yield a temporary path (in the temporary folder); copy it into ``target`` on success."""
+def written_to(sink: BinaryIO, suffix: str = "") -> Iterator[Path]:
+    """Yield a temporary file path (ending in ``suffix``); copy the file into ``sink`` after.
+
+    For targets that cannot be renamed onto: a device, a FIFO, standard output.
+    """
     with tempfile.TemporaryDirectory(prefix="arealkart-") as folder:
-        tmp_path = Path(folder) / f"out{target.suffix}"
+        tmp_path = Path(folder) / f"out{suffix}"
         yield tmp_path
-        with tmp_path.open("rb") as source, target.open("wb") as sink:
+        with tmp_path.open("rb") as source:
             shutil.copyfileobj(source, sink)
 
 

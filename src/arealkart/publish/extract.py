@@ -7,9 +7,7 @@ file inside the build folder it was read from.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ from arealkart.publish.export import (
     schema_properties,
     single_parts,
     write_layer,
+    written_to,
 )
 from arealkart.publish.site import write_error
 from arealkart.registry.kommuner import kommunenummer
@@ -138,11 +137,8 @@ def write_result(
     spec = OUTPUT_LAYERS.get(layer)
     id_column = spec.id if spec is not None else None
     if os.fspath(output) == STDOUT:
-        with tempfile.TemporaryDirectory(prefix="arealkart-") as folder:
-            tmp = Path(folder) / f"out{FORMATS[fmt]}"
+        with written_to(stream or sys.stdout.buffer, FORMATS[fmt]) as tmp:
             _write(frame, tmp, fmt, layer, id_column, properties)
-            with tmp.open("rb") as fh:
-                shutil.copyfileobj(fh, stream or sys.stdout.buffer)
         return Exported(Path(STDOUT), fmt, len(frame))
     if source is not None:
         check_outside_build(output, source)

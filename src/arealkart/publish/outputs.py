@@ -128,7 +128,7 @@ def write_outputs(
         except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
             raise write_error(site.stage, exc) from None
         manifest = site.manifest(
-            written, config=_config_entry(build.config), inputs=inputs, version=_version()
+            config=_config_entry(build.config), inputs=inputs, version=_version()
         )
         site.publish(manifest)
         return tuple(site.output / path.relative_to(site.stage) for path in written)
@@ -138,22 +138,12 @@ def _version() -> str:
     return importlib.metadata.version("arealkart")
 
 
-def _label(path: Path, base: Path | None) -> str:
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix() if base else path.name
-    except ValueError:
-        return path.name
-
-
 def _input_files(cfg: RegionConfig) -> list[dict[str, object]]:
     """Every input file of the config: its label (relative to the config), size, checksum."""
-    base = cfg.path.parent if cfg.path is not None else None
-    entries = []
-    for path in sorted(set(cfg.files()), key=str):
-        entries.append(
-            {"path": _label(path, base), "bytes": path.stat().st_size, "sha256": checksum(path)}
-        )
-    return entries
+    return [
+        {"path": cfg.label(path), "bytes": path.stat().st_size, "sha256": checksum(path)}
+        for path in sorted(set(cfg.files()), key=str)
+    ]
 
 
 def _config_entry(cfg: RegionConfig) -> dict[str, object] | None:

@@ -189,6 +189,8 @@ class Site:
         self.fingerprint = fingerprint
         self.force = force
         self.previous: Manifest | None = None
+        self.foreign: list[str] = []
+        """Files in the output folder that the previous build did not write (listed once)."""
         self.stage = Path()
         self._lock: Any = None
 
@@ -199,7 +201,8 @@ class Site:
             self._lock = _acquire_lock(parent / f".{self.output.name}{_LOCK}", self.output)
             remove_dead_stages(self.output)
             self.previous = read_manifest(self.output) if self.output.is_dir() else None
-            self._check_foreign()
+            self.foreign = foreign_files(self.output, self.previous)
+            check_foreign(self.output, self.foreign, force=self.force)
             self.stage = _claimed_folder(parent, f".{self.output.name}{_STAGE}")
             self.stage.chmod(_folder_mode(self.output))  # mkdtemp's 0700 would hide the site
         except OSError as exc:
@@ -219,20 +222,13 @@ class Site:
 
     # --- what the new tree starts from ----------------------------------------------------
 
-    def foreign_files(self) -> list[str]:
-        """Files in the output folder that the previous build did not write."""
-        return foreign_files(self.output, self.previous)
-
-    def _check_foreign(self) -> None:
-        check_foreign(self.output, self.previous, force=self.force)
-
     def carried_over(self) -> list[str]:
         """Files the new tree keeps from the old one.
 
         Foreign files (with ``force``), and the previous build's files when it had this
         build's fingerprint.
         """
-        keep = set(self.foreign_files()) if self.force else set()
+        keep = set(self.foreign) if self.force else set()
         if self.previous is not None and self.previous.fingerprint == self.fingerprint:
             keep |= {p for p in self.previous.paths() if (self.output / p).is_file()}
         return sorted(keep)
@@ -252,14 +248,8 @@ class Site:
 
     # --- the switch -----------------------------------------------------------------------
 
-    def publish(self, manifest: Manifest) -> tuple[Path, ...]:
-        """Write the manifest into the stage and swap the stage in as the output folder.
-
-        Returns
-        -------
-        tuple of Path
-            Every file of the new build (not the carried-over ones), in its final place.
-        """
+    def publish(self, manifest: Manifest) -> None:
+        """Write the manifest into the stage and swap the stage in as the output folder."""
         try:
             _pause_at("staged")
             (self.stage / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
@@ -269,13 +259,10 @@ class Site:
             raise write_error(self.output, exc) from None
         _pause_at("after-swap")
         _discard(self.stage)  # after the swap the stage path holds the old tree, if any
-        return tuple(self.output / str(f["path"]) for f in manifest.files)
 
-    def manifest(
-        self, written: Iterable[Path], *, config: Any, inputs: Any, version: str
-    ) -> Manifest:
+    def manifest(self, *, config: Any, inputs: Any, version: str) -> Manifest:
         """The manifest of the stage's files (the carried-over foreign files excepted)."""
-        foreign = set(self.foreign_files()) if self.force else set()
+        foreign = set(self.foreign) if self.force else set()
         files = []
         for path in sorted(set(_relative_files(self.stage)) - {MANIFEST} - foreign):
             full = self.stage / path
@@ -291,9 +278,8 @@ def foreign_files(output: Path, previous: Manifest | None) -> list[str]:
     return sorted(p for p in _relative_files(output) if p not in listed)
 
 
-def check_foreign(output: Path, previous: Manifest | None, *, force: bool) -> None:
-    """:class:`OutputError` naming the foreign files of ``output``, unless ``force``."""
-    foreign = foreign_files(output, previous)
+def check_foreign(output: Path, foreign: list[str], *, force: bool) -> None:
+    """:class:`OutputError` naming the ``foreign`` files of ``output``, unless ``force``."""
     if foreign and not force:
         more = f" and {len(foreign) - 10} more" if len(foreign) > 10 else ""
         raise OutputError(
@@ -326,7 +312,7 @@ def preflight(
     if lock.exists():
         _release_lock(_acquire_lock(lock, path))
     if path.is_dir():
-        check_foreign(path, read_manifest(path), force=force)
+        check_foreign(path, foreign_files(path, read_manifest(path)), force=force)
     free = shutil.disk_usage(place).free
     if expected_bytes and free < expected_bytes:
         log.warning(
