@@ -25,6 +25,7 @@ import re
 import shlex
 import textwrap
 import unicodedata
+from dataclasses import fields
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +34,7 @@ import pytest
 from arealkart.available.parameters import Parameters
 from arealkart.cli.main import main
 from arealkart.config import FILE_OPTIONS, LAYER_KEYS, REGION_KEYS, SECTIONS, load_config
+from arealkart.load.limits import LIMITS
 from arealkart.model.issues import COLUMNS as ISSUE_COLUMNS
 from arealkart.publish.summary import COLUMNS as SUMMARY_COLUMNS
 from helpers import ROOT
@@ -102,6 +104,12 @@ def test_parameter_table_lists_every_parameter_with_its_default():
         name: _default_text(getattr(defaults, name)) for name in defaults.__dataclass_fields__
     }
     assert table == expected
+
+
+def test_limits_table_lists_every_limit_with_its_default():
+    rows = _rows(_block("limits"))
+    table = {_code(row[0]): float(row[1].split(" (")[0].replace(" ", "")) for row in rows}
+    assert table == {f.name: getattr(LIMITS, f.name) for f in fields(LIMITS)}
 
 
 def test_alias_table_lists_every_column_alias():

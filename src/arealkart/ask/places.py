@@ -31,6 +31,8 @@ from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from arealkart.errors import MunicipalityError, QueryError
+from arealkart.load.geometry import polygonal_part
+from arealkart.load.repair import check_and_repair
 from arealkart.model.resources import package_data
 from arealkart.model.schema import CRS
 from arealkart.registry.kommuner import resolve
@@ -190,7 +192,8 @@ def read_area(path: str | os.PathLike[str]) -> BaseGeometry:
     Raises
     ------
     QueryError
-        If the file is missing or unreadable, holds no polygons, or has no usable CRS.
+        If the file is missing or unreadable, holds no polygons, has no usable CRS, or
+        holds a polygon beyond the limits of :mod:`arealkart.load.repair`.
     """
     path = Path(path)
     if not path.is_file():
@@ -211,7 +214,11 @@ def read_area(path: str | os.PathLike[str]) -> BaseGeometry:
         if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
             raise QueryError(f"polygon file {path} has no CRS; save it with one")
         crs = WGS84
-    area = shapely.make_valid(shapely.union_all(polygons.to_numpy()))
+    checked = check_and_repair(polygons.to_numpy())
+    if checked.failed:
+        at, detail = next(iter(checked.failed.items()))
+        raise QueryError(f"polygon file {path}, feature {polygons.index[at]}: {detail}")
+    area = shapely.union_all(polygonal_part(checked.geometries))
     return area if str(crs) == CRS else _transform(area, crs)
 
 

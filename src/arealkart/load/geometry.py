@@ -11,6 +11,7 @@ import pyproj
 import shapely
 
 from arealkart.errors import CRSError
+from arealkart.load.repair import check_and_repair
 from arealkart.model.issues import IssueLog, source_file
 from arealkart.model.schema import CRS
 
@@ -36,35 +37,46 @@ def repair_polygons(
 
     Invalid polygons are repaired with :func:`shapely.make_valid` using the "structure"
     method (a hole is subtracted even where it crosses its shell; ``repaired`` in the
-    issues report); geometries that are missing, empty, or of zero area after repair are
-    dropped and reported as ``excluded``.  Point geometries pass through untouched.
+    issues report), within the limits of :mod:`arealkart.load.repair`: a polygon with too
+    many vertices, or whose check and repair take too long, is ``unreadable``
+    (``geometri_feil``).  Geometries that are missing, empty, or of zero area after repair
+    are dropped and reported as ``excluded``.  Point geometries pass through untouched.
     """
     geoms = gdf.geometry.to_numpy()
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     is_poly = np.isin(shapely.get_type_id(geoms), [3, 6])
-    invalid = is_poly & ~missing & ~shapely.is_valid(geoms)
-    reasons = shapely.is_valid_reason(geoms[invalid])
-    fixed = geoms.copy()
-    fixed[invalid] = polygonal_part(shapely.make_valid(geoms[invalid], method="structure"))
-    for (_, row), reason in zip(gdf[invalid].iterrows(), reasons, strict=True):
-        issues.add(
-            source_file(row["source"]),
-            row[id_column],
+    checked = check_and_repair(geoms, polygons=is_poly & ~missing)
+    fixed = checked.geometries
+    repaired = np.fromiter(checked.reasons, dtype=int, count=len(checked.reasons))
+    fixed[repaired] = polygonal_part(fixed[repaired])
+    failed = np.zeros(len(gdf), dtype=bool)
+    failed[list(checked.failed)] = True
+    rows = gdf.iloc
+    for i, reason in checked.reasons.items():
+        _add(
+            issues,
+            rows[i],
+            id_column,
             layer,
             "geometri_reparert",
             "repaired",
             f"invalid polygon ({reason}) repaired with make_valid",
         )
-    zero = is_poly & ~missing & (shapely.area(fixed) <= 0)
-    drop = missing | zero
-    for (_, row), was_missing in zip(gdf[drop].iterrows(), missing[drop], strict=True):
-        what = "no geometry" if was_missing else "zero area after repair"
-        issues.add(
-            source_file(row["source"]), row[id_column], layer, "geometri_tom", "excluded", what
-        )
+    for i, detail in checked.failed.items():
+        _add(issues, rows[i], id_column, layer, "geometri_feil", "unreadable", detail)
+    zero = is_poly & ~missing & ~failed & (shapely.area(fixed) <= 0)
+    for i in map(int, np.flatnonzero(missing | zero)):
+        what = "no geometry" if missing[i] else "zero area after repair"
+        _add(issues, rows[i], id_column, layer, "geometri_tom", "excluded", what)
     out = gdf.copy()
     out.geometry = gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs)
-    return out[~drop]
+    return out[~(missing | zero | failed)]
+
+
+def _add(
+    issues: IssueLog, row: object, id_column: str, layer: str, rule: str, action: str, detail: str
+) -> None:
+    issues.add(source_file(row["source"]), row[id_column], layer, rule, action, detail)  # type: ignore[index]
 
 
 def to_working_crs(

@@ -356,6 +356,42 @@ def test_koordsys_table_has_the_standard_codes():
     assert {"UTF-8", "ISO8859-1", "ISO8859-10", "ANSI", "DOSN8", "ND7", "DECN7"} <= set(TEGNSETT)
 
 
+def _zone_in_name(name: str) -> str | None:
+    match = re.search(r"(?:sone|akse) ([0-9IVX]+)$", name)
+    return match.group(1) if match else None
+
+
+def test_every_koordsys_row_names_the_crs_its_epsg_code_is():
+    """The table's names checked against the EPSG registry as pyproj has it."""
+    import pyproj
+
+    families = {
+        "EUREF89 UTM": "ETRS89 / UTM zone {}N",
+        "WGS84 UTM": "WGS 84 / UTM zone {}N",
+        "ED50 UTM": "ED50 / UTM zone {}N",
+        "EUREF89 NTM": "ETRS89 / NTM zone {}",
+        "NGO1948 Gauss-Krüger": "NGO 1948 (Oslo) / NGO zone {}",
+    }
+    for code, (epsg, name) in koordsys_table().items():
+        crs = pyproj.CRS.from_epsg(epsg)
+        family = next((f for f in families if name.startswith(f)), None)
+        if family is None:
+            assert crs.is_geographic and "geografisk" in name, (code, name, crs.name)
+        else:
+            assert crs.name == families[family].format(_zone_in_name(name)), (code, crs.name)
+    table = koordsys_table()
+    assert [table[100 + zone][0] for zone in range(5, 31)] == list(range(5105, 5131))
+    assert [table[30 + zone][0] for zone in range(29, 37)] == list(range(32629, 32637))
+
+
+def test_a_plan_with_koordsys_ntm_10_reads_without_a_crs(tmp_path):
+    zone = read_sosi(write(tmp_path, ntm_plan_text("110"))).zones.iloc[0]
+    assert zone.geometry.area == pytest.approx(
+        read_sosi(write(tmp_path, ntm_plan_text(None)), crs="EPSG:5110").zones.iloc[0].geometry.area
+    )
+    assert 9_950 < zone.geometry.area < 10_050
+
+
 def test_geographic_koordsys_84_is_reprojected(tmp_path):
     # a 0.001° × 0.002° box near Dalen (59.44 N, 8.00 E); ENHET 1e-6 degrees
     north, east = 59_440_000, 8_000_000
@@ -919,8 +955,8 @@ def test_crs_overrides_a_known_koordsys_with_a_warning(tmp_path, caplog):
 
 
 def test_an_unknown_koordsys_without_crs_says_how_to_give_one(tmp_path):
-    with pytest.raises(SosiError, match=r"unknown \.\.\.KOORDSYS '110'.*crs=… or --crs"):
-        read_sosi(write(tmp_path, ntm_plan_text("110")))
+    with pytest.raises(SosiError, match=r"unknown \.\.\.KOORDSYS '41'.*crs=… or --crs"):
+        read_sosi(write(tmp_path, ntm_plan_text("41")))
 
 
 def test_a_ref_repeating_one_curve_100000_times_is_one_issue_row_not_a_crash(tmp_path):

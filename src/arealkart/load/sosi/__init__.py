@@ -55,7 +55,14 @@ its problem is ``flagged`` (layer: its ``OBJTYPE``), and the zones that need it 
     a curve type read as straight segments (``.BUE``, ``.KLOTOIDE``, ``.SIRKEL``);
 ``fil_avkortet``
     a file without ``.SLUTT`` (cut off): everything up to the last object is read; the last
-    object is counted and reported but not used, because nothing shows it is complete.
+    object is counted and reported but not used, because nothing shows it is complete;
+``objekt_for_stort``
+    an object longer than ``max_object_bytes``: skipped without being held in memory;
+``ugyldig_verdi`` (``flagged``)
+    a value longer than ``max_value_chars``: left empty.
+
+The limits are those of :mod:`arealkart.load.limits`; a ``..REF`` beyond them is a
+``geometri_feil``.
 
 Modules
 -------

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from arealkart.errors import SosiError
+from arealkart.load.limits import current
 from arealkart.load.planobjects import CONSTRAINT_OBJECTS, PLAN_OBJECTS, ZONE_OBJECTS, layer_of
 from arealkart.load.sosi._text import _first, _name_and_value, _put, _value
 from arealkart.model.issues import IssueLog
@@ -38,6 +39,8 @@ class _Object:
     coords: list[tuple[int, str, int]] = field(default_factory=list)
     ref: str | None = None
     objtype: str = ""
+    too_long: list[tuple[str, int]] = field(default_factory=list)
+    """Elements whose value is longer than ``max_value_chars``: (name, length), not read."""
 
     def line_at(self, offset: int) -> int:
         """Line number of the character at ``offset`` in the object's text."""
@@ -85,6 +88,7 @@ def _parse_object(text: str, line: int, path: Path, areas_only: bool) -> _Object
 def _read_elements(obj: _Object, parts: list[str]) -> None:
     attrs = obj.attrs
     offset = len(parts[0]) + 3
+    longest = current().max_value_chars
     for part in parts[1:]:
         start, offset = offset, offset + len(part) + 3
         first, _, body = part.partition("\n")
@@ -98,6 +102,9 @@ def _read_elements(obj: _Object, parts: list[str]) -> None:
             continue
         if name == "REF":
             obj.ref = f"{obj.ref or ''} {value} {body}"
+            continue
+        if len(part) > longest:
+            obj.too_long.append((name, len(part) - len(name) - 1))
             continue
         if body and not body.isspace():
             value = f"{value} {' '.join(body.split())}"
@@ -113,8 +120,8 @@ def _read_elements(obj: _Object, parts: list[str]) -> None:
 def _read_light(obj: _Object, text: str) -> None:
     """Only ``OBJTYPE`` and the coordinate blocks of curves (see ``areas_only``)."""
     at = text.find("\n..OBJTYPE")
-    if at >= 0:
-        end = text.find("\n", at + 1)
+    end = text.find("\n", at + 1)
+    if at >= 0 and (end if end >= 0 else len(text)) - at <= current().max_value_chars:
         found, value = _name_and_value(text[at + 1 :] if end < 0 else text[at + 1 : end])
         if found == "..OBJTYPE" and (value := _value(value)):
             obj.attrs["OBJTYPE"] = value

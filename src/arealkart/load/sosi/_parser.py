@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from arealkart.errors import SosiError
-from arealkart.load.planobjects import PlanObject
+from arealkart.load.limits import current
+from arealkart.load.planobjects import PlanObject, layer_of
 from arealkart.load.sosi._curves import _Curves
 from arealkart.load.sosi._objects import (
     _AREA_OBJECTS,
@@ -27,6 +28,7 @@ from arealkart.load.sosi._objects import (
     _parse_object,
     _report,
 )
+from arealkart.load.sosi._stream import _Oversized
 from arealkart.load.sosi._text import _clean
 from arealkart.load.sosi.areas import _Areas
 from arealkart.load.sosi.encoding import _decode, _decoder
@@ -104,6 +106,8 @@ class _Parser:
         return queue
 
     def _object(self, line: int, raw: bytes) -> PlanObject | None:
+        if isinstance(raw, _Oversized):
+            return self._unused(line, raw, "objekt_for_stort", _oversized_detail(raw))
         text = _clean(_decode(self.decode, raw, line, self.path, self.charset))
         obj = _parse_object(text, line, self.path, self.areas_only)
         if "KOMM" in obj.attrs:
@@ -118,6 +122,8 @@ class _Parser:
                 handler(obj)  # only to keep its coordinates
             return self._shared(obj.objtype)
         plan_object = handler(obj) if handler else PlanObject(obj.objtype, obj.feature, obj.attrs)
+        if obj.too_long:
+            self._report_too_long(obj)
         if obj.kind != "FLATE" and plan_object is not None and obj.objtype in _AREA_OBJECTS:
             _report(
                 self.issues,
@@ -130,6 +136,19 @@ class _Parser:
             plan_object.geometry = None
         return plan_object
 
+    def _report_too_long(self, obj: _Object) -> None:
+        """One ``flagged`` row for an object whose values over the limit were left out."""
+        limit = current().max_value_chars
+        values = ", ".join(f"..{name} ({length} characters)" for name, length in obj.too_long)
+        self.issues.add(
+            self.file,
+            obj.feature,
+            layer_of(obj.objtype),
+            "ugyldig_verdi",
+            "flagged",
+            f"values longer than {limit} characters (limit max_value_chars) left empty: {values}",
+        )
+
     def _shared(self, objtype: str) -> PlanObject:
         """One PlanObject per OBJTYPE, yielded for every such object (``areas_only``)."""
         shared = self.shared.get(objtype)
@@ -138,40 +157,44 @@ class _Parser:
         return shared
 
     def _truncated(self, line: int, raw: bytes) -> PlanObject | None:
-        """Count and report the last object of a file without ``.SLUTT``; use none of it.
+        """Count and report the last object of a file without ``.SLUTT``; use none of it."""
+        logger.warning("%s: no .SLUTT; the last object (line %d) is not used", self.file, line)
+        if isinstance(raw, _Oversized):
+            return self._unused(line, raw, "objekt_for_stort", _oversized_detail(raw))
+        detail = "the file ends without .SLUTT, so this last object may be cut off; it was not used"
+        return self._unused(line, raw, "fil_avkortet", detail)
+
+    def _unused(self, line: int, raw: bytes, rule: str, detail: str) -> PlanObject | None:
+        """Count and report an object whose end is missing or was not read; use none of it.
 
         Its attributes are kept (so that it is counted in its layer, with its municipality;
         ``KOMM`` is taken from an earlier object when the cut fell before it), its geometry
         is not, and curves that need it are reported.
         """
-        logger.warning("%s: no .SLUTT; the last object (line %d) is not used", self.file, line)
         try:
             text = _clean(self.decode(raw))
         except UnicodeDecodeError:  # cut inside a multi-byte character
             text = _clean(raw.decode("latin-1"))
         if _OBJECT_HEAD.match(text) is None:
+            where = "inside an unreadable line" if rule == "fil_avkortet" else "unreadable"
             self.issues.add(
-                self.file,
-                f"line {line}",
-                "sosi",
-                "fil_avkortet",
-                "flagged",
-                "the file ends without .SLUTT, inside an unreadable line",
+                self.file, f"line {line}", "sosi", rule, "flagged", f"{detail}; {where}"
             )
             return None
         obj = _parse_object(text, line, self.path, self.areas_only)
         if obj.kind in _SECTION_KINDS or obj.kind == "HODE":
             return None
         if obj.serial is not None:
-            self.curves.store.unreadable[obj.serial] = "the file ends inside it, without .SLUTT"
+            self.curves.store.unreadable[obj.serial] = detail
         if "KOMM" not in obj.attrs and self.last_komm is not None:
             obj.attrs["KOMM"] = self.last_komm
-        _report(
-            self.issues,
-            self.file,
-            obj.feature,
-            obj.objtype,
-            "fil_avkortet",
-            "the file ends without .SLUTT, so this last object may be cut off; it was not used",
-        )
+        _report(self.issues, self.file, obj.feature, obj.objtype, rule, detail)
         return PlanObject(obj.objtype, obj.feature, obj.attrs)
+
+
+def _oversized_detail(raw: _Oversized) -> str:
+    limit = current().max_object_bytes
+    return (
+        f"the object is {raw.size} bytes long; at most {limit} are read (limit "
+        "max_object_bytes); it was not used"
+    )

@@ -18,6 +18,7 @@ from itertools import accumulate
 import numpy as np
 import shapely
 
+from arealkart.load.limits import current
 from arealkart.load.planobjects import PlanObject
 from arealkart.load.sosi._curves import _Curves
 from arealkart.load.sosi._objects import _Object, _report
@@ -65,25 +66,36 @@ class _FlateError(ValueError):
     """A ``.FLATE`` whose rings cannot be assembled; the message says why."""
 
 
-MAX_REF_REPEATS = 2
-"""Times one curve may stand in a ``.FLATE``'s ``..REF``: a boundary passes along a curve
-once (twice where a ring touches itself).  A ``..REF`` listing a curve thousands of times
-would make the rings that many times longer: such an area is reported, not built."""
+_REF_CHARS = 16
+"""Characters one reference may take in a ``..REF`` (``:-1234567`` and spaces), for the
+length check made before the list is parsed."""
 
-MAX_REFS = 100_000
-"""References one ``..REF`` may hold (a municipality's master-plan boundary has a few
-thousand); more is reported, not built, so a small hostile file cannot exhaust memory."""
+
+def _check_ref_length(ref: str) -> None:
+    limit = current().max_refs * _REF_CHARS
+    if len(ref) > limit:
+        raise _FlateError(
+            f"the ..REF is {len(ref)} characters long; at most {limit} are read "
+            "(16 per curve, limit max_refs)"
+        )
 
 
 def _check_ref_counts(refs: list[int]) -> None:
-    if len(refs) > MAX_REFS:
-        raise _FlateError(f"the ..REF lists {len(refs)} curves; at most {MAX_REFS} are read")
+    """At most ``max_refs`` references, none repeated more than ``max_ref_repeats`` times.
+
+    A boundary passes along a curve once (twice where a ring touches itself); a ``..REF``
+    listing one curve thousands of times would make its rings that many times longer, so
+    such an area is reported, not built (see :mod:`arealkart.load.limits`).
+    """
+    limits = current()
+    if len(refs) > limits.max_refs:
+        raise _FlateError(f"the ..REF lists {len(refs)} curves; at most {limits.max_refs} are read")
     counts = Counter(abs(r) for r in refs)
     curve, times = counts.most_common(1)[0]
-    if times > MAX_REF_REPEATS:
+    if times > limits.max_ref_repeats:
         raise _FlateError(
             f"the ..REF lists curve :{curve} {times} times; a boundary uses a curve at most "
-            f"{MAX_REF_REPEATS} times"
+            f"{limits.max_ref_repeats} times"
         )
 
 
@@ -118,11 +130,11 @@ class _Areas:
         """
         self.curves.flush()
         plan_object = PlanObject(obj.objtype, obj.feature, obj.attrs)
-        if obj.ref is not None:
-            obj.attrs["REF"] = " ".join(obj.ref.split())
         try:
             if obj.ref is None:
                 raise _FlateError("the .FLATE has no ..REF to its boundary curves")
+            _check_ref_length(obj.ref)
+            obj.attrs["REF"] = " ".join(obj.ref.split())
             try:
                 outer, islands = parse_refs(obj.ref)
             except ValueError as exc:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from arealkart.errors import SosiError
+from arealkart.load.limits import current
 from arealkart.load.sosi._stream import _BOM, _open, _raw_objects
 from arealkart.load.sosi._text import _clean, _elements, _first, _join, _put, _value
 from arealkart.load.sosi.encoding import _choose_codec, _decode, _decoder
@@ -95,7 +96,7 @@ def _parse_header(
 ) -> SosiHeader:
     tegnsett, codec = _choose_codec(raw, line, path, encoding, has_bom)
     text = _decode(_decoder(codec), raw, line, path, tegnsett or codec)
-    attrs, lines = _head_elements(_clean(text), line)
+    attrs, lines = _head_elements(_clean(text), line, path)
     koordsys, crs = _koordsys(attrs, lines, path, crs_given)
     enhet = _number(attrs, lines, "ENHET", path, default="1")
     if enhet <= 0:
@@ -106,10 +107,18 @@ def _parse_header(
     return SosiHeader(tegnsett, codec, koordsys, crs, enhet, origo, attrs)
 
 
-def _head_elements(text: str, line: int) -> tuple[dict[str, Any], dict[str, int]]:
+def _head_elements(text: str, line: int, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     attrs: dict[str, Any] = {}
     lines: dict[str, int] = {}
+    longest = current().max_value_chars
     for name, value, body, at in _elements(text, line):
+        if len(value) + len(body) > longest:
+            raise SosiError(
+                path,
+                f"..{name} in .HODE is {len(value) + len(body)} characters long; at most "
+                f"{longest} are read (limit max_value_chars)",
+                line=at,
+            )
         value = _value(_join(value, body))
         if value:
             _put(attrs, name, value)
