@@ -6,7 +6,10 @@ beside the reader tests (``unit/load/test_sosi.py``, ``unit/load/test_gml.py``).
 
 from __future__ import annotations
 
+import math
+
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -33,6 +36,16 @@ def polygon_file(path):
     """A polygon file (GeoJSON in EPSG:4326) of :data:`AREA_RING`, written to ``path``."""
     gpd.GeoDataFrame(geometry=[shapely.Polygon(AREA_RING)], crs="EPSG:4326").to_file(path)
     return path
+
+
+def star(vertices: int, *, x0: float = E0, y0: float = N0) -> shapely.Polygon:
+    """A ring whose long edges jump around a centre: nearly every edge crosses every other,
+    so :func:`shapely.make_valid` does not finish on it in any useful time."""
+    i = np.arange(vertices)
+    angle = 2 * math.pi * i * 0.382 * 7
+    radius = 100 + (i % 7) * 10
+    ring = np.c_[x0 + radius * np.cos(angle), y0 + radius * np.sin(angle)]
+    return shapely.Polygon(np.vstack([ring, ring[:1]]))
 
 
 def empty_result() -> AvailableLand:

@@ -19,7 +19,7 @@ from arealkart.model.issues import concat_issues
 from arealkart.pipeline import account, build, load_region
 from arealkart.publish.accounting import check_balance
 from arealkart.registry.kommuner import slugify
-from builders import E0, N0, VINJE, zones_file
+from builders import E0, N0, VINJE, star, zones_file
 from helpers import EXE, REAL
 
 # --- bad files through the CLI: a clear message, never a traceback ---------------------------
@@ -260,3 +260,20 @@ def test_the_demo_loads_with_labels_relative_to_its_config():
     data = load_region(load_config())
     assert data.zones["source"].str.match(r"^40\d\d-[a-z]+/planer\.geojson#\d+$").all()
     assert set(data.counts["file"]) >= {"4036-vinje/tomteregister.csv", "4036-vinje/tomter.geojson"}
+
+
+def test_a_polygon_whose_repair_does_not_end_is_one_row_of_a_build(tmp_path, capsys):
+    """Through ``arealkart build``: the zone is an issues row, the build finishes."""
+    from arealkart.cli.main import main
+    from arealkart.load.limits import reading_limits
+
+    stuck = zones_file(tmp_path / "vanskeleg.gpkg", [star(1_000, x0=E0 + 500, y0=N0)])
+    config = region(tmp_path, stuck.name)
+    with reading_limits(repair_seconds=0.5):
+        main(build_args(config, tmp_path / "ut"))
+    issues = pd.read_csv(tmp_path / "ut" / "issues.csv", dtype=str)
+    (row,) = issues[issues["rule"] == "geometri_feil"].itertuples()
+    assert row.file == "vanskeleg.gpkg" and row.action == "unreadable"
+    assert "took more than 0.5 s (limit repair_seconds)" in row.detail
+    zones = gpd.read_file(tmp_path / "ut" / "arealkart.gpkg", layer="soner")
+    assert len(zones) == 1  # the good file's zone

@@ -30,17 +30,9 @@ from arealkart.load import read_plan
 from arealkart.load.limits import LIMITS, reading_limits
 from arealkart.load.repair import check_and_repair
 from arealkart.load.sosi import _stream, read_sosi
+from builders import star
 
 GIB = 1 << 30
-
-
-def star(vertices: int, *, x0: float = 480_000.0, y0: float = 6_600_000.0) -> shapely.Polygon:
-    """A ring whose long edges jump around a centre: nearly every edge crosses every other."""
-    i = np.arange(vertices)
-    angle = 2 * math.pi * i * 0.382 * 7
-    radius = 100 + (i % 7) * 10
-    ring = np.c_[x0 + radius * np.cos(angle), y0 + radius * np.sin(angle)]
-    return shapely.Polygon(np.vstack([ring, ring[:1]]))
 
 
 def plan_layer(path, geoms, crs="EPSG:25832"):
