@@ -6,7 +6,7 @@ memory (with that of the repair helper it starts) is measured:
 * a SOSI file whose ``..REF`` lists one curve 100 000 times;
 * a SOSI file with one quoted value of 50 MB;
 * a SOSI file with one object of 100 MB (a curve of about five million points);
-* a GeoJSON with one self-intersecting polygon of 10⁶ vertices (beside a valid zone);
+* one self-intersecting polygon of 10⁶ vertices (beside a valid zone), in SOSI and GeoJSON;
 * the same polygon given to ``arealkart query --polygon``.
 
     python benchmarks/hostile_inputs.py
@@ -68,11 +68,18 @@ def write_cases(folder: Path) -> dict[str, str]:
     frame = {"RPAREALFORMÅL": [1111, 1111], "KOMM": ["4022"] * 2, "PLANID": ["a", "b"]}
     geometry = [star(1_000_000), shapely.box(480_000, 6_600_000, 480_050, 6_600_050)]
     gpd.GeoDataFrame(frame, geometry=geometry, crs=25832).to_file(polygons)
+    ring = np.rint(shapely.get_coordinates(star(1_000_000).exterior)[:, ::-1] * 100)
+    star_sos = folder / "star.sos"
+    with star_sos.open("w") as fh:
+        fh.write(HEAD + SQUARE + ".KURVE 5:\n..OBJTYPE RpFormålGrense\n..NØ\n")
+        fh.writelines(f"{n:.0f} {e:.0f}\n" for n, e in ring)
+        fh.write(flate(":5").replace(".FLATE 10:", ".FLATE 11:") + flate(":1 :2") + ".SLUTT\n")
     sosi = "from arealkart.load.sosi import read_sosi\ndata = read_sosi({!r})\n"
     return {
         "SOSI ..REF with 100 000 repeats (300 KB)": sosi.format(str(repeats)),
         "SOSI value of 50 MB": sosi.format(str(value)),
         f"SOSI object of {big.stat().st_size / 1e6:.0f} MB": sosi.format(str(big)),
+        "SOSI polygon of 10⁶ self-intersecting vertices": sosi.format(str(star_sos)),
         "GeoJSON polygon of 10⁶ self-intersecting vertices": (
             f"from arealkart import read_plan\ndata = read_plan({str(polygons)!r}, objtype='RP')\n"
         ),

@@ -1,5 +1,7 @@
 """Fetch the npm packages the maps load from a CDN, so tests can serve them offline.
 
+Also axe-core, with which the browser tests check the pages' accessibility.
+
 Every map page loads Leaflet and its plugins from jsDelivr's ``/npm/`` mirror (see
 ``arealkart.publish.maps.assets``).  This script downloads the very same package versions as
 tarballs from the npm registry, checks each against the registry's SHA-512 integrity, and
@@ -30,6 +32,8 @@ from arealkart.publish.maps.assets import npm_packages
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DEST = ROOT / ".cache" / "map-assets"
 REGISTRY = "https://registry.npmjs.org"
+TEST_PACKAGES = (("axe-core", "4.10.2"),)
+"""Packages only the tests use: axe-core checks the pages for accessibility (WCAG 2.1)."""
 DONE = ".complete"
 
 
@@ -88,8 +92,8 @@ def fetch(package: str, version: str, dest: Path) -> Path:
 
 
 def fetch_all(dest: Path = DEFAULT_DEST) -> list[Path]:
-    """Fetch every package the maps use; return their folders."""
-    return [fetch(package, version, dest) for package, version in npm_packages()]
+    """Fetch every package the maps and their tests use; return their folders."""
+    return [fetch(p, v, dest) for p, v in [*npm_packages(), *TEST_PACKAGES]]
 
 
 def main(argv: list[str] | None = None) -> int:

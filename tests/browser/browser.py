@@ -11,6 +11,7 @@ asked for.
 from __future__ import annotations
 
 import base64
+import importlib.util
 import mimetypes
 import subprocess
 import sys
@@ -51,9 +52,21 @@ def package_dir(package: str, version: str) -> Path:
     return ASSET_CACHE / f"{package.replace('/', '+')}@{version}"
 
 
+def _test_packages() -> tuple[tuple[str, str], ...]:
+    spec = importlib.util.spec_from_file_location("fetch_map_assets", FETCH_SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.TEST_PACKAGES
+
+
+AXE = dict(_test_packages())["axe-core"]
+
+
 def ensure_assets() -> Path:
     """The asset cache, fetched from the npm registry first if any package is missing."""
-    if not all((package_dir(p, v) / ".complete").exists() for p, v in npm_packages()):
+    wanted = [*npm_packages(), ("axe-core", AXE)]
+    if not all((package_dir(p, v) / ".complete").exists() for p, v in wanted):
         subprocess.run(
             [sys.executable, str(FETCH_SCRIPT), "--dest", str(ASSET_CACHE)],
             check=True,
@@ -134,3 +147,17 @@ def open_map(context: Any, path: Path, timeout: float = 30_000) -> tuple[Any, Pa
     page.goto(path.resolve().as_uri())
     page.wait_for_function("window.arealkart && window.arealkart.ready === true", timeout=timeout)
     return page, log
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page: Any) -> list[dict]:
+    """Run axe-core on ``page`` with the WCAG 2.1 A and AA rules; return its violations."""
+    page.add_script_tag(path=str(package_dir("axe-core", AXE) / "axe.min.js"))
+    return page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+        ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})))",
+        AXE_TAGS,
+    )

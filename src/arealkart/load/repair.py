@@ -49,6 +49,7 @@ class _Worker:
             [sys.executable, "-I", str(_WORKER_SCRIPT)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # never holds the caller's stderr open
         )
 
     def ask(self, wkb: bytes, seconds: float) -> tuple[bytes, list[bytes]]:
@@ -86,6 +87,9 @@ class _Worker:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
+        self.close_pipes()
+
+    def close_pipes(self) -> None:
         for pipe in (self.process.stdin, self.process.stdout):
             if pipe is not None:
                 pipe.close()
@@ -97,19 +101,33 @@ _worker: _Worker | None = None
 
 def _helper() -> _Worker:
     global _worker
-    if _worker is None or _worker.pid != os.getpid() or _worker.process.poll() is not None:
-        _worker = _Worker()  # a forked child never uses its parent's helper
+    if _worker is None or _worker.process.poll() is not None:
+        if _worker is not None:
+            _worker.stop()
+        _worker = _Worker()
     return _worker
 
 
 def _stop_helper() -> None:
     global _worker
-    if _worker is not None and _worker.pid == os.getpid():
+    if _worker is not None:
         _worker.stop()
     _worker = None
 
 
+def _forget_helper_in_child() -> None:
+    """Close a forked process's copies of the helper's pipes; it starts its own if needed.
+
+    The helper then sees the end of its input, and exits, as soon as its own parent ends.
+    """
+    global _worker
+    if _worker is not None:
+        _worker.close_pipes()
+    _worker = None
+
+
 atexit.register(_stop_helper)
+os.register_at_fork(after_in_child=_forget_helper_in_child)
 
 
 @dataclass

@@ -210,6 +210,7 @@ def to_canonical(
     out[id_column] = out[id_column].astype("string").fillna(out["source"])
     out["kommunenummer"] = _kommune_column(out, kommune, path)
     if kind == "zones":
+        _require_code_column(out, path)
         out["objtype"] = _objtype_column(out, mapping, objtype, path)
         if "ikraft" in out.columns:
             out["ikraft"] = parse_dates(out["ikraft"])
@@ -376,8 +377,17 @@ def _read_layer(
             raise FormatError(path, f"a geometry cannot be read: {exc}") from None
         return _read_with_bad_geometries(path, layer, encoding, exc)
     except Exception as exc:  # GDAL raises many types for broken files
+        if layer is not None and (names := _known_layers(path, engine)) and layer not in names:
+            raise FormatError(path, f"has no layer {layer!r}; its layers are {names}") from None
         what = "cannot be read" if layer is None else f"layer {layer!r} cannot be read"
         raise FormatError(path, f"{what}: {exc}") from None
+
+
+def _known_layers(path: Path, engine: str) -> list[str]:
+    try:
+        return _layer_names(path, engine)
+    except FormatError:  # an unreadable file: its own error says so
+        return []
 
 
 def _read_with_bad_geometries(
@@ -475,6 +485,16 @@ def _kommune_column(out: pd.DataFrame, kommune: Any, path: Path) -> pd.Series:
         )
     values = out["kommunenummer"].astype("string").str.replace(r"\.0$", "", regex=True)
     return current_numbers(values)
+
+
+def _require_code_column(out: pd.DataFrame, path: Path) -> None:
+    if "arealformal" not in out.columns:
+        names = sorted(a for a, (column, _) in _aliases().items() if column == "arealformal")
+        raise SchemaError(
+            f"{path}: no arealformal column (the land-use code); expected it or one of its aliases "
+            f"({', '.join(names[:8])}, …), or map yours with columns={{'their_name': "
+            "'arealformal'}"
+        )
 
 
 def _objtype_column(out: pd.DataFrame, mapping: dict, objtype: str | None, path: Path) -> pd.Series:

@@ -130,3 +130,9 @@ def test_map_geometry_of_a_layer_in_another_crs_is_simplified_in_metres(canonica
     assert list(shapely.get_num_coordinates(here)) == list(shapely.get_num_coordinates(there))
     with pytest.raises(CRSError):
         web_geometry(free.set_crs(None, allow_override=True))
+
+
+def test_a_frame_with_no_code_column_at_all_says_which_column_is_missing():
+    frame = plain("planer.geojson")[["geometry"]]
+    with pytest.raises(SchemaError, match=r"no arealformal column .*aliases \(arealbruk, "):
+        classify_zones(frame)

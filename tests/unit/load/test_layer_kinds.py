@@ -30,3 +30,14 @@ def test_an_unknown_layer_of_a_plan_file_names_the_layers_it_has():
     with pytest.raises(FormatError, match=r"no layer 'nonsense'; its layers are \['zones', 'cons"):
         read_plan(path, layer="nonsense")
     assert len(read_plan(path, layer="zones").constraints) == 0
+
+
+def test_an_unknown_layer_of_a_geopackage_names_the_layers_it_has(tmp_path):
+    from shapely.geometry import box
+
+    from builders import E0, N0, zones_file
+
+    path = zones_file(tmp_path / "planer.gpkg", [box(E0, N0, E0 + 50, N0 + 50)])
+    expected = r"planer\.gpkg: has no layer 'nonsense'; its layers are \['planer'\]"
+    with pytest.raises(FormatError, match=expected):
+        read_plan(path, layer="nonsense")

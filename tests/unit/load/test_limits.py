@@ -243,12 +243,27 @@ def test_ctrl_c_stops_a_repair_at_once_and_leaves_no_helper():
     assert helper_processes() == []
 
 
-def test_a_million_vertex_self_intersecting_polygon_in_a_geojson(tmp_path):
-    path = plan_layer(tmp_path / "star.geojson", [star(1_000_000), square()])
+def star_sosi(path):
+    """:func:`star` of 10⁶ vertices as one SOSI curve and zone, beside a square zone."""
+    ring = shapely.get_coordinates(star(1_000_000).exterior)
+    points = np.rint(ring[:, ::-1] * 100).astype(np.int64)  # north east, in cm
+    zone = {"RPAREALFORMÅL": "1110"}
+    text = curve(1, points.tolist()) + flate(10, ":1", "RpArealformålOmråde", zone)
+    text += square_curves(5_000, first=2) + flate(11, ":2 :3", "RpArealformålOmråde", zone)
+    path.write_text(head() + text + ".SLUTT\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["geojson", "sos"])
+def test_a_million_vertex_self_intersecting_polygon(tmp_path, kind):
+    if kind == "geojson":
+        path = plan_layer(tmp_path / "star.geojson", [star(1_000_000), square()])
+    else:
+        path = star_sosi(tmp_path / "star.sos")
     result = run_child(
         f"""
         from arealkart.load import read_plan
-        data = read_plan({str(path)!r}, objtype="RP")
+        data = read_plan({str(path)!r}, objtype="RP", kommune="4036")
         rows = data.issues[["rule", "detail"]].values.tolist()
         RESULT = {{"zones": len(data.zones), "rows": rows}}
         """
