@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from arealkart import build
-from browser import VIEWPORT, Offline, ensure_assets, launch, missing_requirements, open_map
+from browser import VIEWPORT, Offline, missing_requirements, open_map
 from helpers import DEMO
 
 REASON = missing_requirements()
@@ -69,18 +69,13 @@ def hostile_site(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page(hostile_site):
-    from playwright.sync_api import sync_playwright
-
-    ensure_assets()
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        context = browser.new_context(viewport=VIEWPORT)
-        Offline().attach(context)
-        page, log = open_map(context, hostile_site / "kart" / "seljord.html")
-        yield page
-        assert log.errors == []
-        browser.close()
+def page(hostile_site, chromium):
+    context = chromium.new_context(viewport=VIEWPORT)
+    Offline().attach(context)
+    page, log = open_map(context, hostile_site / "kart" / "seljord.html")
+    yield page
+    assert log.errors == []
+    context.close()
 
 
 def ran(page) -> object:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -18,10 +17,9 @@ import pytest
 import shapely
 
 from arealkart.publish.maps import build_map, save_map
-from arealkart.publish.outputs import write_outputs
 from arealkart.registry.kommuner import VEST_TELEMARK, boundaries, resolve
 from arealkart.registry.style import format_number, texts
-from browser import VIEWPORT, Offline, ensure_assets, launch, missing_requirements, open_map
+from browser import VIEWPORT, missing_requirements, open_map
 from builders import empty_result
 
 REASON = missing_requirements()
@@ -30,48 +28,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.skipif(REASON is not None, reason
 SLUGS = [resolve(n).slug for n in VEST_TELEMARK]
 CATEGORIES = ("bolig", "fritid", "kombinert", "naering")
 PAGES = ["vest-telemark", *SLUGS, "en/vest-telemark", "en/vinje"]
-
-
-@pytest.fixture(scope="session")
-def site(demo_build, tmp_path_factory) -> Path:
-    """The demo build (copied) with the English maps written beside the Norwegian ones."""
-    out = tmp_path_factory.mktemp("site") / "output"
-    shutil.copytree(demo_build.files[0].parent, out)
-    b = demo_build
-    write_outputs(b, out, lang="en", parts=["maps"])
-    return out
-
-
-@pytest.fixture(scope="session")
-def context():
-    """One headless Chromium for the session; every web request answered offline."""
-    from playwright.sync_api import sync_playwright
-
-    ensure_assets()
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        ctx = browser.new_context(viewport=VIEWPORT)
-        offline = Offline()
-        offline.attach(ctx)
-        ctx.offline_log = offline
-        yield ctx
-        browser.close()
-
-
-@pytest.fixture
-def open_page(site, context):
-    """Open a map page of the site; close it (and check its log) after the test."""
-    opened = []
-
-    def _open(name: str):
-        page, log = open_map(context, site / "kart" / f"{name}.html")
-        opened.append((page, log))
-        return page
-
-    yield _open
-    for page, log in opened:
-        page.close()
-        assert log.errors == []
 
 
 def geojson(site: Path, name: str) -> list[dict]:

@@ -81,6 +81,40 @@ def colours(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     return {**defaults, **overrides}
 
 
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of ``#rrggbb``."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _long_hex(colour: str) -> str:
+    return colour if len(colour) == 7 else "#" + "".join(c * 2 for c in colour[1:])
+
+
+def outline(colour: str) -> str:
+    """``colour`` darkened just enough for 3:1 contrast with every reference base map.
+
+    The steps scale the channels towards black, so the hue stays; ``[kontrast]`` in
+    ``data/kart.toml`` names the backgrounds and the ratio.
+    """
+    rule = style()["kontrast"]
+    colour = _long_hex(colour)
+    channels = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    for step in range(101):
+        scale = 1 - step / 100
+        candidate = "#" + "".join(f"{round(c * scale):02x}" for c in channels)
+        if all(contrast(candidate, bg) >= rule["minst"] for bg in rule["bakgrunner"]):
+            return candidate
+    return "#000000"  # pragma: no cover  (black has 3:1 with every light background)
+
+
 def format_number(value: Any, lang: str, decimals: int = 1) -> str:
     """``value`` with ``decimals`` decimals, grouped and with the language's decimal mark.
 

@@ -19,6 +19,7 @@ do not use.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from arealkart.publish.maps.layers import (
     plots_layer,
 )
 from arealkart.registry.kommuner import names as municipality_names
-from arealkart.registry.style import colours, style, texts, translated
+from arealkart.registry.style import colours, outline, style, texts, translated
 
 __all__ = ["DEFAULT_CENTRE", "build_map", "save_map"]
 
@@ -108,13 +109,18 @@ def build_map(
         "lang": lang,
         "t": t,
         "colours": palette,
+        "outlines": {key: outline(colour) for key, colour in palette.items()},
         "plotColours": style()["tomtefarger"],
         "style": style()["stil"],
         "categories": list(BUILDING_CATEGORIES),
         "bounds": bounds,
+        "view": _box_of([f for f in (result.free, result.plots) if len(f)]) or bounds,
         "base": _base_maps(t),
         "attribution": [a for a in (note, t["grenser_kilde"] if bounds else None) if a],
-        "measure": style()["maaling"][lang],
+        "measure": style()["maaling"]["plugin"],
+        "measureTexts": {
+            english: t[f"maal_{key}"] for key, english in style()["maaling"]["engelsk"].items()
+        },
         "names": _layer_names(t),
         "panels": panels,
         "layers": {
@@ -129,10 +135,17 @@ def build_map(
     return m
 
 
+_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
+PAGE_VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+"""The page's viewport: folium's forbids zooming (``user-scalable=no``), which WCAG 1.4.4
+does not allow."""
+
+
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     """Write the map's HTML page atomically."""
+    page = _VIEWPORT.sub(PAGE_VIEWPORT, m.get_root().render(), count=1)
     with atomic_path(path) as tmp:
-        m.save(str(tmp))
+        Path(tmp).write_text(page, encoding="utf-8")
     return Path(path)
 
 
@@ -173,10 +186,18 @@ def _municipality_names(free: gpd.GeoDataFrame) -> dict[str, str] | None:
 
 
 def _bounds(boundaries: gpd.GeoDataFrame | None, result: AvailableLand) -> list[list[float]] | None:
-    """South-west and north-east corners (lat, lon) of the borders, else of the data."""
+    """South-west and north-east corners (lat, lon) of the borders, else of the data.
+
+    The page opens at ``view``, the extent of its free land and plots (:func:`_box_of`).
+    """
     frames = [boundaries] if boundaries is not None and len(boundaries) else []
     if not frames:
         frames = [f for f in (result.zones, result.free, result.plots) if len(f)]
+    return _box_of(frames)
+
+
+def _box_of(frames: Sequence[gpd.GeoDataFrame]) -> list[list[float]] | None:
+    """South-west and north-east corners (lat, lon) of the frames together."""
     boxes = [_lonlat_box(f) for f in frames if f.crs is not None]
     boxes = [b for b in boxes if all(pd.notna(b))]
     if not boxes:

@@ -131,7 +131,8 @@ def title_html(
         anchors = "".join(
             f'<a href="{html.escape(href)}">{html.escape(text)}</a>' for href, text in links
         )
-        parts.append(f'<p class="ak-links">{anchors}</p>')
+        label = html.escape(t["andre_kart"])
+        parts.append(f'<nav class="ak-links" aria-label="{label}">{anchors}</nav>')
     return "".join(parts)
 
 

@@ -127,7 +127,7 @@
       var renderer = this._renderer, o = this.options;
       if (!renderer._drawing || !this._parts.length) { return; }
       var r = o.dotRadius + (o.weight > 1 ? 1 : 0);
-      renderer._akDot(this._dot.x, this._dot.y, r, o.fillColor, Math.min(1, o.fillOpacity + 0.3));
+      renderer._akDot(this._dot.x, this._dot.y, r, o.fillColor, Math.min(1, o.fillOpacity + 0.3), o.color);
     },
     _empty: function () { return !this._parts.length; },
     _containsPoint: function (p) {
@@ -146,14 +146,20 @@
       ctx.globalAlpha = pending.alpha;
       ctx.fillStyle = pending.colour;
       ctx.fill();
+      if (pending.edge) {  // the outline gives a light fill its contrast (WCAG 1.4.11)
+        ctx.globalAlpha = 1;
+        ctx.lineWidth = 1.25;
+        ctx.strokeStyle = pending.edge;
+        ctx.stroke();
+      }
       pending = null;
     }
-    renderer._akDot = function (x, y, r, colour, alpha) {
+    renderer._akDot = function (x, y, r, colour, alpha, edge) {
       var ctx = this._ctx;
-      if (!pending || pending.colour !== colour || pending.alpha !== alpha) {
+      if (!pending || pending.colour !== colour || pending.alpha !== alpha || pending.edge !== edge) {
         flush();
         ctx.beginPath();
-        pending = {colour: colour, alpha: alpha};
+        pending = {colour: colour, alpha: alpha, edge: edge};
       }
       ctx.moveTo(x + r, y);
       ctx.arc(x, y, r, 0, Math.PI * 2, false);
@@ -214,6 +220,9 @@
     var state = {map: map, data: data, groups: {}, items: [], ready: false, drawnAt: null};
     window.arealkart = state;
     var renderer = batchingCanvas({padding: 0.2, tolerance: 3});
+    // the plugins' own shapes (measure vertices, the locate circle) are SVG: leaflet-measure
+    // reads their SVG paths and fails on canvas ones
+    map.options.renderer = L.svg();
     var groups = state.groups;
     ORDER.forEach(function (key) { groups[key] = L.featureGroup(); });
 
@@ -272,7 +281,12 @@
       group.on("click", function (e) {
         var layer = e.layer;
         if (!layer.getPopup()) {
-          layer.bindPopup(popupHtml, {maxWidth: 380, minWidth: 220, autoPanPadding: [40, 40]});
+          var size = map.getSize();
+          // the popup fits beside the control columns and under the title (phones too)
+          layer.bindPopup(popupHtml, {
+            maxWidth: Math.max(160, Math.min(380, size.x - 140)), minWidth: Math.min(220, size.x - 140),
+            autoPanPaddingTopLeft: [64, phone() ? 170 : 60], autoPanPaddingBottomRight: [64, 40]
+          });
           layer.openPopup(e.latlng);
         }
       });
@@ -317,12 +331,12 @@
     free.geom.forEach(function (g, i) {
       var cat = value("ledig", "kategori", i);
       if (!groups[cat]) { return; }
-      var colour = data.colours[cat];
+      var colour = data.colours[cat], edge = (data.outlines || {})[cat] || colour;
       var layer = new Area(decodeGeometry(g), {
-        renderer: renderer, color: colour, weight: 1, opacity: 0.95, fillColor: colour,
+        renderer: renderer, color: edge, weight: 1.5, opacity: 1, fillColor: colour,
         fillOpacity: S.fyll, dotBelow: S.prikk_piksler, dotRadius: S.prikk_radius
       });
-      addItem(layer, "ledig", cat, i, colour, {weight: 1, fillOpacity: S.fyll}, {weight: 3, fillOpacity: Math.min(1, S.fyll + 0.25)});
+      addItem(layer, "ledig", cat, i, colour, {weight: 1.5, fillOpacity: S.fyll}, {weight: 3, fillOpacity: Math.min(1, S.fyll + 0.25)});
     });
 
     var plots = data.layers.tomter, points = decodeRing(plots.points || "");
@@ -340,8 +354,11 @@
     });
 
     addControls(map, data, state, fmt);
+    keyboardPopups(map, state);
 
-    if (data.bounds) { map.fitBounds(data.bounds, {padding: [10, 10]}); }
+    // the page opens at its building land (its free areas and plots), else its borders
+    var view = data.view || data.bounds;
+    if (view) { map.fitBounds(view, {paddingTopLeft: [64, 90], paddingBottomRight: [64, 60], maxZoom: 15}); }
     ORDER.forEach(function (key) { groups[key].addTo(map); });
     (data.attribution || []).forEach(function (text) { map.attributionControl.addAttribution(escapeHtml(text)); });
 
@@ -375,13 +392,99 @@
     return state;
   }
 
+  // --- the measure tool's texts ---------------------------------------------------------
+
+  // leaflet-measure speaks no Norwegian: it runs in English, and every English text it
+  // writes (its panel, results and popups) is replaced by the page's own, whole words
+  // and longest first ("Sq Meters" before "Meters"), so that a replaced text is final.
+  function translateMeasure(container, texts) {
+    var words = Object.keys(texts).sort(function (a, b) { return b.length - a.length; });
+    var pattern = words.length ? new RegExp("\\b(" + words.map(function (w) {
+      return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    }).join("|") + ")\\b", "g") : null;
+    function translate(text) {
+      return pattern ? text.replace(pattern, function (w) { return texts[w]; }) : text;
+    }
+    function walk(root) {
+      var nodes = document.createTreeWalker(root, NodeFilter.SHOW_TEXT), node;
+      while ((node = nodes.nextNode())) {
+        var done = translate(node.nodeValue);
+        if (done !== node.nodeValue) { node.nodeValue = done; }
+      }
+      root.querySelectorAll("[title]").forEach(function (el) { el.title = translate(el.title); });
+    }
+    function measureParts() {
+      return container.querySelectorAll(".leaflet-control-measure, .leaflet-measure-resultpopup");
+    }
+    measureParts().forEach(walk);
+    new MutationObserver(function () { measureParts().forEach(walk); })
+      .observe(container, {childList: true, subtree: true, characterData: true});
+  }
+
+  // --- small screens and keyboards -------------------------------------------------------
+
+  function phone() { return window.matchMedia("(max-width: 600px)").matches; }
+
+  // A popup opened from the keyboard (the list) gets the focus; Escape closes it and gives
+  // the focus back to where it came from.
+  function keyboardPopups(map, state) {
+    map.on("popupopen", function (e) {
+      var el = e.popup.getElement();
+      if (!el) { return; }
+      var content = el.querySelector(".leaflet-popup-content");
+      content.setAttribute("tabindex", "-1");
+      content.setAttribute("role", "dialog");
+      content.setAttribute("aria-label", (content.querySelector(".ak-popup-head") || content).textContent);
+      el.addEventListener("keydown", function (ev) {
+        if (ev.key === "Escape") { ev.stopPropagation(); map.closePopup(); }
+      });
+      if (state.focusPopup) {
+        state.focusPopup = false;
+        content.focus({preventScroll: true});
+      }
+    });
+    map.on("popupclose", function () {
+      var back = state.returnFocus;
+      state.returnFocus = null;
+      if (back && document.body.contains(back)) { back.focus({preventScroll: true}); }
+    });
+  }
+
+  // On a phone every panel starts closed and at most one is open at a time.
+  function onePanelAtATime(container) {
+    var panels = container.querySelectorAll(".ak-panel > details");
+    if (phone()) { panels.forEach(function (d) { d.open = false; }); }
+    panels.forEach(function (d) {
+      d.addEventListener("toggle", function () {
+        if (!d.open || !phone()) { return; }
+        panels.forEach(function (other) { if (other !== d) { other.open = false; } });
+      });
+    });
+  }
+
+  // Plugin buttons drawn as links without href are not reached by Tab: make them buttons.
+  function operableControls(container) {
+    container.querySelectorAll(".leaflet-control a, .leaflet-control .search-button").forEach(function (a) {
+      if (!a.hasAttribute("href")) { a.setAttribute("tabindex", "0"); }
+      a.setAttribute("role", "button");
+      if (!a.getAttribute("aria-label") && a.title) { a.setAttribute("aria-label", a.title); }
+      a.addEventListener("keydown", function (ev) {
+        if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); a.click(); }
+      });
+    });
+  }
+
   // --- controls -------------------------------------------------------------------------
 
-  function htmlControl(position, html, className) {
+  function htmlControl(position, html, className, label) {
     var control = L.control({position: position});
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "leaflet-control ak-panel " + className);
       div.innerHTML = html;
+      if (label) {
+        div.setAttribute("role", "region");
+        div.setAttribute("aria-label", label);
+      }
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       return div;
@@ -421,23 +524,121 @@
       decPoint: T.desimaltegn, thousandsSep: T.tusenskille,
       activeColor: "#d7191c", completedColor: "#1f4e9e"
     }).addTo(map);
+    translateMeasure(map.getContainer(), data.measureTexts || {});
     filterControl(map, data, state, fmt).addTo(map);
 
     searchControl(map, data, state).addTo(map);
     var overlays = {};
     ORDER.forEach(function (key) { overlays[swatch(data, key) + escapeHtml(data.names[key])] = groups[key]; });
-    state.layerControl = L.control.layers(base, overlays, {collapsed: false, position: "topright"}).addTo(map);
+    state.layerControl = L.control.layers(base, overlays, {collapsed: phone(), position: "topright"}).addTo(map);
+    listControl(map, data, state, fmt).addTo(map);
 
     L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
-    if (data.panels.summary) { htmlControl("bottomleft", data.panels.summary, "ak-summary").addTo(map); }
-    if (first) {
+    if (data.panels.summary) { htmlControl("bottomleft", data.panels.summary, "ak-summary", T.sammendrag).addTo(map); }
+    if (first && !phone()) {  // on a phone the overview map only takes room
       new L.Control.MiniMap(L.tileLayer(first.url, {attribution: "", maxZoom: data.style.maks_zoom}), {
         position: "bottomright", toggleDisplay: true, width: 130, height: 130, zoomLevelOffset: -5,
         strings: {hideText: T.skjul_oversiktskart, showText: T.vis_oversiktskart}
       }).addTo(map);
     }
-    htmlControl("bottomright", data.panels.legend, "ak-legend").addTo(map);
+    htmlControl("bottomright", data.panels.legend, "ak-legend", T.tegnforklaring).addTo(map);
     keepApart(map.getContainer(), ".ak-filter details", ".ak-summary details");
+    onePanelAtATime(map.getContainer());
+    operableControls(map.getContainer());
+    var container = map.getContainer();
+    container.setAttribute("role", "main");
+    container.setAttribute("aria-label", document.title);
+    clearOfAttribution(map);
+  }
+
+  // The attribution runs the width of a phone: the bottom-left panels sit above it.
+  function clearOfAttribution(map) {
+    var corner = map.getContainer().querySelector(".leaflet-bottom.leaflet-left");
+    var attribution = map.attributionControl && map.attributionControl.getContainer();
+    if (!corner || !attribution) { return; }
+    function place() {
+      var wide = attribution.getBoundingClientRect().left < corner.getBoundingClientRect().right;
+      corner.style.bottom = phone() && wide ? attribution.offsetHeight + "px" : "";
+    }
+    map.on("resize", place);
+    setTimeout(place, 0);
+  }
+
+  // An accessible list of the page's free areas and plots: each row a button that opens the
+  // feature's popup.  It follows the filters (state.applyFilters calls state.updateList).
+  function listControl(map, data, state, fmt) {
+    var T = data.t, control = L.control({position: "topright"});
+    var rows = [];
+    function describe(item) {
+      var cols = decodeColumns(data.layers[item.key].props), i = item.i, parts;
+      if (item.key === "ledig") {
+        var area = cols.areal_m2 ? cols.areal_m2[i] : null;
+        parts = [T[cols.kategori[i]], cols.feltnavn && cols.feltnavn[i], cols.plan_navn && cols.plan_navn[i],
+          area === null ? null : fmt(area / 1000, 1) + " " + T.daa, cols.status && T[cols.status[i]]];
+      } else {
+        parts = [T.tomt + " " + (cols.id ? cols.id[i] : i + 1), cols.status && T[cols.status[i]]];
+      }
+      return parts.filter(Boolean).join(" · ");
+    }
+    function sortKey(item) {
+      var cols = decodeColumns(data.layers[item.key].props);
+      return item.key === "ledig" ? -(cols.areal_m2 ? cols.areal_m2[item.i] || 0 : 0) : 1;
+    }
+    function build(list) {
+      var items = state.items.filter(function (it) { return it.key === "ledig" || it.key === "tomter"; });
+      items.sort(function (a, b) { return sortKey(a) - sortKey(b); });
+      items.forEach(function (item) {
+        var li = document.createElement("li"), button = document.createElement("button");
+        button.type = "button";
+        button.className = "ak-list-item";
+        button.textContent = describe(item);
+        button.addEventListener("click", function () { state.openItem(item, button); });
+        li.appendChild(button);
+        list.appendChild(li);
+        rows.push({item: item, li: li});
+      });
+    }
+    state.updateList = function () {
+      var shown = 0;
+      rows.forEach(function (row) { row.li.hidden = !row.item.on; if (row.item.on) { shown++; } });
+      if (control.count) { control.count.textContent = fmt(shown, 0); }
+    };
+    state.openItem = function (item, from) {
+      var layer = item.layer;
+      state.returnFocus = from || null;
+      state.focusPopup = true;
+      map.closePopup();
+      var at = layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng()]);
+      map.once("moveend", function () {
+        var centre = layer.getBounds ? layer.getBounds().getCenter() : layer.getLatLng();
+        layer.fire("click", {latlng: centre}, true);
+      });
+      map.fitBounds(at, {maxZoom: 16, padding: [60, 60], animate: false});
+    };
+    control.onAdd = function () {
+      var div = L.DomUtil.create("div", "leaflet-control ak-panel ak-list");
+      div.setAttribute("role", "region");
+      div.setAttribute("aria-label", T.liste);
+      var details = document.createElement("details"), summary = document.createElement("summary");
+      var count = document.createElement("span"), list = document.createElement("ul");
+      var long = document.createElement("span"), short = document.createElement("span");
+      long.className = "ak-long";
+      long.textContent = T.liste + " ";
+      short.className = "ak-short";
+      short.textContent = T.liste_kort + " ";
+      count.className = "ak-list-count";
+      summary.append(long, short, count);
+      details.appendChild(summary);
+      details.appendChild(list);
+      div.appendChild(details);
+      control.count = count;
+      build(list);
+      state.updateList();
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    return control;
   }
 
   // Opening one panel closes the other when they would overlap (small screens).
@@ -485,9 +686,11 @@
 
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "leaflet-control ak-panel ak-filter");
+      div.setAttribute("role", "region");
+      div.setAttribute("aria-label", T.filter);
       var html = "<details><summary>" + escapeHtml(T.filter) + "</summary>" +
         "<fieldset><legend>" + escapeHtml(T.filter_kategori) + "</legend>" + boxes("kategori", data.categories, data.colours) + "</fieldset>" +
-        "<label class=\"ak-min\">" + escapeHtml(T.filter_min_daa) + " <input type=\"number\" name=\"min_daa\" min=\"0\" step=\"0.5\" value=\"0\"></label>";
+        "<label class=\"ak-min\">" + escapeHtml(T.filter_min_daa) + " <input type=\"text\" inputmode=\"decimal\" name=\"min_daa\" value=\"0\" size=\"5\"></label>";
       if (areaStatuses.length) {
         html += "<fieldset><legend>" + escapeHtml(T.filter_status_areal) + "</legend>" + boxes("status_areal", areaStatuses) + "</fieldset>";
       }
@@ -544,6 +747,7 @@
         }
       });
       if (added && state.restoreOrder) { state.restoreOrder(); }
+      if (state.updateList) { state.updateList(); }
       control.div.querySelector(".ak-count").textContent = T.filter_viser.replace("{vist}", fmt(shown, 0)).replace("{totalt}", fmt(total, 0));
       state.filtered = {shown: shown, total: total};
     }

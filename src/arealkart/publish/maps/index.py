@@ -86,7 +86,8 @@ def index_html(
     note = translated(attribution, lang)
     note_html = f'<p class="note">{html.escape(note)}</p>' if note else ""
     switch = (
-        f'<p><a href="{html.escape(other_index)}">{html.escape(t["sprak_lenke"])}</a></p>'
+        f'<nav aria-label="{html.escape(t["sprak"])}"><a href="{html.escape(other_index)}">'
+        f"{html.escape(t['sprak_lenke'])}</a></nav>"
         if other_index
         else ""
     )
@@ -94,8 +95,8 @@ def index_html(
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{_INDEX_CSS}</style></head>"
-        f"<body><h1>{html.escape(title)}</h1>{note_html}{switch}"
-        f"<h2>{html.escape(t['oversikt'])}</h2>"
-        f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<body><header><h1>{html.escape(title)}</h1>{note_html}{switch}</header>"
+        f"<main><h2>{html.escape(t['oversikt'])}</h2>"
+        f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table></main>"
         "</body></html>\n"
     )

@@ -1,0 +1,287 @@
+"""The maps for everyone: axe-core's WCAG 2.1 A/AA rules, a phone, and a keyboard.
+
+Every page kind (index, region, municipality) in each language is checked with axe-core
+at desktop size and at 390×844 (a phone).  On the phone the opening view must leave the
+map mostly free, every panel must start closed, and a tapped free area's popup must lie
+wholly in view, under no control.  From the keyboard alone, a free area is reached and
+opened through the list panel, and Escape closes it again.  Screenshots go to
+``<build>/skjermbilder/`` for a human to look at.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from arealkart.registry.style import texts
+from browser import Offline, axe_violations, missing_requirements, open_map
+
+REASON = missing_requirements()
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+PAGES = ["index", "vest-telemark", "vinje", "en/index", "en/vest-telemark", "en/vinje"]
+
+COVERAGE = """() => {
+  let points = 0, covered = 0;
+  for (let x = 5; x < innerWidth; x += 10) {
+    for (let y = 5; y < innerHeight; y += 10) {
+      points++;
+      const el = document.elementFromPoint(x, y);
+      if (el && el.closest('.leaflet-control')) { covered++; }
+    }
+  }
+  return covered / points;
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    return chromium
+
+
+def new_context(browser, size):
+    phone = size["width"] <= 600
+    context = browser.new_context(viewport=size, is_mobile=phone, has_touch=phone)
+    Offline().attach(context)
+    return context
+
+
+def open_any(context, site: Path, name: str):
+    path = site / "kart" / f"{name}.html"
+    if name.endswith("index"):
+        page = context.new_page()
+        page.goto(path.resolve().as_uri())
+        return page
+    page, log = open_map(context, path)
+    page.akLog = log
+    return page
+
+
+def screenshot(page, site: Path, name: str) -> None:
+    folder = site / "skjermbilder"
+    folder.mkdir(exist_ok=True)
+    page.screenshot(path=str(folder / f"{name.replace('/', '-')}.png"))
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("name", PAGES)
+def test_axe_finds_no_wcag_violations(browser, site, name, size):
+    context = new_context(browser, size)
+    try:
+        page = open_any(context, site, name)
+        lang = "en" if name.startswith("en/") else "nb"
+        assert page.evaluate("document.documentElement.lang") == lang
+        assert page.evaluate("axe => 1", None) == 1
+        violations = axe_violations(page)
+        assert violations == [], json.dumps(violations, indent=1, ensure_ascii=False)
+        if not name.endswith("index"):
+            screenshot(page, site, f"{name}-{'telefon' if size is PHONE else 'skrivebord'}")
+            assert page.akLog.errors == []
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def phone_page(browser, site):
+    context = new_context(browser, PHONE)
+    opened = []
+
+    def _open(name: str):
+        page = open_any(context, site, name)
+        opened.append(page)
+        return page
+
+    yield _open
+    for page in opened:
+        assert page.akLog.errors == []
+    context.close()
+
+
+@pytest.mark.parametrize("name", ["vest-telemark", "vinje"])
+def test_on_a_phone_the_panels_start_closed_and_cover_little_of_the_map(phone_page, name):
+    page = phone_page(name)
+    opened = "[...document.querySelectorAll('.ak-panel > details')].some(d => d.open)"
+    assert page.evaluate(opened) is False
+    assert page.evaluate("document.querySelector('.leaflet-control-layers-expanded')") is None
+    assert page.evaluate(COVERAGE) <= 0.20
+    title = page.locator(".ak-title").bounding_box()
+    for other in page.locator(".leaflet-top .leaflet-control").all():
+        box = other.bounding_box()
+        if box is None or other.evaluate("e => e.classList.contains('ak-title')"):
+            continue
+        apart = (
+            box["x"] >= title["x"] + title["width"]
+            or box["y"] >= title["y"] + title["height"]
+            or box["x"] + box["width"] <= title["x"]
+        )
+        assert apart, f"{other.get_attribute('class')} overlaps the title"
+
+
+def test_on_a_phone_opening_one_panel_closes_the_other(phone_page):
+    page = phone_page("vest-telemark")
+    page.tap(".ak-filter summary")
+    page.tap(".ak-legend summary")
+    page.evaluate("new Promise((done) => setTimeout(done, 50))")  # the toggle events
+    open_panels = page.evaluate(
+        "[...document.querySelectorAll('.ak-panel > details')]"
+        ".filter(d => d.open).map(d => d.parentElement.className)"
+    )
+    assert len(open_panels) == 1 and "ak-legend" in open_panels[0]
+
+
+def test_on_a_phone_the_controls_are_44_px_targets(phone_page):
+    page = phone_page("vinje")
+    small = page.evaluate(
+        """() => [...document.querySelectorAll(
+            '.leaflet-control a, .leaflet-control button, .ak-panel summary')]
+          .filter(e => !e.closest('.leaflet-control-attribution') && e.offsetParent !== null)
+          .map(e => [e.className || e.tagName, e.getBoundingClientRect()])
+          .filter(([, r]) => r.height < 44 || r.width < 44)
+          .map(([name, r]) => name + ' ' + Math.round(r.width) + 'x' + Math.round(r.height))"""
+    )
+    assert small == []
+
+
+def tap_point_of_a_free_area(page) -> tuple[float, float]:
+    """Centre the map on a free area at zoom 16; return its screen point."""
+    return page.evaluate(
+        """() => {
+          const map = arealkart.map;
+          const item = arealkart.items.find(it => it.key === 'ledig' && it.on);
+          map.setView(item.layer.getBounds().getCenter(), 16, {animate: false});
+          const p = map.latLngToContainerPoint(item.layer.getBounds().getCenter());
+          const r = map.getContainer().getBoundingClientRect();
+          return [r.left + p.x, r.top + p.y];
+        }"""
+    )
+
+
+def test_on_a_phone_a_tapped_area_opens_a_popup_wholly_in_view_and_uncovered(phone_page):
+    page = phone_page("vinje")
+    x, y = tap_point_of_a_free_area(page)
+    page.evaluate("new Promise((done) => requestAnimationFrame(() => done()))")
+    page.touchscreen.tap(x, y)
+    popup = page.locator(".leaflet-popup")
+    popup.wait_for(timeout=5000)
+    page.wait_for_timeout(400)  # the popup's pan into view
+    box = popup.bounding_box()
+    assert box["x"] >= 0 and box["y"] >= 0
+    assert box["x"] + box["width"] <= PHONE["width"]
+    assert box["y"] + box["height"] <= PHONE["height"]
+    covered = page.evaluate(
+        """([x0, y0, w, h]) => {
+          const bad = [];
+          for (let i = 1; i < 10; i++) for (let j = 1; j < 10; j++) {
+            const x = x0 + w * i / 10, y = y0 + h * j / 10;
+            const el = document.elementFromPoint(x, y);
+            if (!el || !el.closest('.leaflet-popup')) { bad.push([Math.round(x), Math.round(y)]); }
+          }
+          return bad;
+        }""",
+        [box["x"], box["y"], box["width"], box["height"] - 20],  # not the tip below it
+    )
+    assert covered == []
+
+
+def test_a_free_area_is_reached_and_opened_from_the_keyboard(browser, site):
+    context = new_context(browser, DESKTOP)
+    try:
+        page = open_any(context, site, "vinje")
+        page.locator("body").focus()
+        for _ in range(60):  # Tab from the first stop to the list's heading
+            page.keyboard.press("Tab")
+            if page.evaluate("!!document.activeElement.closest('.ak-list') "):
+                break
+        assert page.evaluate("document.activeElement.closest('.ak-list summary') !== null")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        row = page.evaluate("document.activeElement.textContent")
+        assert page.evaluate("document.activeElement.classList.contains('ak-list-item')")
+        page.keyboard.press("Enter")
+        page.locator(".leaflet-popup-content .ak-popup").wait_for(timeout=5000)
+        assert page.evaluate("!!document.activeElement.closest('.leaflet-popup')")
+        assert row.split(" · ")[1] in page.inner_text(".leaflet-popup-content")  # its feltnavn
+        page.keyboard.press("Escape")
+        page.locator(".leaflet-popup").wait_for(state="detached", timeout=2000)
+        assert page.evaluate("document.activeElement.textContent") == row
+        assert page.akLog.errors == []
+    finally:
+        context.close()
+
+
+def test_the_list_follows_the_filters(open_page, site):
+    free = pd.DataFrame(
+        f["properties"]
+        for f in json.loads((site / "geojson" / "vinje-ledig.geojson").read_text())["features"]
+    )
+    plots = json.loads((site / "geojson" / "vinje-tomter.geojson").read_text())["features"]
+    page = open_page("vinje")
+    shown = "[...document.querySelectorAll('.ak-list li')].filter(li => !li.hidden).length"
+    assert page.evaluate(shown) == len(free) + len(plots)
+    page.click(".ak-filter summary")
+    page.uncheck(".ak-filter input[name=kategori][value=fritid]")
+    assert page.evaluate(shown) == (free["kategori"] != "fritid").sum() + sum(
+        p["properties"]["kategori"] != "fritid" for p in plots
+    )
+
+
+def test_the_minimum_area_takes_a_decimal_comma(open_page, site):
+    free = pd.DataFrame(
+        f["properties"]
+        for f in json.loads((site / "geojson" / "vinje-ledig.geojson").read_text())["features"]
+    )
+    page = open_page("vinje")
+    page.click(".ak-filter summary")
+    page.fill(".ak-filter input[name=min_daa]", "2,5")
+    assert page.evaluate("arealkart.filtered.shown") == (free["areal_m2"] >= 2500).sum()
+    assert 0 < (free["areal_m2"] >= 2500).sum() < len(free)
+    assert texts("nb")["liste"] in page.inner_text(".ak-list summary")
+
+
+@pytest.mark.parametrize("name", ["index", "vinje", "en/vest-telemark"])
+def test_pages_have_labelled_landmarks(browser, site, name):
+    context = new_context(browser, DESKTOP)
+    try:
+        page = open_any(context, site, name)
+        landmarks = page.evaluate(
+            """() => [...document.querySelectorAll('main, [role=main], nav, [role=region]')]
+              .map(e => [e.getAttribute('role') || e.tagName.toLowerCase(),
+                         e.getAttribute('aria-label') || ''])"""
+        )
+        kinds = {kind for kind, _ in landmarks}
+        assert "main" in kinds
+        if name != "index":
+            labels = {label for kind, label in landmarks if kind == "region"}
+            lang = "en" if name.startswith("en/") else "nb"
+            t = texts(lang)
+            assert {t["filter"], t["liste"], t["tegnforklaring"]} <= labels
+            assert all(label for kind, label in landmarks if kind != "main")
+    finally:
+        context.close()
+
+
+ENGLISH_MEASURE = ["Measure distances", "Create a new measurement", "Last point", "Meters"]
+
+
+@pytest.mark.parametrize("name", ["vinje", "en/vinje"])
+def test_the_measure_tool_speaks_the_page_language(open_page, name):
+    t = texts("en" if name.startswith("en/") else "nb")
+    page = open_page(name)
+    page.hover(".leaflet-control-measure")
+    page.click(".leaflet-control-measure .js-start")
+    box = page.locator(".folium-map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for dx, dy in [(0, 0), (120, 0), (120, 90)]:
+        page.mouse.click(cx + dx, cy + dy)
+        page.wait_for_timeout(450)  # apart, or the tool takes two clicks for a double click
+    text = page.inner_text(".leaflet-control-measure")
+    for key in ("measureDistancesAndAreas", "lastPoint", "pathDistance", "area", "cancel"):
+        assert t[f"maal_{key}"] in text, (key, text)
+    if not name.startswith("en/"):
+        assert not [w for w in ENGLISH_MEASURE if w in text], text
+    assert f"{t['maal_sqmeters']} (" in text and f" {t['daa']})" in text  # m² (daa)
