@@ -94,12 +94,26 @@ class Source:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+CONTACT_KEYS = ("navn", "epost", "telefon", "nettside")
+"""Keys of a municipality's ``kontakt`` table: whom a visitor of the maps may ask."""
+_EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
+_URL = re.compile(r"https?://[^\s<>\"']+")
+_PHONE = re.compile(r"\+?[0-9 ]{5,20}")
+
+
 @dataclass(frozen=True)
 class MunicipalityInput:
-    """The input files of one municipality."""
+    """The input files of one municipality, and the next step the maps offer a visitor.
+
+    ``kontakt`` holds whom to ask (some of :data:`CONTACT_KEYS`); ``planinnsyn`` is the
+    address of a plan's documents with ``{plan_id}`` (and optionally ``{kommunenummer}``)
+    where the plan's id goes.
+    """
 
     kommune: Kommune
     sources: tuple[Source, ...]
+    kontakt: dict[str, str] = field(default_factory=dict)
+    planinnsyn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +142,14 @@ class RegionConfig:
             return path.resolve().relative_to(self.path.parent.resolve()).as_posix()
         except ValueError:
             return path.name
+
+    def next_steps(self) -> dict[str, dict[str, Any]]:
+        """Kommunenummer → ``{"kontakt": {...}, "planinnsyn": template}``, where given."""
+        return {
+            m.kommune.nummer: {"kontakt": dict(m.kontakt), "planinnsyn": m.planinnsyn}
+            for m in self.municipalities
+            if m.kontakt or m.planinnsyn
+        }
 
     def files(self) -> list[Path]:
         """Every input file the config names (plans, registers, plot geometry, overrides)."""
@@ -316,7 +338,8 @@ def _municipality(entry: Any, base: Path, path: Path, index: int) -> Municipalit
         kommune = resolve(entry["kommune"])
     except MunicipalityError as exc:
         raise ConfigError(f"{path}: [[kommune]] entry {index}: {exc}") from None
-    _check_keys(entry, ("kommune", *LAYER_KEYS), f"{path}: [[kommune]] {kommune.navn}", "keys")
+    where = f"{path}: [[kommune]] {kommune.navn}"
+    _check_keys(entry, ("kommune", "kontakt", "planinnsyn", *LAYER_KEYS), where, "keys")
     sources = []
     for key, kind in LAYER_KEYS.items():
         items = entry.get(key, [])
@@ -326,7 +349,48 @@ def _municipality(entry: Any, base: Path, path: Path, index: int) -> Municipalit
                 f'{key} = ["{kommune.slug}/fil.gpkg"], got {items!r}'
             )
         sources += [_source(item, kind, base, path, kommune, key) for item in items]
-    return MunicipalityInput(kommune, tuple(sources))
+    kontakt = _contact(entry.get("kontakt", {}), where)
+    return MunicipalityInput(kommune, tuple(sources), kontakt, _plan_link(entry, where))
+
+
+def _contact(raw: Any, where: str) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f'{where}: kontakt must be a table, e.g. kontakt = {{ navn = "Servicetorget", '
+            f'epost = "post@kommune.no" }}, got {raw!r}'
+        )
+    _check_keys(raw, CONTACT_KEYS, f"{where}: kontakt", "keys")
+    checks = {
+        "epost": (_EMAIL, "an e-mail address"),
+        "nettside": (_URL, "an http(s) address"),
+        "telefon": (_PHONE, "a phone number (digits, spaces, a leading +)"),
+    }
+    for key, value in raw.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{where}: kontakt.{key} must be a text, got {value!r}")
+        rule = checks.get(key)
+        if rule is not None and not rule[0].fullmatch(value.strip()):
+            raise ConfigError(f"{where}: kontakt.{key} must be {rule[1]}, got {value!r}")
+    return {key: value.strip() for key, value in raw.items()}
+
+
+def _plan_link(entry: dict[str, Any], where: str) -> str | None:
+    template = entry.get("planinnsyn")
+    if template is None:
+        return None
+    fields = re.findall(r"{([^{}]*)}", template) if isinstance(template, str) else []
+    if (
+        not isinstance(template, str)
+        or not _URL.fullmatch(template.replace("{", "").replace("}", ""))
+        or "plan_id" not in fields
+        or set(fields) - {"plan_id", "kommunenummer"}
+    ):
+        raise ConfigError(
+            f"{where}: planinnsyn must be an http(s) address with {{plan_id}} where the "
+            f"plan's id goes (and optionally {{kommunenummer}}), e.g. "
+            f'"https://kommune.no/planinnsyn/{{plan_id}}", got {template!r}'
+        )
+    return template
 
 
 def _check_unique(municipalities: tuple[MunicipalityInput, ...], path: Path) -> None:

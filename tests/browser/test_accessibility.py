@@ -285,3 +285,47 @@ def test_the_measure_tool_speaks_the_page_language(open_page, name):
     if not name.startswith("en/"):
         assert not [w for w in ENGLISH_MEASURE if w in text], text
     assert f"{t['maal_sqmeters']} (" in text and f" {t['daa']})" in text  # m² (daa)
+
+
+PIXEL = """([id, dx, dy]) => {
+  const s = arealkart, layer = s.layerOf(id), map = s.map;  // the canvas is in layer points
+  const p = map.latLngToLayerPoint(layer.getLatLng()), b = s.renderer._bounds.min;
+  const ratio = window.devicePixelRatio || 1;
+  const data = s.renderer._ctx.getImageData(
+    Math.round((p.x - b.x + dx) * ratio), Math.round((p.y - b.y + dy) * ratio), 1, 1).data;
+  return [data[0], data[1], data[2], data[3]];
+}"""
+
+
+def test_a_plots_status_is_its_shape_as_well_as_its_colour(open_page, site):
+    plots = json.loads((site / "geojson" / "vest-telemark-tomter.geojson").read_text())
+    page = open_page("vest-telemark")
+    page.evaluate(
+        "void Object.keys(arealkart.groups).filter(k => k !== 'tomter')"
+        ".forEach(k => arealkart.map.removeLayer(arealkart.groups[k]))"
+    )
+    found = {}
+    for status in ("ledig", "reservert", "solgt", "bebygd"):
+        plot = next(p for p in plots["features"] if p["properties"]["status"] == status)
+        plot_id = plot["properties"]["tomt_id"]
+        at = f"arealkart.layerOf({json.dumps(plot_id)}).getLatLng()"
+        page.evaluate(f"void arealkart.map.setView({at}, 19, {{animate: false}})")
+        page.evaluate("new Promise((done) => requestAnimationFrame(() => done()))")
+
+        def filled(dx, dy, plot_id=plot_id):
+            return page.evaluate(PIXEL, [plot_id, dx, dy])[3] > 128
+
+        def white_centre(plot_id=plot_id):
+            near = [
+                page.evaluate(PIXEL, [plot_id, dx, dy]) for dx in (-1, 0, 1) for dy in (-1, 0, 1)
+            ]
+            return any(min(rgba[:3]) > 200 and rgba[3] > 200 for rgba in near)
+
+        found[status] = (filled(3.6, 3.6), filled(0, -6), white_centre())
+    # (corner of the box, tip above, white centre)
+    assert found == {
+        "ledig": (False, False, False),
+        "reservert": (False, True, False),
+        "solgt": (False, False, True),
+        "bebygd": (True, False, False),
+    }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 import pyogrio
@@ -281,3 +282,88 @@ def test_a_map_without_free_land_says_so(context, tmp_path):
     assert set(page.evaluate("arealkart.drawn()").values()) == {0}
     page.close()
     assert log.errors == []
+
+
+@pytest.mark.parametrize("layer", ["ledig", "tomter"])
+def test_a_link_with_a_feature_id_opens_the_map_at_its_popup(site, context, layer):
+    features = geojson(site, f"vinje-{layer}")
+    props = features[len(features) // 2]["properties"]
+    feature_id = props["ledig_id" if layer == "ledig" else "tomt_id"]
+    page = context.new_page()
+    try:
+        page.goto(f"{(site / 'kart' / 'vinje.html').resolve().as_uri()}#{feature_id}")
+        page.wait_for_function("window.arealkart && window.arealkart.ready === true")
+        popup = page.locator(".leaflet-popup-content .ak-popup")
+        popup.wait_for(timeout=5000)
+        text = popup.inner_text()
+        expected = props["feltnavn"] if layer == "ledig" else props["tomt_id"]
+        assert expected in text
+        href = popup.locator(".ak-popup-link a").get_attribute("href")
+        assert href == f"#{feature_id}"
+        point = shapely.geometry.shape(features[len(features) // 2]["geometry"]).centroid
+        assert page.evaluate(
+            f"arealkart.map.getBounds().contains([{point.y}, {point.x}])"
+            " && arealkart.map.getZoom() >= 14"
+        )
+    finally:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def site_with_contacts(demo_build, tmp_path_factory) -> Path:
+    """The demo's maps with a contact and a plan-document link for Vinje."""
+    import dataclasses
+
+    from arealkart.publish.outputs import write_outputs
+
+    config = demo_build.config
+    municipalities = tuple(
+        dataclasses.replace(
+            m,
+            kontakt={
+                "navn": "Servicetorget <b>",
+                "epost": "post@example.org",
+                "telefon": "+47 00 00 00 01",
+            },
+            planinnsyn="https://example.org/innsyn/{kommunenummer}/{plan_id}",
+        )
+        if m.kommune.nummer == "4036"
+        else m
+        for m in config.municipalities
+    )
+    build = dataclasses.replace(
+        demo_build, config=dataclasses.replace(config, municipalities=municipalities)
+    )
+    out = tmp_path_factory.mktemp("kontakt") / "output"
+    write_outputs(build, out, parts=["geojson", "maps"])
+    return out
+
+
+def test_a_popup_shows_the_contact_and_links_the_plan_documents(site_with_contacts, context):
+    features = geojson(site_with_contacts, "vinje-ledig")
+    props = next(f["properties"] for f in features if f["properties"]["plan_id"])
+    page = context.new_page()
+    try:
+        url = (site_with_contacts / "kart" / "vinje.html").resolve().as_uri()
+        page.goto(f"{url}#{props['ledig_id']}")
+        page.wait_for_function("window.arealkart && window.arealkart.ready === true")
+        popup = page.locator(".leaflet-popup-content .ak-popup")
+        popup.wait_for(timeout=5000)
+        t = texts("nb")
+        plan = popup.get_by_role("link", name=t["plandokumenter"])
+        expected = f"https://example.org/innsyn/4036/{quote(str(props['plan_id']), safe='')}"
+        assert plan.get_attribute("href") == expected
+        assert "Servicetorget <b>" in popup.inner_text()  # the name is text, not markup
+        assert popup.locator("a[href='mailto:post@example.org']").count() == 1
+        assert popup.locator("a[href='tel:+4700000001']").count() == 1
+    finally:
+        page.close()
+    # a municipality without them shows neither
+    page = context.new_page()
+    try:
+        other = geojson(site_with_contacts, "seljord-ledig")[0]["properties"]["ledig_id"]
+        page.goto(f"{(site_with_contacts / 'kart' / 'seljord.html').resolve().as_uri()}#{other}")
+        page.locator(".leaflet-popup-content .ak-popup").wait_for(timeout=5000)
+        assert page.locator(".ak-popup-next").count() == 0
+    finally:
+        page.close()

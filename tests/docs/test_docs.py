@@ -167,7 +167,8 @@ def test_every_config_in_the_docs_is_accepted(page, toml, tmp_path):
 
 def test_every_config_key_and_file_option_is_documented():
     text = GUIDE.read_text(encoding="utf-8")
-    for key in (*REGION_KEYS, *LAYER_KEYS, "kommune", "overstyring", *FILE_OPTIONS):
+    keys = (*REGION_KEYS, *LAYER_KEYS, "kommune", "kontakt", "planinnsyn", "overstyring")
+    for key in (*keys, *FILE_OPTIONS):
         assert f"| `{key}` |" in text, key
 
 

@@ -273,6 +273,7 @@ def _write_maps(stage: Path, build: BuildResult, lang: str, kept: set[str]) -> l
             colour_overrides=cfg.colours,
             links=links,
             region=cfg.navn,
+            next_steps=cfg.next_steps(),
         )
         written.append(save_map(page, stage / folder / f"{slug}.html"))
     has_other = in_new_tree(other / "index.html")

@@ -212,3 +212,55 @@ def test_file_options_are_documented():
 
     for option in FILE_OPTIONS:
         assert option in config.__doc__ or option in ("engine", "columns", "arc_tolerance")
+
+
+NEXT_STEP = (
+    'plans = ["tokke/planer.geojson"]\n'
+    'kontakt = { navn = "Servicetorget", epost = "post@example.org", telefon = "+47 00 00 00 02",'
+    ' nettside = "https://example.org/bu" }\n'
+    'planinnsyn = "https://example.org/innsyn/{kommunenummer}/{plan_id}"'
+)
+
+
+def test_a_municipality_names_its_contact_and_plan_documents(region):
+    assert load_config(region).next_steps() == {}  # nothing given, nothing shown
+    config = load_config(rewrite(region, 'plans = ["tokke/planer.geojson"]', NEXT_STEP))
+    (tokke,) = config.municipalities
+    assert tokke.kontakt == {
+        "navn": "Servicetorget",
+        "epost": "post@example.org",
+        "telefon": "+47 00 00 00 02",
+        "nettside": "https://example.org/bu",
+    }
+    assert config.next_steps() == {
+        "4034": {
+            "kontakt": tokke.kontakt,
+            "planinnsyn": "https://example.org/innsyn/{kommunenummer}/{plan_id}",
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('epost = "post@example.org"', 'epost = "post"', "kontakt.epost must be an e-mail"),
+        ('epost = "post@example.org"', "epost = 5", "kontakt.epost must be a text"),
+        ('epost = "post@example.org"', 'fax = "1"', r"kontakt: unknown keys \['fax'\]"),
+        ('"https://example.org/bu"', '"javascript:alert(1)"', "nettside must be an http"),
+        ('"+47 00 00 00 02"', '"<b>"', "telefon must be a phone number"),
+        ("/{kommunenummer}/{plan_id}", "/{id}", "planinnsyn must be an http"),
+        ("/{kommunenummer}/{plan_id}", "/x", "with \\{plan_id\\}"),
+        ('"https://example.org/innsyn', '"ftp://example.org/innsyn', "planinnsyn must be"),
+    ],
+)
+def test_a_bad_contact_or_plan_link_is_named(region, old, new, message):
+    text = NEXT_STEP.replace(old, new)
+    with pytest.raises(ConfigError, match=message):
+        load_config(rewrite(region, 'plans = ["tokke/planer.geojson"]', text))
+
+
+def test_kontakt_must_be_a_table(region):
+    with pytest.raises(ConfigError, match="kontakt must be a table"):
+        load_config(
+            rewrite(region, 'plans = ["tokke/planer.geojson"]', 'plans = []\nkontakt = "ring oss"')
+        )

@@ -59,6 +59,7 @@ def build_map(
     colour_overrides: Mapping[str, str] | None = None,
     links: Sequence[tuple[str, str]] = (),
     region: str | None = None,
+    next_steps: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> folium.Map:
     """Build an interactive map of a result (one municipality or a whole region).
 
@@ -83,6 +84,9 @@ def build_map(
         ``(href, text)`` links shown under the title (the index, the other language).
     region
         Name of the total row of a summary over several municipalities.
+    next_steps
+        Kommunenummer → whom to contact and where a plan's documents are
+        (:meth:`arealkart.config.RegionConfig.next_steps`), shown in the popups.
 
     Returns
     -------
@@ -117,6 +121,7 @@ def build_map(
         "view": _box_of([f for f in (result.free, result.plots) if len(f)]) or bounds,
         "base": _base_maps(t),
         "attribution": [a for a in (note, t["grenser_kilde"] if bounds else None) if a],
+        "nextSteps": dict(next_steps or {}),
         "measure": style()["maaling"]["plugin"],
         "measureTexts": {
             english: t[f"maal_{key}"] for key, english in style()["maaling"]["engelsk"].items()

@@ -166,7 +166,8 @@ def legend_html(
     ]
     body = "".join(f'<div class="ak-row"><span>{a}</span>{b}</div>' for a, b in rows)
     dots = "".join(
-        f'<span class="ak-row">{_swatch("dot", colour)}{html.escape(t.get(status, status))}</span>'
+        f'<span class="ak-row">{_swatch(f"dot ak-shape-{status}", colour)}'
+        f"{html.escape(t.get(status, status))}</span>"
         for status, colour in plot_palette.items()
     )
     return (

@@ -136,6 +136,11 @@
     }
   });
 
+  var PLOT_SHAPES = {ledig: "circle", reservert: "diamond", solgt: "struck", bebygd: "square"};
+  var Plot = L.CircleMarker.extend({
+    _updatePath: function () { this._renderer._akShape(this, PLOT_SHAPES[this.options.status] || "circle"); }
+  });
+
   // A canvas renderer that fills runs of same-coloured dots with one fill() call: the
   // region map of 50 000 areas is mostly dots.
   function batchingCanvas(options) {
@@ -163,6 +168,37 @@
       }
       ctx.moveTo(x + r, y);
       ctx.arc(x, y, r, 0, Math.PI * 2, false);
+    };
+    // a plot's status is its shape as well as its colour (WCAG 1.4.1): ledig a circle,
+    // reservert a diamond, solgt a circle struck through, bebygd a square
+    renderer._akShape = function (layer, shape) {
+      if (!this._drawing || layer._empty()) { return; }
+      flush();
+      var ctx = this._ctx, p = layer._point, r = Math.max(Math.round(layer._radius), 1);
+      ctx.beginPath();
+      if (shape === "square") {
+        ctx.rect(p.x - r * 0.9, p.y - r * 0.9, r * 1.8, r * 1.8);
+      } else if (shape === "diamond") {
+        ctx.moveTo(p.x, p.y - r * 1.25);
+        ctx.lineTo(p.x + r * 1.25, p.y);
+        ctx.lineTo(p.x, p.y + r * 1.25);
+        ctx.lineTo(p.x - r * 1.25, p.y);
+        ctx.closePath();
+      } else {
+        ctx.arc(p.x, p.y, r, 0, Math.PI * 2, false);
+      }
+      this._fillStroke(ctx, layer);
+      if (shape === "struck") {
+        ctx.beginPath();
+        ctx.moveTo(p.x - r * 0.7, p.y - r * 0.7);
+        ctx.lineTo(p.x + r * 0.7, p.y + r * 0.7);
+        ctx.moveTo(p.x + r * 0.7, p.y - r * 0.7);
+        ctx.lineTo(p.x - r * 0.7, p.y + r * 0.7);
+        ctx.globalAlpha = 1;
+        ctx.strokeStyle = "#ffffff";
+        ctx.lineWidth = 1.5;
+        ctx.stroke();
+      }
     };
     ["_updatePoly", "_updateCircle"].forEach(function (name) {
       var base = renderer[name];
@@ -220,6 +256,7 @@
     var state = {map: map, data: data, groups: {}, items: [], ready: false, drawnAt: null};
     window.arealkart = state;
     var renderer = batchingCanvas({padding: 0.2, tolerance: 3});
+    state.renderer = renderer;
     // the plugins' own shapes (measure vertices, the locate circle) are SVG: leaflet-measure
     // reads their SVG paths and fails on canvas ones
     map.options.renderer = L.svg();
@@ -249,8 +286,37 @@
         rows.push("<tr><th>" + escapeHtml(T[row[1]]) + "</th><td>" + escapeHtml(show(v, row[2])) + "</td></tr>");
       });
       var head = layer.akLayer === "tomter" ? T.tomt : data.names[layer.akGroup];
+      var id = value(layer.akLayer, "id", i), link = "";
+      if (id !== null && id !== undefined) {
+        link = "<p class=\"ak-popup-link\"><a href=\"#" + escapeHtml(encodeURIComponent(id)) + "\">" + escapeHtml(T.lenke_hit) + "</a></p>";
+      }
       return "<div class=\"ak-popup\"><div class=\"ak-popup-head\" style=\"border-color:" +
-        escapeHtml(layer.akColour) + "\">" + escapeHtml(head) + "</div><table>" + rows.join("") + "</table></div>";
+        escapeHtml(layer.akColour) + "\">" + escapeHtml(head) + "</div><table>" + rows.join("") + "</table>" +
+        nextStepHtml(layer) + link + "</div>";
+    }
+
+    // whom to contact and the plan's documents, from the config of the feature's municipality
+    function nextStepHtml(layer) {
+      var number = value(layer.akLayer, "kommunenummer", layer.akIndex);
+      var step = (data.nextSteps || {})[number];
+      if (!step) { return ""; }
+      var parts = [], c = step.kontakt || {};
+      function web(href) { return /^https?:\/\//.test(href) ? href : null; }
+      var plan = value(layer.akLayer, "plan_id", layer.akIndex);
+      if (step.planinnsyn && plan) {
+        var href = web(step.planinnsyn.replace("{plan_id}", encodeURIComponent(plan))
+          .replace("{kommunenummer}", encodeURIComponent(number)));
+        if (href) {
+          parts.push("<a href=\"" + escapeHtml(href) + "\" target=\"_blank\" rel=\"noopener\">" + escapeHtml(T.plandokumenter) + "</a>");
+        }
+      }
+      var who = [];
+      if (c.navn) { who.push(escapeHtml(c.navn)); }
+      if (c.epost) { who.push("<a href=\"mailto:" + escapeHtml(encodeURIComponent(c.epost).replace("%40", "@")) + "\">" + escapeHtml(c.epost) + "</a>"); }
+      if (c.telefon) { who.push("<a href=\"tel:" + escapeHtml(c.telefon.replace(/ /g, "")) + "\">" + escapeHtml(c.telefon) + "</a>"); }
+      if (c.nettside && web(c.nettside)) { who.push("<a href=\"" + escapeHtml(c.nettside) + "\" target=\"_blank\" rel=\"noopener\">" + escapeHtml(T.nettside) + "</a>"); }
+      if (who.length) { parts.push(escapeHtml(T.kontakt) + ": " + who.join(" · ")); }
+      return parts.length ? "<div class=\"ak-popup-next\">" + parts.map(function (p) { return "<p>" + p + "</p>"; }).join("") + "</div>" : "";
     }
 
     function tooltipText(layer) {
@@ -341,9 +407,10 @@
 
     var plots = data.layers.tomter, points = decodeRing(plots.points || "");
     points.forEach(function (p, i) {
-      var colour = data.plotColours[value("tomter", "status", i)] || "#999999";
-      var layer = L.circleMarker(p, {
-        renderer: renderer, radius: S.tomt_radius, color: "#333333", weight: 1, fillColor: colour, fillOpacity: 0.95
+      var status = value("tomter", "status", i), colour = data.plotColours[status] || "#999999";
+      var layer = new Plot(p, {
+        renderer: renderer, radius: S.tomt_radius, color: "#333333", weight: 1, fillColor: colour, fillOpacity: 0.95,
+        status: status
       });
       addItem(layer, "tomter", "tomter", i, colour, {weight: 1}, {weight: 2.5});
     });
@@ -358,7 +425,8 @@
 
     // the page opens at its building land (its free areas and plots), else its borders
     var view = data.view || data.bounds;
-    if (view) { map.fitBounds(view, {paddingTopLeft: [64, 90], paddingBottomRight: [64, 60], maxZoom: 15}); }
+    if (view) { map.fitBounds(view, {paddingTopLeft: [64, 90], paddingBottomRight: [64, 60], maxZoom: 15, animate: false}); }
+    if (state.addMiniMap) { state.addMiniMap(); }
     ORDER.forEach(function (key) { groups[key].addTo(map); });
     (data.attribution || []).forEach(function (text) { map.attributionControl.addAttribution(escapeHtml(text)); });
 
@@ -368,11 +436,8 @@
     map.on("overlayadd", restoreOrder);
     state.restoreOrder = restoreOrder;
     state.layerOf = function (id) {
-      for (var n = 0; n < state.items.length; n++) {
-        var item = state.items[n], ids = columns[item.key].id;
-        if (ids && ids[item.i] === id) { return item.layer; }
-      }
-      return null;
+      var item = state.itemOf(id);
+      return item ? item.layer : null;
     };
     state.drawn = function () {
       var out = {};
@@ -385,9 +450,23 @@
       });
       return out;
     };
+    state.itemOf = function (id) {
+      for (var n = 0; n < state.items.length; n++) {
+        var item = state.items[n], ids = columns[item.key].id;
+        if (ids && ids[item.i] === id) { return item; }
+      }
+      return null;
+    };
+    // page.html#<ledig_id or tomt_id> opens at that feature with its popup open
+    function openFromHash() {
+      var id = decodeURIComponent(window.location.hash.slice(1)), item = id ? state.itemOf(id) : null;
+      if (item) { state.openItem(item, null); }
+    }
+    window.addEventListener("hashchange", openFromHash);
     L.Util.requestAnimFrame(function () {
       state.drawnAt = performance.now();
       state.ready = true;
+      openFromHash();
     });
     return state;
   }
@@ -536,10 +615,16 @@
     L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
     if (data.panels.summary) { htmlControl("bottomleft", data.panels.summary, "ak-summary", T.sammendrag).addTo(map); }
     if (first && !phone()) {  // on a phone the overview map only takes room
-      new L.Control.MiniMap(L.tileLayer(first.url, {attribution: "", maxZoom: data.style.maks_zoom}), {
-        position: "bottomright", toggleDisplay: true, width: 130, height: 130, zoomLevelOffset: -5,
-        strings: {hideText: T.skjul_oversiktskart, showText: T.vis_oversiktskart}
-      }).addTo(map);
+      // added once the map has its opening view (init calls this): added before, its own
+      // first move could set the map back to where folium opened it
+      state.addMiniMap = function () {
+        var mini = new L.Control.MiniMap(L.tileLayer(first.url, {attribution: "", maxZoom: data.style.maks_zoom}), {
+          position: "bottomright", toggleDisplay: true, width: 130, height: 130, zoomLevelOffset: -5,
+          strings: {hideText: T.skjul_oversiktskart, showText: T.vis_oversiktskart}
+        }).addTo(map);
+        var box = mini.getContainer(), legend = box.parentNode.querySelector(".ak-legend");
+        if (legend) { box.parentNode.insertBefore(box, legend.nextSibling); }  // below the legend
+      };
     }
     htmlControl("bottomright", data.panels.legend, "ak-legend", T.tegnforklaring).addTo(map);
     keepApart(map.getContainer(), ".ak-filter details", ".ak-summary details");

@@ -54,6 +54,9 @@ PLOT_POPUP = [
 ]
 """Rows of a plot's popup."""
 
+_NEXT_STEP_COLUMNS = ["kategori", "kommunenummer", "plan_id"]
+"""Columns every free area and plot carries for its popup's contact and plan link."""
+
 _NUMBER_DECIMALS = {"sone_m2": 1, "sone_ledig_m2": 1, "areal_m2": 1, "storrelse": 0, "pris": 0}
 
 
@@ -115,7 +118,7 @@ def free_layer(result: AvailableLand, names: dict[str, str] | None = None) -> di
         for column, keep in (("hensyn_blokkerer", True), ("hensyn_flagger", False)):
             text = {h: _constraint_text(h, blocking, keep) for h in values}
             shown[column] = shown["hensyn"].map(text).astype("object")
-    columns = ["id", "kategori", *(row[0] for row in FREE_POPUP)]
+    columns = ["id", *_NEXT_STEP_COLUMNS, *(row[0] for row in FREE_POPUP)]
     return {
         "geom": encode_polygons(web_geometry(shown)),
         "props": _props(shown, columns),
@@ -190,7 +193,7 @@ def plots_layer(plots: gpd.GeoDataFrame) -> dict[str, Any]:
     points = gpd.GeoSeries(points, crs=plots.crs).to_crs(WGS84).to_numpy()
     return {
         "points": encode_points(points),
-        "props": _props(shown, ["kategori", *(row[0] for row in PLOT_POPUP)]),
+        "props": _props(shown, [*_NEXT_STEP_COLUMNS, *(row[0] for row in PLOT_POPUP)]),
         "popup": _present(PLOT_POPUP, shown),
         "tip": [c for c in ("id", "status") if c in shown.columns],
     }
