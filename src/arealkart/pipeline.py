@@ -20,13 +20,14 @@ from tqdm import tqdm
 from arealkart.available.rule import AvailableLand, available_land
 from arealkart.classify import classification_issues, classify_zones
 from arealkart.config import MunicipalityInput, RegionConfig, Source, load_config
-from arealkart.errors import InputError, SchemaError
+from arealkart.errors import ConfigError, InputError, SchemaError
 from arealkart.load.quality import check_quality
 from arealkart.load.read import read_plan
 from arealkart.model.issues import Issue, concat_issues, issues_frame
 from arealkart.model.output_layers import output_parts
 from arealkart.model.plandata import PlanData, combine, relabel
 from arealkart.publish.accounting import balance, check_balance
+from arealkart.publish.maps.assets import ASSET_MODES
 from arealkart.publish.outputs import BuildResult, write_outputs
 from arealkart.publish.site import preflight
 from arealkart.publish.summary import summarise
@@ -97,6 +98,7 @@ def build(
     parts: Iterable[str] | None = None,
     keep_going: bool = False,
     force: bool = False,
+    assets: str = "cdn",
 ) -> BuildResult:
     """Run the whole chain on a region and write maps, GeoJSON, GeoPackage and tables.
 
@@ -122,6 +124,9 @@ def build(
     force
         Publish even into a folder that holds files arealkart did not write (they are kept;
         see :mod:`arealkart.publish.site`).
+    assets
+        ``"cdn"`` (default) or ``"local"``: where the maps load Leaflet from (see
+        :func:`arealkart.publish.outputs.write_outputs`).
 
     Returns
     -------
@@ -134,7 +139,9 @@ def build(
         input feature would be lost.  Nothing is written then.
     """
     cfg = config if isinstance(config, RegionConfig) else load_config(config)
-    texts(lang)  # fail early on an unknown language
+    texts(lang)  # fail early on an unknown language or asset mode
+    if assets not in ASSET_MODES:
+        raise ConfigError(f"unknown assets {assets!r}; expected one of {list(ASSET_MODES)}")
     wanted = output_parts(parts)
     preflight(output, force=force, expected_bytes=_expected_output_bytes(cfg))
     data = check_quality(load_region(cfg, keep_going=keep_going, progress=progress))
@@ -153,7 +160,9 @@ def build(
     issues = concat_issues([data.issues, classification_issues(zones), result.issues])
     accounts = check_balance(account(data, result, issues))
     built = BuildResult(cfg, data, result, summary, issues, accounts)
-    files = write_outputs(built, output, lang=lang, parts=wanted, progress=progress, force=force)
+    files = write_outputs(
+        built, output, lang=lang, parts=wanted, progress=progress, force=force, assets=assets
+    )
     return replace(built, files=files)
 
 

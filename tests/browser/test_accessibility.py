@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
 
+from arealkart.publish.maps.assets import npm_source
 from arealkart.registry.style import texts
-from browser import Offline, axe_violations, missing_requirements, open_map
+from browser import BLANK_PNG, Offline, axe_violations, missing_requirements, open_map
 
 REASON = missing_requirements()
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
@@ -329,3 +331,119 @@ def test_a_plots_status_is_its_shape_as_well_as_its_colour(open_page, site):
         "solgt": (False, False, True),
         "bebygd": (True, False, False),
     }
+
+
+def _page_with_cdn(browser, site, name, handle):
+    context = new_context(browser, DESKTOP)
+    offline = Offline()
+    offline.attach(context)
+    context.route(lambda url: "cdn.jsdelivr.net" in url, handle)  # the later route wins
+    page = context.new_page()
+    page.goto((site / "kart" / f"{name}.html").resolve().as_uri())
+    page.wait_for_load_state("load")
+    return context, page
+
+
+@pytest.mark.parametrize("name", ["vinje", "en/vinje"])
+def test_a_page_whose_libraries_are_blocked_says_so_in_its_language(browser, site, name):
+    context, page = _page_with_cdn(browser, site, name, lambda route: route.abort())
+    try:
+        note = page.get_by_role("alert")
+        note.wait_for(timeout=5000)
+        t = texts("en" if name.startswith("en/") else "nb")
+        assert note.inner_text() == t["kart_feilet"]
+    finally:
+        context.close()
+
+
+def test_a_changed_file_on_the_cdn_is_refused(browser, site):
+    from browser import package_dir
+
+    def tampered(route):
+        asset = npm_source(route.request.url)
+        body = (package_dir(asset.package, asset.version) / asset.path).read_bytes()
+        if asset.path.endswith("leaflet.js"):
+            body += b"\nwindow.__tampered = true;"
+        route.fulfill(body=body, headers={"Access-Control-Allow-Origin": "*"})
+
+    context, page = _page_with_cdn(browser, site, "vinje", tampered)
+    try:
+        page.get_by_role("alert").wait_for(timeout=5000)
+        assert page.evaluate("window.__tampered") is None
+        assert page.evaluate("typeof L") == "undefined"
+    finally:
+        context.close()
+
+
+def test_every_cdn_file_has_the_integrity_of_its_npm_file():
+    import base64
+    import hashlib
+
+    from arealkart.publish.maps.assets import integrity, map_assets
+    from browser import package_dir
+
+    for asset in map_assets():
+        data = (package_dir(asset.package, asset.version) / asset.path).read_bytes()
+        expected = "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+        assert integrity(asset.url) == expected, asset.url
+
+
+@pytest.fixture(scope="module")
+def local_site(demo_build, tmp_path_factory) -> Path:
+    """The demo's maps built with ``assets="local"``: the libraries in ``kart/lib/``."""
+    import os
+
+    from arealkart.publish.outputs import write_outputs
+    from browser import ASSET_CACHE, ensure_assets
+
+    ensure_assets()
+    out = tmp_path_factory.mktemp("lokal") / "output"
+    before = os.environ.get("AREALKART_ASSET_CACHE")
+    os.environ["AREALKART_ASSET_CACHE"] = str(ASSET_CACHE)  # the tests' verified npm files
+    try:
+        write_outputs(demo_build, out, parts=["maps"], assets="local")
+        write_outputs(demo_build, out, parts=["maps"], assets="local", lang="en")
+    finally:
+        if before is None:
+            del os.environ["AREALKART_ASSET_CACHE"]
+        else:
+            os.environ["AREALKART_ASSET_CACHE"] = before
+    return out
+
+
+@pytest.mark.parametrize("name", ["vest-telemark", "vinje", "en/vinje"])
+def test_with_local_assets_a_page_draws_with_only_tiles_from_the_network(browser, local_site, name):
+    from browser import TILE_HOSTS
+
+    refused, tiles = [], []
+
+    def only_tiles(route):
+        if urlsplit(route.request.url).hostname in TILE_HOSTS:
+            tiles.append(route.request.url)
+            route.fulfill(body=BLANK_PNG, content_type="image/png")
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    context = browser.new_context(viewport=DESKTOP)
+    context.route(lambda url: url.startswith(("http://", "https://")), only_tiles)
+    try:
+        page, log = open_map(context, local_site / "kart" / f"{name}.html")
+        assert sum(page.evaluate("arealkart.drawn()").values()) > 0
+        assert refused == [] and tiles
+        assert log.errors == []  # every file under kart/lib/ loaded, the policy allowed them
+        html = (local_site / "kart" / f"{name}.html").read_text(encoding="utf-8")
+        assert "https://cdn.jsdelivr.net" not in html
+        icon = page.evaluate(  # an image a stylesheet loads, from kart/lib/ too
+            """() => new Promise((done) => {
+              const button = document.querySelector('.leaflet-control-zoom-fullscreen');
+              const url = getComputedStyle(button).backgroundImage.slice(5, -2);
+              const img = new Image();
+              img.onload = () => done(url);
+              img.onerror = () => done(null);
+              img.src = url;
+            })"""
+        )
+        assert icon is not None and "/kart/lib/leaflet.fullscreen@" in icon
+    finally:
+        context.close()

@@ -8,6 +8,7 @@ must show as the text it is.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from pathlib import Path
@@ -130,3 +131,21 @@ def test_no_payload_runs_when_searching(page):
     page.wait_for_selector(".leaflet-popup-content .ak-popup")
     assert ran(page) is None
     assert page.locator("img[src='x'], svg[onload]").count() == 0
+
+
+def test_the_policy_refuses_a_script_the_page_did_not_bring(hostile_site, chromium):
+    from playwright.sync_api import Error as PlaywrightError
+
+    context = chromium.new_context(viewport=VIEWPORT)
+    Offline().attach(context)
+    try:
+        page, log = open_map(context, hostile_site / "kart" / "seljord.html")
+        policy = page.get_attribute('meta[http-equiv="Content-Security-Policy"]', "content")
+        assert "default-src 'none'" in policy and "'unsafe-inline'" not in policy.split(";")[1]
+        assert log.errors == []  # the page's own scripts all pass the policy
+        with contextlib.suppress(PlaywrightError):  # Playwright reports the refused tag too
+            page.add_script_tag(content="window.__injected = 1")
+        assert page.evaluate("window.__injected") is None
+        assert any("Content Security Policy" in e for e in log.errors)
+    finally:
+        context.close()

@@ -51,6 +51,14 @@ _workers_option = click.option(
 _lang_option = click.option(
     "--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True, help="Map language."
 )
+_assets_option = click.option(
+    "--assets",
+    type=click.Choice(["cdn", "local"]),
+    default="cdn",
+    show_default=True,
+    help="Where the maps load Leaflet from: jsDelivr (with integrity hashes), or copies in "
+    "kart/lib/ (for intranets; base-map tiles still need the network).",
+)
 _keep_going_option = click.option(
     "--keep-going",
     is_flag=True,
@@ -63,6 +71,7 @@ _keep_going_option = click.option(
 @_output_option
 @_workers_option
 @_lang_option
+@_assets_option
 @_keep_going_option
 @_force_option
 @verbosity
@@ -74,6 +83,7 @@ def build(
     output: str,
     workers: int | None,
     lang: str,
+    assets: str,
     keep_going: bool,
     force: bool,
 ) -> None:
@@ -101,6 +111,7 @@ def build(
         progress=not quiet,
         keep_going=keep_going,
         force=force,
+        assets=assets,
     )
     if not quiet:
         _print_build(result)
@@ -111,6 +122,7 @@ def build(
 @_output_option
 @_workers_option
 @_lang_option
+@_assets_option
 @_force_option
 @verbosity
 @click.pass_context
@@ -121,6 +133,7 @@ def map_command(
     output: str,
     workers: int | None,
     lang: str,
+    assets: str,
     force: bool,
 ) -> None:
     r"""Write only the interactive maps (kart/*.html) from a config.
@@ -129,12 +142,20 @@ def map_command(
     Examples:
       arealkart map
       arealkart map --config region.toml --output ut/ --lang en
+      arealkart map --assets local
     """
     from arealkart.pipeline import build as run_build  # the whole pipeline, only when it runs
 
     quiet = is_quiet(ctx)
     result = run_build(
-        config, output, workers=workers, lang=lang, progress=not quiet, parts=("maps",), force=force
+        config,
+        output,
+        workers=workers,
+        lang=lang,
+        progress=not quiet,
+        parts=("maps",),
+        force=force,
+        assets=assets,
     )
     if not quiet:
         click.echo(f"Wrote {len(result.files)} maps to {_common_folder(result.files)}")

@@ -38,7 +38,8 @@ from arealkart.publish.export import (
     write_geopackage,
 )
 from arealkart.publish.maps import build_map, save_map
-from arealkart.publish.maps.index import index_html, map_folder, other_language, relative_link
+from arealkart.publish.maps.assets import LIB_FOLDER, copy_assets
+from arealkart.publish.maps.index import MAPS, index_html, map_folder, other_language, relative_link
 from arealkart.publish.site import Site, checksum, fingerprint, write_error
 from arealkart.registry.kommuner import boundaries as municipality_boundaries
 from arealkart.registry.style import texts
@@ -72,6 +73,7 @@ def write_outputs(
     parts: Iterable[str] | None = None,
     progress: bool = False,
     force: bool = False,
+    assets: str = "cdn",
 ) -> tuple[Path, ...]:
     """Publish a build's outputs into ``output`` as one whole (see :mod:`.site`).
 
@@ -96,6 +98,10 @@ def write_outputs(
     force
         Publish even into a folder that holds files arealkart did not write (they are
         kept); without it such a folder is an :class:`~arealkart.errors.OutputError`.
+    assets
+        ``"cdn"``: the maps load Leaflet and its plugins from jsDelivr (with integrity
+        hashes); ``"local"``: the files are copied into ``kart/lib/`` and the maps load
+        them from there (see :func:`arealkart.publish.maps.assets.copy_assets`).
 
     Returns
     -------
@@ -112,11 +118,11 @@ def write_outputs(
     writers = {
         "tables": lambda stage: _write_tables(stage, build),
         "geojson": lambda stage: _write_geojson(stage, build.config, build.result),
-        "maps": lambda stage: _write_maps(stage, build, lang, kept),
+        "maps": lambda stage: _write_maps(stage, build, lang, kept, assets),
     }
     chosen = output_parts(parts)
     inputs = _input_files(build.config)
-    with Site(output, _fingerprint(build.config, inputs), force=force) as site:
+    with Site(output, _fingerprint(build.config, inputs, assets), force=force) as site:
         kept = set(site.carried_over())
         written: list[Path] = []
         try:
@@ -152,8 +158,8 @@ def _config_entry(cfg: RegionConfig) -> dict[str, object] | None:
     return {"path": cfg.path.name, "sha256": checksum(cfg.path)}
 
 
-def _fingerprint(cfg: RegionConfig, inputs: list[dict[str, object]]) -> str:
-    """What the build depends on: version, config (and what it says), every input."""
+def _fingerprint(cfg: RegionConfig, inputs: list[dict[str, object]], assets: str) -> str:
+    """What the build depends on: version, config (and what it says), inputs, assets."""
     return fingerprint(
         {
             "version": _version(),
@@ -162,6 +168,7 @@ def _fingerprint(cfg: RegionConfig, inputs: list[dict[str, object]]) -> str:
             "parameters": cfg.parameters,
             "colours": cfg.colours,
             "inputs": inputs,
+            "assets": assets,
         }
     )
 
@@ -230,7 +237,9 @@ def _write_geojson(stage: Path, cfg: RegionConfig, result: AvailableLand) -> lis
 _FEATURE_ID = "_feature_id"
 
 
-def _write_maps(stage: Path, build: BuildResult, lang: str, kept: set[str]) -> list[Path]:
+def _write_maps(
+    stage: Path, build: BuildResult, lang: str, kept: set[str], assets: str
+) -> list[Path]:
     """The region map, one map per municipality and an index, in ``lang``.
 
     Norwegian pages go to ``kart/``, English ones to ``kart/en/`` with the same file
@@ -274,8 +283,12 @@ def _write_maps(stage: Path, build: BuildResult, lang: str, kept: set[str]) -> l
             links=links,
             region=cfg.navn,
             next_steps=cfg.next_steps(),
+            assets=assets,
+            asset_prefix="../" * (len(folder.parts) - 1),  # kart/en/ → kart/lib
         )
         written.append(save_map(page, stage / folder / f"{slug}.html"))
+    if assets == "local":
+        written += copy_assets(stage / MAPS / LIB_FOLDER)
     has_other = in_new_tree(other / "index.html")
     written.append(_write_index(stage, cfg, summary, lang, link_other=has_other))
     if has_other:

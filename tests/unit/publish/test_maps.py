@@ -249,3 +249,77 @@ def test_assets_are_the_npm_files_of_folium_s_pinned_versions():
     scoped = npm_source("https://cdn.jsdelivr.net/npm/@scope/pkg@1.2.3/dist/a.css?x=1")
     assert (scoped.package, scoped.version, scoped.path) == ("@scope/pkg", "1.2.3", "dist/a.css")
     assert npm_source("https://code.jquery.com/jquery-3.7.1.min.js") is None
+
+
+def test_the_legend_lists_only_what_the_page_has(demo):
+    part = seljord(demo)
+    only_housing = replace(
+        part,
+        free=part.free[part.free["kategori"] == "bolig"],
+        blocked=part.blocked.iloc[0:0],
+        plots=part.plots[part.plots["status"] == "ledig"],
+    )
+    legend = payload(render(build_map(only_housing, title="Seljord")))["panels"]["legend"]
+    t = texts("nb")
+    assert t["lag_ledig"].format(kategori=t["bolig"]) in legend
+    for absent in ("fritid", "kombinert", "naering"):
+        assert t["lag_ledig"].format(kategori=t[absent]) not in legend
+    assert t["blokkert"] not in legend and t["bebygd"] in legend
+    assert f"{t['ledig']}</span>" in legend and f"{t['solgt']}</span>" not in legend
+    assert t["kommunegrense"] not in legend  # no borders given
+    full = payload(render(build_map(part, boundaries(["Seljord"]), title="Seljord")))
+    assert t["kommunegrense"] in full["panels"]["legend"]
+    assert t["blokkert"] in full["panels"]["legend"]
+
+
+def _cache_copy(tmp_path):
+    from helpers import ROOT
+
+    cache = ROOT / ".cache" / "map-assets"
+    if not (cache / "leaflet@1.9.3" / ".complete").exists():
+        pytest.skip("the npm asset cache is not fetched (bash scripts/install.sh --test)")
+    import shutil
+
+    shutil.copytree(cache, tmp_path / "cache")
+    return tmp_path / "cache"
+
+
+def test_local_assets_are_copied_with_what_their_css_loads(tmp_path, monkeypatch):
+    from arealkart.publish.maps.assets import copy_assets, integrity
+
+    monkeypatch.setenv("AREALKART_ASSET_CACHE", str(_cache_copy(tmp_path)))
+    written = copy_assets(tmp_path / "lib")
+    names = {p.relative_to(tmp_path / "lib").as_posix() for p in written}
+    assert "leaflet@1.9.3/dist/leaflet.js" in names
+    assert "leaflet@1.9.3/dist/images/layers.png" in names  # loaded by leaflet.css
+    assert "leaflet-search@2.9.7/images/search-icon.png" in names  # ../images from dist/
+    assert all(integrity(f"https://cdn.jsdelivr.net/npm/{n}") for n in names)
+
+
+def test_a_changed_cached_asset_is_refused(tmp_path, monkeypatch):
+    from arealkart.errors import OutputError
+    from arealkart.publish.maps.assets import copy_assets
+
+    cache = _cache_copy(tmp_path)
+    target = cache / "leaflet@1.9.3" / "dist" / "leaflet.js"
+    target.write_bytes(target.read_bytes() + b"\n// changed")
+    monkeypatch.setenv("AREALKART_ASSET_CACHE", str(cache))
+    with pytest.raises(OutputError, match=r"leaflet\.js: not the leaflet@1\.9\.3 file"):
+        copy_assets(tmp_path / "lib")
+
+
+def test_local_assets_without_a_network_say_what_to_do(tmp_path, monkeypatch):
+    import urllib.error
+
+    from arealkart.errors import OutputError
+    from arealkart.publish.maps import assets
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no route to host")
+
+    monkeypatch.setenv("AREALKART_ASSET_CACHE", str(tmp_path / "empty"))
+    monkeypatch.setattr(assets.urllib.request, "urlopen", offline)
+    with pytest.raises(OutputError, match=r"cannot get leaflet@1\.9\.3.*or use --assets cdn"):
+        assets.copy_assets(tmp_path / "lib")
+    with pytest.raises(ConfigError, match="unknown assets 'usb'"):
+        build_map(empty_result(), title="x", assets="usb")

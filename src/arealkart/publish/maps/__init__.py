@@ -30,9 +30,12 @@ import pandas as pd
 import pyproj
 
 from arealkart.available.rule import AvailableLand
+from arealkart.errors import ConfigError
 from arealkart.model.vocabulary import BUILDING_CATEGORIES
 from arealkart.publish.export import WGS84, atomic_path
 from arealkart.publish.maps._page import MapApp, legend_html, new_map, summary_html, title_html
+from arealkart.publish.maps._policy import secured
+from arealkart.publish.maps.assets import ASSET_MODES, local_url
 from arealkart.publish.maps.layers import (
     borders_layer,
     free_layer,
@@ -60,6 +63,8 @@ def build_map(
     links: Sequence[tuple[str, str]] = (),
     region: str | None = None,
     next_steps: Mapping[str, Mapping[str, Any]] | None = None,
+    assets: str = "cdn",
+    asset_prefix: str = "",
 ) -> folium.Map:
     """Build an interactive map of a result (one municipality or a whole region).
 
@@ -87,6 +92,13 @@ def build_map(
     next_steps
         Kommunenummer → whom to contact and where a plan's documents are
         (:meth:`arealkart.config.RegionConfig.next_steps`), shown in the popups.
+    assets
+        ``"cdn"`` (jsDelivr, with integrity hashes) or ``"local"``: the page loads Leaflet
+        and the plugins from ``<asset_prefix>lib/`` (see
+        :func:`arealkart.publish.maps.assets.copy_assets`).
+    asset_prefix
+        Path from the page's folder to the folder that holds ``lib/`` (``"../"`` for
+        ``kart/en/``).
 
     Returns
     -------
@@ -96,17 +108,22 @@ def build_map(
     Raises
     ------
     ConfigError
-        For an unknown language or a bad colour override.
+        For an unknown language, a bad colour override or an unknown ``assets``.
     """
+    if assets not in ASSET_MODES:
+        raise ConfigError(f"unknown assets {assets!r}; expected one of {list(ASSET_MODES)}")
+    url_of = (lambda a: local_url(a, asset_prefix)) if assets == "local" else (lambda a: a.url)
     t = texts(lang)
     palette = colours(colour_overrides)
     note = translated(attribution, lang)
     bounds = _bounds(boundaries, result)
-    m = new_map(title, _centre(bounds))
+    m = new_map(title, _centre(bounds), url_of)
     free_daa = _free_daa(result.free)
     panels = {
         "title": title_html(title, t, note=note, empty=not len(result.free), links=links),
-        "legend": legend_html(t, palette, style()["tomtefarger"], free_daa, lang),
+        "legend": legend_html(
+            t, palette, style()["tomtefarger"], free_daa, lang, _present(result, boundaries)
+        ),
         "summary": None if summary is None else summary_html(summary, t, lang, region or t["sum"]),
     }
     payload = {
@@ -136,7 +153,7 @@ def build_map(
             "grenser": borders_layer(boundaries),
         },
     }
-    m.add_child(MapApp(payload, lang))
+    m.add_child(MapApp(payload, lang, url_of))
     return m
 
 
@@ -147,11 +164,27 @@ does not allow."""
 
 
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
-    """Write the map's HTML page atomically."""
-    page = _VIEWPORT.sub(PAGE_VIEWPORT, m.get_root().render(), count=1)
+    """Write the map's HTML page atomically, with its integrity hashes and policy.
+
+    See :mod:`arealkart.publish.maps._policy`.
+    """
+    page = secured(_VIEWPORT.sub(PAGE_VIEWPORT, m.get_root().render(), count=1))
     with atomic_path(path) as tmp:
         Path(tmp).write_text(page, encoding="utf-8")
     return Path(path)
+
+
+def _present(result: AvailableLand, boundaries: gpd.GeoDataFrame | None) -> set[str]:
+    """The layers the page has, and ``tomter:<status>`` for each plot status it has."""
+    present = set(result.free["kategori"].dropna()) if "kategori" in result.free else set()
+    present |= {
+        key for key, frame in (("bebygd", result.built), ("blokkert", result.blocked)) if len(frame)
+    }
+    if boundaries is not None and len(boundaries):
+        present.add("grenser")
+    if "status" in result.plots.columns:
+        present |= {f"tomter:{status}" for status in result.plots["status"].dropna()}
+    return present
 
 
 def _layer_names(t: Mapping[str, str]) -> dict[str, str]:

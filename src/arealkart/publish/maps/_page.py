@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -16,8 +16,12 @@ from branca.element import Element, Figure, MacroElement, Template
 from folium.elements import JSCSSMixin
 
 from arealkart.model.vocabulary import BUILDING_CATEGORIES, REGION_NUMBER
-from arealkart.publish.maps.assets import map_assets
+from arealkart.publish.maps.assets import Asset, map_assets
 from arealkart.registry.style import format_number, style
+
+
+def _cdn(asset: Asset) -> str:
+    return asset.url
 
 
 @cache
@@ -50,14 +54,19 @@ class MapApp(JSCSSMixin, MacroElement):
 
     _template = Template("")
 
-    def __init__(self, payload: Mapping[str, Any], lang: str) -> None:
+    def __init__(
+        self, payload: Mapping[str, Any], lang: str, url_of: Callable[[Asset], str] = _cdn
+    ) -> None:
         super().__init__()
         self._name = "ArealkartApp"
         plugins = [a for a in map_assets() if a.package != "leaflet"]
-        self.default_js = [(f"{a.package}/{a.path}", a.url) for a in plugins if a.kind == "js"]
-        self.default_css = [(f"{a.package}/{a.path}", a.url) for a in plugins if a.kind == "css"]
+        self.default_js = [(f"{a.package}/{a.path}", url_of(a)) for a in plugins if a.kind == "js"]
+        self.default_css = [
+            (f"{a.package}/{a.path}", url_of(a)) for a in plugins if a.kind == "css"
+        ]
         self.payload = script_json(payload)
         self.lang = lang
+        self.message = str(payload["t"]["kart_feilet"])
 
     # branca declares Element.render() -> str, but MacroElement.render(), extended here,
     # writes into the figure and returns None
@@ -67,6 +76,7 @@ class MapApp(JSCSSMixin, MacroElement):
         assert isinstance(figure, Figure)  # as MacroElement.render() asserts too
         assert self._parent is not None  # rendered as a child of the map
         css, js = _client_file("arealkart.css"), _client_file("arealkart.js")
+        figure.header.add_child(_Raw(_no_library_script(self.message)), name="arealkart_check")
         figure.header.add_child(_Raw(f"<style>{css}</style>"), name="arealkart_css")
         figure.header.add_child(_Raw(f"<script>{js}</script>"), name="arealkart_js")
         call = (
@@ -77,13 +87,25 @@ class MapApp(JSCSSMixin, MacroElement):
         super().render(**kwargs)
 
 
+def _no_library_script(message: str) -> str:
+    """A page whose libraries did not load (a blocked CDN) says so instead of staying blank."""
+    return (
+        "<script>window.addEventListener('load', function () {"
+        " if (window.L && window.arealkart) { return; }"
+        " var note = document.createElement('p'); note.className = 'ak-failed';"
+        " note.setAttribute('role', 'alert');"
+        f" note.textContent = {script_json(message)};"
+        " document.body.insertBefore(note, document.body.firstChild); });</script>"
+    )
+
+
 def script_json(value: Any) -> str:
     """Compact JSON that is safe inside a ``<script>`` element."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c")
 
 
-def new_map(title: str, location: list[float]) -> folium.Map:
+def new_map(title: str, location: list[float], url_of: Callable[[Asset], str] = _cdn) -> folium.Map:
     """A canvas-rendered folium map that loads Leaflet and nothing else it does not use.
 
     folium's defaults also load jQuery, Bootstrap (JS and CSS), Bootstrap glyphicons,
@@ -102,8 +124,8 @@ def new_map(title: str, location: list[float]) -> folium.Map:
         max_zoom=style()["stil"]["maks_zoom"],
     )
     m._id = hashlib.sha256(title.encode("utf-8")).hexdigest()[:32]  # the same page, same bytes
-    m.default_js = [("leaflet", a.url) for a in leaflet if a.kind == "js"]
-    m.default_css = [("leaflet_css", a.url) for a in leaflet if a.kind == "css"]
+    m.default_js = [("leaflet", url_of(a)) for a in leaflet if a.kind == "js"]
+    m.default_css = [("leaflet_css", url_of(a)) for a in leaflet if a.kind == "css"]
     root = m.get_root()
     assert isinstance(root, Figure)  # folium.Map puts itself in a Figure
     root.header.add_child(Element(f"<title>{html.escape(title)}</title>"), name="title")
@@ -149,8 +171,17 @@ def legend_html(
     plot_palette: Mapping[str, str],
     free_daa: Mapping[str, float],
     lang: str,
+    present: Collection[str] | None = None,
 ) -> str:
-    """The legend: category colours with the free daa shown, parts, plots and borders."""
+    """The legend: category colours with the free daa shown, parts, plots and borders.
+
+    With ``present`` (layer keys, and ``tomter:<status>`` for plot statuses), only what the
+    page has is listed.
+    """
+
+    def has(key: str) -> bool:
+        return present is None or key in present
+
     rows = [
         (
             _swatch(c, palette[c]) + html.escape(t["lag_ledig"].format(kategori=t[c])),
@@ -158,22 +189,28 @@ def legend_html(
             f"{format_number(free_daa.get(c, 0.0), lang)} {html.escape(t['daa'])}</span>",
         )
         for c in BUILDING_CATEGORIES
+        if has(c)
     ]
     rows += [
-        (_swatch("bebygd", palette["bebygd"]) + html.escape(t["bebygd"]), ""),
-        (_swatch("blokkert", palette["blokkert"]) + html.escape(t["blokkert"]), ""),
-        (_swatch("grenser", palette["grense"]) + html.escape(t["kommunegrense"]), ""),
+        (_swatch(key, palette[colour]) + html.escape(t[text]), "")
+        for key, colour, text in (
+            ("bebygd", "bebygd", "bebygd"),
+            ("blokkert", "blokkert", "blokkert"),
+            ("grenser", "grense", "kommunegrense"),
+        )
+        if has(key)
     ]
     body = "".join(f'<div class="ak-row"><span>{a}</span>{b}</div>' for a, b in rows)
     dots = "".join(
         f'<span class="ak-row">{_swatch(f"dot ak-shape-{status}", colour)}'
         f"{html.escape(t.get(status, status))}</span>"
         for status, colour in plot_palette.items()
+        if has(f"tomter:{status}")
     )
+    plots = f'<div class="ak-sub">{html.escape(t["tomter"])}</div><div class="ak-dots">{dots}</div>'
     return (
         f"<details open><summary>{html.escape(t['tegnforklaring'])}</summary>{body}"
-        f'<div class="ak-sub">{html.escape(t["tomter"])}</div>'
-        f'<div class="ak-dots">{dots}</div></details>'
+        f"{plots if dots else ''}</details>"
     )
 
 

@@ -608,7 +608,9 @@
 
     searchControl(map, data, state).addTo(map);
     var overlays = {};
-    ORDER.forEach(function (key) { overlays[swatch(data, key) + escapeHtml(data.names[key])] = groups[key]; });
+    ORDER.forEach(function (key) {  // only the layers this page has
+      if (groups[key].getLayers().length) { overlays[swatch(data, key) + escapeHtml(data.names[key])] = groups[key]; }
+    });
     state.layerControl = L.control.layers(base, overlays, {collapsed: phone(), position: "topright"}).addTo(map);
     listControl(map, data, state, fmt).addTo(map);
 

@@ -10,11 +10,28 @@ the maps' libraries.  Tests serve these URLs from a local copy of the tarballs
 
 from __future__ import annotations
 
+import base64
+import csv
+import hashlib
+import io
+import logging
+import os
+import posixpath
 import re
+import tarfile
+import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import folium
 from folium import plugins
+
+from arealkart.errors import OutputError
+from arealkart.model.resources import package_data
+
+log = logging.getLogger(__name__)
 
 CDN = "https://cdn.jsdelivr.net/npm"
 _CDN_URL = re.compile(r"^https://cdn\.jsdelivr\.net/npm/((?:@[^/@]+/)?[^/@]+)@([^/]+)/(.+)$")
@@ -93,3 +110,120 @@ def npm_source(url: str) -> Asset | None:
     """The npm package file behind a jsDelivr ``/npm/`` URL, or ``None`` for other URLs."""
     match = _CDN_URL.match(url.split("?", 1)[0].split("#", 1)[0])
     return Asset(*match.groups()) if match else None
+
+
+@cache
+def _integrity_table() -> dict[str, str]:
+    with package_data("kart_integritet.csv").open(encoding="utf-8") as fh:
+        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
+        return {row["url"]: row["integrity"] for row in rows}
+
+
+def integrity(url: str) -> str | None:
+    """The Subresource Integrity hash of a CDN file (``data/kart_integritet.csv``)."""
+    return _integrity_table().get(url)
+
+
+ASSET_MODES = ("cdn", "local")
+"""Where map pages load Leaflet and the plugins from: jsDelivr, or ``kart/lib/``."""
+LIB_FOLDER = "lib"
+REGISTRY = "https://registry.npmjs.org"
+
+
+def local_url(asset: Asset, prefix: str = "") -> str:
+    """The path of ``asset`` under ``kart/lib/`` as a page ``prefix`` away links it."""
+    return f"{prefix}{LIB_FOLDER}/{asset.package}@{asset.version}/{asset.path}"
+
+
+def asset_cache() -> Path:
+    """Where verified npm files are kept between builds (``AREALKART_ASSET_CACHE``)."""
+    folder = os.environ.get("AREALKART_ASSET_CACHE")
+    return Path(folder) if folder else Path.home() / ".cache" / "arealkart" / "map-assets"
+
+
+def _sha384(data: bytes) -> str:
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+
+
+def _from_npm(package: str, version: str, cache: Path) -> None:
+    """Unpack one npm package version from the registry into ``cache``."""
+    name = package.rsplit("/", 1)[-1]
+    url = f"{REGISTRY}/{package}/-/{name}-{version}.tgz"
+    log.info("fetching %s", url)
+    with urllib.request.urlopen(url, timeout=60) as response:
+        data = response.read()
+    folder = cache / f"{package}@{version}"
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        for member in tar.getmembers():
+            path = posixpath.normpath(member.name.partition("/")[2])
+            handle = tar.extractfile(member) if member.isfile() else None
+            if handle is None or path.startswith(("..", "/")):
+                continue  # plain files inside the package only; each is checked by its hash
+            (folder / path).parent.mkdir(parents=True, exist_ok=True)
+            (folder / path).write_bytes(handle.read())
+
+
+_CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")#]+)['\"]?\s*\)")
+
+
+def css_references(asset: Asset, css: str) -> list[Asset]:
+    """The package files a stylesheet loads (icons, sprites), relative to the stylesheet."""
+    folder = posixpath.dirname(asset.path)
+    found = []
+    for ref in dict.fromkeys(_CSS_URL.findall(css)):
+        if ref.startswith(("data:", "http:", "https:", "/")):
+            continue
+        path = posixpath.normpath(posixpath.join(folder, ref))
+        found.append(Asset(asset.package, asset.version, path))
+    return found
+
+
+def asset_files(read: Callable[[Asset], bytes]) -> list[Asset]:
+    """Every file of the pages' libraries: :func:`map_assets` and what their CSS loads."""
+    files = map_assets()
+    for asset in [a for a in files if a.kind == "css"]:
+        files += css_references(asset, read(asset).decode("utf-8"))
+    return list(dict.fromkeys(files))
+
+
+def copy_assets(lib: Path) -> list[Path]:
+    """Copy every file the pages load into ``lib`` (``kart/lib``), each checked by its hash.
+
+    Files come from :func:`asset_cache`, fetched from the npm registry the first time;
+    each must have the SHA-384 of ``data/kart_integritet.csv``.
+
+    Raises
+    ------
+    OutputError
+        If a file cannot be fetched, or does not have the hash the pages expect.
+    """
+    cache = asset_cache()
+
+    def read(asset: Asset) -> bytes:
+        source = cache / local_url(asset).removeprefix(f"{LIB_FOLDER}/")
+        if not source.is_file():
+            try:
+                _from_npm(asset.package, asset.version, cache)
+            except (OSError, tarfile.TarError) as exc:
+                raise OutputError(
+                    lib,
+                    f"cannot get {asset.package}@{asset.version} for --assets local from "
+                    f"{REGISTRY} ({exc}); run once with a network connection, put the files "
+                    f"in {cache}, or use --assets cdn",
+                ) from None
+        data = source.read_bytes() if source.is_file() else b""
+        if _sha384(data) != integrity(asset.url):
+            raise OutputError(
+                source,
+                f"not the {asset.package}@{asset.version} file the maps expect (its SHA-384 "
+                "differs from data/kart_integritet.csv); delete it to fetch it again",
+            )
+        return data
+
+    written = []
+    for asset in asset_files(read):
+        target = lib / local_url(asset).removeprefix(f"{LIB_FOLDER}/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(read(asset))
+        written.append(target)
+    return written

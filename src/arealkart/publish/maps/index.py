@@ -22,10 +22,14 @@ _INDEX_CSS = (
 )
 
 
+MAPS = Path("kart")
+"""The maps' folder in a build (its ``lib/`` holds the libraries of ``--assets local``)."""
+
+
 def map_folder(lang: str) -> Path:
     """Folder of a language's map pages in a build: ``kart/`` (nb) or ``kart/en/``."""
     texts(lang)
-    return Path("kart") if lang == "nb" else Path("kart") / lang
+    return MAPS if lang == "nb" else MAPS / lang
 
 
 def other_language(lang: str) -> str:
