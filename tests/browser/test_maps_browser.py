@@ -367,3 +367,22 @@ def test_a_popup_shows_the_contact_and_links_the_plan_documents(site_with_contac
         assert page.locator(".ak-popup-next").count() == 0
     finally:
         page.close()
+
+
+def test_printing_gives_one_page_with_the_map_at_the_feature_and_its_facts(site, context):
+    features = geojson(site, "vinje-ledig")
+    props = features[0]["properties"]
+    page = context.new_page()
+    try:
+        page.goto(f"{(site / 'kart' / 'vinje.html').resolve().as_uri()}#{props['ledig_id']}")
+        page.locator(".leaflet-popup-content .ak-popup").wait_for(timeout=5000)
+        page.emulate_media(media="print")
+        page.wait_for_function("document.querySelector('.ak-print .ak-popup') !== null")
+        sheet = page.inner_text(".ak-print")
+        assert props["feltnavn"] in sheet and texts("nb")["areal_daa"] in sheet
+        assert page.locator(".ak-filter").is_hidden() and page.locator(".ak-list").is_hidden()
+        assert page.locator(".ak-title").is_visible()
+        pdf = page.pdf(format="A4")
+        assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1  # one page
+    finally:
+        page.close()

@@ -463,6 +463,7 @@
       if (item) { state.openItem(item, null); }
     }
     window.addEventListener("hashchange", openFromHash);
+    printable(map, state);
     L.Util.requestAnimFrame(function () {
       state.drawnAt = performance.now();
       state.ready = true;
@@ -498,6 +499,38 @@
     measureParts().forEach(walk);
     new MutationObserver(function () { measureParts().forEach(walk); })
       .observe(container, {childList: true, subtree: true, characterData: true});
+  }
+
+  // --- printing --------------------------------------------------------------------------
+
+  // A printed page is a one-page prospect: the map centred on the feature whose popup is
+  // open, and that popup's facts below it (print styles in arealkart.css).
+  function printable(map, state) {
+    var sheet = document.createElement("div");
+    sheet.className = "ak-print";
+    document.body.appendChild(sheet);
+    var before = null;
+    function prepare() {
+      var popup = map._popup && map.hasLayer(map._popup) ? map._popup : null;
+      sheet.innerHTML = "";
+      if (!popup) { return; }
+      var content = popup.getElement().querySelector(".ak-popup");
+      if (content) { sheet.appendChild(content.cloneNode(true)); }
+      before = map.getCenter();
+      map.invalidateSize({animate: false});
+      map.panTo(popup.getLatLng(), {animate: false});
+    }
+    function restore() {
+      map.invalidateSize({animate: false});
+      if (before) { map.panTo(before, {animate: false}); before = null; }
+    }
+    window.addEventListener("beforeprint", prepare);
+    window.addEventListener("afterprint", restore);
+    var media = window.matchMedia("print");
+    if (media.addEventListener) {
+      media.addEventListener("change", function (e) { if (e.matches) { prepare(); } else { restore(); } });
+    }
+    state.preparePrint = prepare;
   }
 
   // --- small screens and keyboards -------------------------------------------------------
