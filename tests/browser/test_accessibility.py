@@ -11,6 +11,7 @@ opened through the list panel, and Escape closes it again.  Screenshots go to
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -447,3 +448,37 @@ def test_with_local_assets_a_page_draws_with_only_tiles_from_the_network(browser
         assert icon is not None and "/kart/lib/leaflet.fullscreen@" in icon
     finally:
         context.close()
+
+
+def _language_only_texts(lang: str, other: str) -> set[str]:
+    """Texts of ``other``'s texts file that ``lang``'s does not share (longer words only)."""
+    mine, theirs = texts(lang), texts(other)
+    shared = set(mine.values())
+    return {
+        value
+        for value in theirs.values()
+        if value not in shared and len(value) > 4 and "{" not in value
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "lang", "other"), [("vinje", "nb", "en"), ("en/vinje", "en", "nb")]
+)
+def test_no_text_of_the_other_language_is_left_on_a_page(open_page, name, lang, other):
+    page = open_page(name)
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    page.evaluate("arealkart.openItem(arealkart.items.find(i => i.key === 'ledig'), null)")
+    page.locator(".leaflet-popup-content .ak-popup").wait_for(timeout=5000)
+    page.hover(".leaflet-control-measure")
+    shown = page.evaluate("document.body.innerText")
+    titles = page.evaluate(
+        "[...document.querySelectorAll('[title], [aria-label], [placeholder]')]"
+        ".map(e => [e.title, e.getAttribute('aria-label'), e.placeholder].join(' '))"
+    )
+    everything = shown + " ".join(titles)
+    left = sorted(
+        t
+        for t in _language_only_texts(lang, other)
+        if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", everything)  # whole words, not "Totalt"
+    )
+    assert left == []
