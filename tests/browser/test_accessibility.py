@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from arealkart.publish.maps.assets import npm_source
-from arealkart.registry.style import texts
+from arealkart.registry.style import format_number, texts
 from browser import BLANK_PNG, Offline, axe_violations, missing_requirements, open_map
 
 REASON = missing_requirements()
@@ -224,13 +224,17 @@ def test_the_list_follows_the_filters(open_page, site):
     )
     plots = json.loads((site / "geojson" / "vinje-tomter.geojson").read_text())["features"]
     page = open_page("vinje")
+    assert page.locator(".ak-list li").count() == 0  # made when first opened
+    page.click(".ak-list summary")
     shown = "[...document.querySelectorAll('.ak-list li')].filter(li => !li.hidden).length"
     assert page.evaluate(shown) == len(free) + len(plots)
     page.click(".ak-filter summary")
     page.uncheck(".ak-filter input[name=kategori][value=fritid]")
-    assert page.evaluate(shown) == (free["kategori"] != "fritid").sum() + sum(
+    expected = (free["kategori"] != "fritid").sum() + sum(
         p["properties"]["kategori"] != "fritid" for p in plots
     )
+    assert page.evaluate(shown) == expected
+    assert page.inner_text(".ak-list .ak-list-count") == format_number(expected, "nb", 0)
 
 
 def test_the_minimum_area_takes_a_decimal_comma(open_page, site):

@@ -688,9 +688,16 @@
   // feature's popup.  It follows the filters (state.applyFilters calls state.updateList).
   function listControl(map, data, state, fmt) {
     var T = data.t, control = L.control({position: "topright"});
-    var rows = [];
+    var rows = [], built = false, decoded = {};
+    function columnsOf(key) {  // decoded once per layer
+      if (!decoded[key]) { decoded[key] = decodeColumns(data.layers[key].props); }
+      return decoded[key];
+    }
+    function listed() {
+      return state.items.filter(function (it) { return it.key === "ledig" || it.key === "tomter"; });
+    }
     function describe(item) {
-      var cols = decodeColumns(data.layers[item.key].props), i = item.i, parts;
+      var cols = columnsOf(item.key), i = item.i, parts;
       if (item.key === "ledig") {
         var area = cols.areal_m2 ? cols.areal_m2[i] : null;
         parts = [T[cols.kategori[i]], cols.feltnavn && cols.feltnavn[i], cols.plan_navn && cols.plan_navn[i],
@@ -701,11 +708,15 @@
       return parts.filter(Boolean).join(" · ");
     }
     function sortKey(item) {
-      var cols = decodeColumns(data.layers[item.key].props);
+      var cols = columnsOf(item.key);
       return item.key === "ledig" ? -(cols.areal_m2 ? cols.areal_m2[item.i] || 0 : 0) : 1;
     }
+    // the rows are made when the list is first opened (or reached from the keyboard):
+    // a region map of 50 000 areas must not wait for 50 000 buttons
     function build(list) {
-      var items = state.items.filter(function (it) { return it.key === "ledig" || it.key === "tomter"; });
+      if (built) { return; }
+      built = true;
+      var items = listed();
       items.sort(function (a, b) { return sortKey(a) - sortKey(b); });
       items.forEach(function (item) {
         var li = document.createElement("li"), button = document.createElement("button");
@@ -719,8 +730,8 @@
       });
     }
     state.updateList = function () {
-      var shown = 0;
-      rows.forEach(function (row) { row.li.hidden = !row.item.on; if (row.item.on) { shown++; } });
+      rows.forEach(function (row) { row.li.hidden = !row.item.on; });
+      var shown = listed().filter(function (it) { return it.on; }).length;
       if (control.count) { control.count.textContent = fmt(shown, 0); }
     };
     state.openItem = function (item, from) {
@@ -752,7 +763,12 @@
       details.appendChild(list);
       div.appendChild(details);
       control.count = count;
-      build(list);
+      // made at once on the click (Enter or Space on the heading too), before the toggle,
+      // so the next Tab lands on the first row
+      summary.addEventListener("click", function () { build(list); state.updateList(); });
+      details.addEventListener("toggle", function () {
+        if (details.open) { build(list); state.updateList(); }
+      });
       state.updateList();
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
