@@ -147,27 +147,33 @@
     var renderer = L.canvas(options), pending = null;
     function flush() {
       if (!pending) { return; }
-      var ctx = renderer._ctx;
+      var ctx = renderer._ctx, dots = pending.dots, n;
+      if (pending.edge) {  // a ring of the outline colour gives a light dot its contrast
+        ctx.beginPath();
+        for (n = 0; n < dots.length; n += 3) {
+          ctx.moveTo(dots[n] + dots[n + 2] + 1, dots[n + 1]);
+          ctx.arc(dots[n], dots[n + 1], dots[n + 2] + 1, 0, Math.PI * 2, false);
+        }
+        ctx.globalAlpha = 1;
+        ctx.fillStyle = pending.edge;
+        ctx.fill();  // two fills cost far less than one stroke of thousands of arcs
+      }
+      ctx.beginPath();
+      for (n = 0; n < dots.length; n += 3) {
+        ctx.moveTo(dots[n] + dots[n + 2], dots[n + 1]);
+        ctx.arc(dots[n], dots[n + 1], dots[n + 2], 0, Math.PI * 2, false);
+      }
       ctx.globalAlpha = pending.alpha;
       ctx.fillStyle = pending.colour;
       ctx.fill();
-      if (pending.edge) {  // the outline gives a light fill its contrast (WCAG 1.4.11)
-        ctx.globalAlpha = 1;
-        ctx.lineWidth = 1.25;
-        ctx.strokeStyle = pending.edge;
-        ctx.stroke();
-      }
       pending = null;
     }
     renderer._akDot = function (x, y, r, colour, alpha, edge) {
-      var ctx = this._ctx;
       if (!pending || pending.colour !== colour || pending.alpha !== alpha || pending.edge !== edge) {
         flush();
-        ctx.beginPath();
-        pending = {colour: colour, alpha: alpha, edge: edge};
+        pending = {colour: colour, alpha: alpha, edge: edge, dots: []};
       }
-      ctx.moveTo(x + r, y);
-      ctx.arc(x, y, r, 0, Math.PI * 2, false);
+      pending.dots.push(x, y, r);
     };
     // a plot's status is its shape as well as its colour (WCAG 1.4.1): ledig a circle,
     // reservert a diamond, solgt a circle struck through, bebygd a square
@@ -399,10 +405,10 @@
       if (!groups[cat]) { return; }
       var colour = data.colours[cat], edge = (data.outlines || {})[cat] || colour;
       var layer = new Area(decodeGeometry(g), {
-        renderer: renderer, color: edge, weight: 1.5, opacity: 1, fillColor: colour,
+        renderer: renderer, color: edge, weight: 1, opacity: 1, fillColor: colour,
         fillOpacity: S.fyll, dotBelow: S.prikk_piksler, dotRadius: S.prikk_radius
       });
-      addItem(layer, "ledig", cat, i, colour, {weight: 1.5, fillOpacity: S.fyll}, {weight: 3, fillOpacity: Math.min(1, S.fyll + 0.25)});
+      addItem(layer, "ledig", cat, i, colour, {weight: 1, fillOpacity: S.fyll}, {weight: 3, fillOpacity: Math.min(1, S.fyll + 0.25)});
     });
 
     var plots = data.layers.tomter, points = decodeRing(plots.points || "");
@@ -497,8 +503,10 @@
       return container.querySelectorAll(".leaflet-control-measure, .leaflet-measure-resultpopup");
     }
     measureParts().forEach(walk);
-    new MutationObserver(function () { measureParts().forEach(walk); })
-      .observe(container, {childList: true, subtree: true, characterData: true});
+    // only the tool's panel and the popup pane: the tiles of a pan are none of its business
+    var observer = new MutationObserver(function () { measureParts().forEach(walk); });
+    [container.querySelector(".leaflet-control-measure"), container.querySelector(".leaflet-popup-pane")]
+      .forEach(function (el) { if (el) { observer.observe(el, {childList: true, subtree: true, characterData: true}); } });
   }
 
   // --- printing --------------------------------------------------------------------------
