@@ -125,11 +125,24 @@ def test_on_a_phone_the_panels_start_closed_and_cover_little_of_the_map(phone_pa
         assert apart, f"{other.get_attribute('class')} overlaps the title"
 
 
-def test_on_a_phone_opening_one_panel_closes_the_other(phone_page):
+def test_on_a_phone_one_panel_is_open_at_a_time_and_the_others_step_aside(phone_page):
     page = phone_page("vest-telemark")
+    shown = (  # the kind of each visible panel: ak-filter, ak-legend …
+        "[...document.querySelectorAll('.ak-panel')].filter(p => p.offsetParent !== null)"
+        ".map(p => [...p.classList].find(c => !['ak-panel', 'ak-open'].includes(c)"
+        " && c.startsWith('ak-')))"
+    )
+    everything = page.evaluate(shown)
+    settle = "new Promise((done) => setTimeout(done, 50))"  # the toggle events
     page.tap(".ak-filter summary")
+    page.evaluate(settle)
+    assert page.evaluate(shown) == ["ak-title", "ak-filter"]
+    assert {"ak-list", "ak-summary", "ak-legend"} <= set(everything)
+    page.tap(".ak-filter summary")  # closed again: every panel is back
+    page.evaluate(settle)
+    assert page.evaluate(shown) == everything
     page.tap(".ak-legend summary")
-    page.evaluate("new Promise((done) => setTimeout(done, 50))")  # the toggle events
+    page.evaluate(settle)
     open_panels = page.evaluate(
         "[...document.querySelectorAll('.ak-panel > details')]"
         ".filter(d => d.open).map(d => d.parentElement.className)"
@@ -166,6 +179,7 @@ def tap_point_of_a_free_area(page) -> tuple[float, float]:
 
 def test_on_a_phone_a_tapped_area_opens_a_popup_wholly_in_view_and_uncovered(phone_page):
     page = phone_page("vinje")
+    page.tap(".ak-legend summary")  # a popup closes the panels: it is what the visitor reads
     x, y = tap_point_of_a_free_area(page)
     page.evaluate("new Promise((done) => requestAnimationFrame(() => done()))")
     page.touchscreen.tap(x, y)
@@ -189,6 +203,10 @@ def test_on_a_phone_a_tapped_area_opens_a_popup_wholly_in_view_and_uncovered(pho
         [box["x"], box["y"], box["width"], box["height"] - 20],  # not the tip below it
     )
     assert covered == []
+    assert (
+        page.evaluate("[...document.querySelectorAll('.ak-panel > details')].some(d => d.open)")
+        is False
+    )
 
 
 def test_a_free_area_is_reached_and_opened_from_the_keyboard(browser, site):
@@ -203,8 +221,15 @@ def test_a_free_area_is_reached_and_opened_from_the_keyboard(browser, site):
         assert page.evaluate("document.activeElement.closest('.ak-list summary') !== null")
         page.keyboard.press("Enter")
         page.keyboard.press("Tab")
-        row = page.evaluate("document.activeElement.textContent")
+        first = page.evaluate("document.activeElement.textContent")
         assert page.evaluate("document.activeElement.classList.contains('ak-list-item')")
+        page.keyboard.press("ArrowDown")  # the rows are one Tab stop; arrows move between them
+        row = page.evaluate("document.activeElement.textContent")
+        assert row != first and page.evaluate("document.activeElement.tabIndex") == 0
+        page.keyboard.press("Tab")
+        assert not page.evaluate("!!document.activeElement.closest('.ak-list ul')")
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate("document.activeElement.textContent") == row
         page.keyboard.press("Enter")
         page.locator(".leaflet-popup-content .ak-popup").wait_for(timeout=5000)
         assert page.evaluate("!!document.activeElement.closest('.leaflet-popup')")

@@ -1,8 +1,9 @@
 """Check and repair polygons in a helper process, one at a time (run as a script).
 
 Reads requests from standard input and answers on standard output, each message a kind
-byte and length-prefixed fields.  Request: ``W`` + the polygon's WKB.  Answers:
-``V`` (valid), ``R`` + reason + WKB of the repaired geometry, ``E`` + message.  The parent,
+byte and length-prefixed fields; it writes ``K`` first, once started.  Request: ``W`` +
+the polygon's WKB.  Answers: ``V`` (valid), ``R`` + reason + WKB of the repaired
+geometry, ``E`` + message.  The parent,
 :mod:`arealkart.load.repair`, stops this process when an answer takes too long: GEOS
 cannot be interrupted, so a process is the unit that can be.
 """
@@ -41,6 +42,8 @@ def _answer(wkb: bytes) -> bytes:
 
 def main() -> None:
     source, sink = sys.stdin.buffer, sys.stdout.buffer
+    sink.write(b"K")  # ready: the time of the imports is not counted against a polygon
+    sink.flush()
     while source.read(1) == b"W":
         header = _read_exact(source, _LENGTH.size)
         wkb = _read_exact(source, _LENGTH.unpack(header)[0]) if header else None

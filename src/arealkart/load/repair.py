@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 _WORKER_SCRIPT = Path(__file__).with_name("_repair_worker.py")
 _LENGTH = struct.Struct(">Q")
+_START_SECONDS = 120
+"""How long the helper may take to start (a busy machine imports shapely slowly)."""
 
 
 class _TimeoutError(Exception):
@@ -51,6 +53,13 @@ class _Worker:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,  # never holds the caller's stderr open
         )
+        try:  # its start (Python, shapely) is not part of any polygon's time
+            ready = self._read(1, time.monotonic() + _START_SECONDS)
+        except _TimeoutError:
+            ready = b""
+        if ready != b"K":
+            self.stop()
+            raise RuntimeError(f"the repair helper did not start within {_START_SECONDS} s")
 
     def ask(self, wkb: bytes, seconds: float) -> tuple[bytes, list[bytes]]:
         """Send one polygon; return the answer's kind and fields, or raise _TimeoutError."""

@@ -356,8 +356,8 @@
           var size = map.getSize();
           // the popup fits beside the control columns and under the title (phones too)
           layer.bindPopup(popupHtml, {
-            maxWidth: Math.max(160, Math.min(380, size.x - 140)), minWidth: Math.min(220, size.x - 140),
-            autoPanPaddingTopLeft: [64, phone() ? 170 : 60], autoPanPaddingBottomRight: [64, 40]
+            maxWidth: Math.max(160, Math.min(380, size.x - 170)), minWidth: Math.min(200, size.x - 170),
+            autoPanPaddingTopLeft: [phone() ? 92 : 64, phone() ? 170 : 60], autoPanPaddingBottomRight: [64, 40]
           });
           layer.openPopup(e.latlng);
         }
@@ -548,9 +548,17 @@
   // A popup opened from the keyboard (the list) gets the focus; Escape closes it and gives
   // the focus back to where it came from.
   function keyboardPopups(map, state) {
+    var T = state.data.t;
     map.on("popupopen", function (e) {
       var el = e.popup.getElement();
       if (!el) { return; }
+      var close = el.querySelector(".leaflet-popup-close-button");
+      if (close) { close.setAttribute("aria-label", T.lukk); close.title = T.lukk; }
+      if (e.popup._source && e.popup._source.closeTooltip) { e.popup._source.closeTooltip(); }
+      if (phone()) {  // the popup is what the visitor looks at now
+        map.getContainer().querySelectorAll(".ak-panel > details").forEach(function (d) { d.open = false; });
+        if (state.layerControl) { state.layerControl.collapse(); }
+      }
       var content = el.querySelector(".leaflet-popup-content");
       content.setAttribute("tabindex", "-1");
       content.setAttribute("role", "dialog");
@@ -576,8 +584,10 @@
     if (phone()) { panels.forEach(function (d) { d.open = false; }); }
     panels.forEach(function (d) {
       d.addEventListener("toggle", function () {
-        if (!d.open || !phone()) { return; }
-        panels.forEach(function (other) { if (other !== d) { other.open = false; } });
+        if (d.open && phone()) { panels.forEach(function (other) { if (other !== d) { other.open = false; } }); }
+        var open = [].some.call(panels, function (p) { return p.open; });
+        container.classList.toggle("ak-panel-open", open && phone());
+        panels.forEach(function (p) { p.parentElement.classList.toggle("ak-open", p.open); });
       });
     });
   }
@@ -626,7 +636,8 @@
     L.control.fullscreen({position: "topleft", title: T.fullskjerm, titleCancel: T.avslutt_fullskjerm, forceSeparateButton: true}).addTo(map);
     L.control.locate({
       position: "topleft", icon: "ak-icon-locate", iconLoading: "ak-icon-locate ak-loading",
-      strings: {title: T.min_posisjon, metersUnit: T.meter, popup: T.posisjon_popup, outsideMapBoundsMsg: T.utenfor_kartet}
+      strings: {title: T.min_posisjon, metersUnit: T.meter, popup: T.posisjon_popup, outsideMapBoundsMsg: T.utenfor_kartet},
+      onLocationError: function () { window.alert(T.posisjon_feilet); }
     }).addTo(map);
     // leaflet-measure 2.1.7 with Leaflet ≥ 1.8 (see folium's MeasureControl and
     // https://github.com/ljagis/leaflet-measure/issues/171)
@@ -653,6 +664,8 @@
       if (groups[key].getLayers().length) { overlays[swatch(data, key) + escapeHtml(data.names[key])] = groups[key]; }
     });
     state.layerControl = L.control.layers(base, overlays, {collapsed: phone(), position: "topright"}).addTo(map);
+    var toggle = state.layerControl.getContainer().querySelector(".leaflet-control-layers-toggle");
+    if (toggle) { toggle.title = T.kartlag; toggle.setAttribute("aria-label", T.kartlag); }
     listControl(map, data, state, fmt).addTo(map);
 
     L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
@@ -671,6 +684,7 @@
     }
     htmlControl("bottomright", data.panels.legend, "ak-legend", T.tegnforklaring).addTo(map);
     keepApart(map.getContainer(), ".ak-filter details", ".ak-summary details");
+    keepApart(map.getContainer(), ".ak-list details", ".ak-legend details");
     onePanelAtATime(map.getContainer());
     operableControls(map.getContainer());
     var container = map.getContainer();
@@ -730,6 +744,7 @@
         var li = document.createElement("li"), button = document.createElement("button");
         button.type = "button";
         button.className = "ak-list-item";
+        button.tabIndex = -1;  // one row is a Tab stop; the arrow keys move between rows
         button.textContent = describe(item);
         button.addEventListener("click", function () { state.openItem(item, button); });
         li.appendChild(button);
@@ -737,8 +752,24 @@
         rows.push({item: item, li: li});
       });
     }
+    function visibleRows() { return rows.filter(function (row) { return !row.li.hidden; }); }
+    function makeCurrent(row) {
+      rows.forEach(function (r) { r.li.firstChild.tabIndex = r === row ? 0 : -1; });
+    }
+    function onKey(ev) {
+      var shown = visibleRows(), at = shown.findIndex(function (r) { return r.li.firstChild === document.activeElement; });
+      var to = {ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: shown.length - 1}[ev.key];
+      if (to === undefined || at < 0 || !shown.length) { return; }
+      ev.preventDefault();
+      var row = shown[Math.max(0, Math.min(shown.length - 1, to))];
+      makeCurrent(row);
+      row.li.firstChild.focus();
+    }
     state.updateList = function () {
       rows.forEach(function (row) { row.li.hidden = !row.item.on; });
+      var current = rows.find(function (r) { return r.li.firstChild.tabIndex === 0 && !r.li.hidden; });
+      var first = visibleRows()[0];
+      if (!current && first) { makeCurrent(first); }
       var shown = listed().filter(function (it) { return it.on; }).length;
       if (control.count) { control.count.textContent = fmt(shown, 0); }
     };
@@ -774,6 +805,7 @@
       // made at once on the click (Enter or Space on the heading too), before the toggle,
       // so the next Tab lands on the first row
       summary.addEventListener("click", function () { build(list); state.updateList(); });
+      list.addEventListener("keydown", onKey);
       details.addEventListener("toggle", function () {
         if (details.open) { build(list); state.updateList(); }
       });
@@ -834,7 +866,7 @@
       div.setAttribute("aria-label", T.filter);
       var html = "<details><summary>" + escapeHtml(T.filter) + "</summary>" +
         "<fieldset><legend>" + escapeHtml(T.filter_kategori) + "</legend>" + boxes("kategori", data.categories, data.colours) + "</fieldset>" +
-        "<label class=\"ak-min\">" + escapeHtml(T.filter_min_daa) + " <input type=\"text\" inputmode=\"decimal\" name=\"min_daa\" value=\"0\" size=\"5\"></label>";
+        "<label class=\"ak-min\">" + escapeHtml(T.filter_min_daa) + " <input type=\"text\" inputmode=\"decimal\" name=\"min_daa\" value=\"\" placeholder=\"0\" size=\"5\"></label>";
       if (areaStatuses.length) {
         html += "<fieldset><legend>" + escapeHtml(T.filter_status_areal) + "</legend>" + boxes("status_areal", areaStatuses) + "</fieldset>";
       }
@@ -849,7 +881,7 @@
       div.addEventListener("change", apply);
       div.querySelector(".ak-reset").addEventListener("click", function () {
         div.querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = true; });
-        div.querySelector("input[name=min_daa]").value = "0";
+        div.querySelector("input[name=min_daa]").value = "";
         apply();
       });
       control.div = div;
@@ -962,7 +994,7 @@
       return true;
     };
     return new L.Control.Search({
-      position: "topright", initial: false, marker: false, collapsed: true,
+      position: "topright", initial: false, marker: false, collapsed: true, firstTipSubmit: true,
       textPlaceholder: T.sok, textCancel: T.sok_avbryt, textErr: T.sok_ingen,
       propertyName: "title", propertyLoc: "loc", tooltipLimit: 12,
       // plan, field and plot names come from third-party files: a tip is text, never HTML

@@ -18,7 +18,7 @@ _INDEX_CSS = (
     ".note{color:#8a2b06}table{border-collapse:collapse}th,td{padding:4px 10px;"
     "text-align:right;border-bottom:1px solid #ddd}th:first-child,td:first-child"
     "{text-align:left}tbody tr:first-child td{font-weight:600}"
-    "td{font-variant-numeric:tabular-nums}"
+    "td{font-variant-numeric:tabular-nums}.scroll{overflow-x:auto}"
 )
 
 
@@ -101,6 +101,7 @@ def index_html(
         f"<title>{html.escape(title)}</title><style>{_INDEX_CSS}</style></head>"
         f"<body><header><h1>{html.escape(title)}</h1>{note_html}{switch}</header>"
         f"<main><h2>{html.escape(t['oversikt'])}</h2>"
-        f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table></main>"
+        f'<div class="scroll"><table><thead>{head}</thead><tbody>{"".join(rows)}</tbody>'
+        "</table></div></main>"
         "</body></html>\n"
     )
