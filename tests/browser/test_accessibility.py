@@ -511,3 +511,25 @@ def test_no_text_of_the_other_language_is_left_on_a_page(open_page, name, lang, 
         if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", everything)  # whole words, not "Totalt"
     )
     assert left == []
+
+
+@pytest.mark.parametrize("key", ["Enter", " "])
+def test_the_search_button_opens_the_search_from_the_keyboard(open_page, key):
+    page = open_page("vinje")
+    page.focus(".leaflet-control-search .search-button")
+    page.keyboard.press(key)
+    assert page.evaluate("document.activeElement.classList.contains('search-input')")
+    assert page.locator(".leaflet-control-search input.search-input").is_visible()
+    assert page.locator(".leaflet-control-search .search-alert").is_hidden()
+
+
+def test_a_closed_filter_heading_says_a_filter_is_on(open_page):
+    t = texts("nb")
+    page = open_page("vinje")
+    page.click(".ak-filter summary")
+    page.uncheck(".ak-filter input[name=kategori][value=fritid]")
+    page.click(".ak-filter summary")  # closed again
+    assert page.inner_text(".ak-filter summary") == f"{t['filter']} ({t['filter_paa']})"
+    page.click(".ak-filter summary")
+    page.click(".ak-filter .ak-reset")
+    assert page.inner_text(".ak-filter summary") == t["filter"]

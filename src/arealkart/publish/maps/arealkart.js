@@ -598,7 +598,12 @@
       if (!a.hasAttribute("href")) { a.setAttribute("tabindex", "0"); }
       a.setAttribute("role", "button");
       if (!a.getAttribute("aria-label") && a.title) { a.setAttribute("aria-label", a.title); }
+      // the click on the key's release: a control that moves the focus on its click (the
+      // search box) must not get the release of the same key (Enter would submit it empty)
       a.addEventListener("keydown", function (ev) {
+        if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); }
+      });
+      a.addEventListener("keyup", function (ev) {
         if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); a.click(); }
       });
     });
@@ -864,7 +869,7 @@
       var div = L.DomUtil.create("div", "leaflet-control ak-panel ak-filter");
       div.setAttribute("role", "region");
       div.setAttribute("aria-label", T.filter);
-      var html = "<details><summary>" + escapeHtml(T.filter) + "</summary>" +
+      var html = "<details><summary>" + escapeHtml(T.filter) + "<span class=\"ak-filter-on\"></span></summary>" +
         "<fieldset><legend>" + escapeHtml(T.filter_kategori) + "</legend>" + boxes("kategori", data.categories, data.colours) + "</fieldset>" +
         "<label class=\"ak-min\">" + escapeHtml(T.filter_min_daa) + " <input type=\"text\" inputmode=\"decimal\" name=\"min_daa\" value=\"\" placeholder=\"0\" size=\"5\"></label>";
       if (areaStatuses.length) {
@@ -924,6 +929,11 @@
       });
       if (added && state.restoreOrder) { state.restoreOrder(); }
       if (state.updateList) { state.updateList(); }
+      // a closed filter heading still says that a filter is on
+      var off = [cats, areaOk, plotOk].some(function (set) {
+        return Object.keys(set).some(function (k) { return set[k] === false; });
+      });
+      control.div.querySelector(".ak-filter-on").textContent = off || minM2 > 0 ? " (" + T.filter_paa + ")" : "";
       control.div.querySelector(".ak-count").textContent = T.filter_viser.replace("{vist}", fmt(shown, 0)).replace("{totalt}", fmt(total, 0));
       state.filtered = {shown: shown, total: total};
     }
