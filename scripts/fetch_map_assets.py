@@ -17,83 +17,26 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import io
-import json
-import shutil
 import sys
-import tarfile
-import tempfile
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
-from arealkart.publish.maps.assets import Asset, asset_files, npm_packages
+from arealkart.publish.maps.assets import (
+    Asset,
+    asset_files,
+    fetch_package,
+    npm_packages,
+    package_dir,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DEST = ROOT / ".cache" / "map-assets"
-REGISTRY = "https://registry.npmjs.org"
 TEST_PACKAGES = (("axe-core", "4.10.2"),)
 """Packages only the tests use: axe-core checks the pages for accessibility (WCAG 2.1)."""
-DONE = ".complete"
-
-
-def package_dir(dest: Path, package: str, version: str) -> Path:
-    """Where a package version is unpacked (``/`` of a scoped name becomes ``+``)."""
-    return dest / f"{package.replace('/', '+')}@{version}"
-
-
-def _get(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=60) as response:
-        return response.read()
-
-
-def _check_integrity(data: bytes, integrity: str, name: str) -> None:
-    algorithm, _, expected = integrity.partition("-")
-    if algorithm not in {"sha512", "sha384", "sha256"}:
-        raise RuntimeError(f"{name}: unsupported integrity {integrity!r}")
-    digest = base64.b64encode(hashlib.new(algorithm, data).digest()).decode()
-    if digest != expected:
-        raise RuntimeError(f"{name}: tarball does not match the registry's {algorithm}")
-
-
-def _unpack(data: bytes, target: Path) -> None:
-    """Unpack an npm tarball (files under ``package/``) into ``target``."""
-    tmp = Path(tempfile.mkdtemp(prefix=".unpack-", dir=target.parent))
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-            tar.extractall(tmp, filter="data")
-        roots = [p for p in tmp.iterdir() if p.is_dir()]
-        if len(roots) != 1:
-            raise RuntimeError(f"unexpected tarball layout: {[p.name for p in roots]}")
-        if target.exists():
-            shutil.rmtree(target)
-        roots[0].replace(target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def fetch(package: str, version: str, dest: Path) -> Path:
-    """Download, verify and unpack one package version, unless it is already there."""
-    target = package_dir(dest, package, version)
-    if (target / DONE).exists():
-        return target
-    name = urllib.parse.quote(package, safe="@")
-    meta = json.loads(_get(f"{REGISTRY}/{name}/{version}"))
-    dist = meta["dist"]
-    data = _get(dist["tarball"])
-    if "integrity" in dist:
-        _check_integrity(data, dist["integrity"], f"{package}@{version}")
-    elif hashlib.sha1(data).hexdigest() != dist["shasum"]:
-        raise RuntimeError(f"{package}@{version}: tarball does not match the registry's sha1")
-    dest.mkdir(parents=True, exist_ok=True)
-    _unpack(data, target)
-    (target / DONE).write_text(dist.get("integrity", dist.get("shasum", "")) + "\n")
-    return target
 
 
 def fetch_all(dest: Path = DEFAULT_DEST) -> list[Path]:
     """Fetch every package the maps and their tests use; return their folders."""
-    return [fetch(p, v, dest) for p, v in [*npm_packages(), *TEST_PACKAGES]]
+    return [fetch_package(p, v, dest) for p, v in [*npm_packages(), *TEST_PACKAGES]]
 
 
 INTEGRITY_FILE = ROOT / "src" / "arealkart" / "data" / "kart_integritet.csv"

@@ -20,14 +20,14 @@ from tqdm import tqdm
 from arealkart.available.rule import AvailableLand, available_land
 from arealkart.classify import classification_issues, classify_zones
 from arealkart.config import MunicipalityInput, RegionConfig, Source, load_config
-from arealkart.errors import ConfigError, InputError, SchemaError
+from arealkart.errors import InputError, SchemaError
 from arealkart.load.quality import check_quality
 from arealkart.load.read import read_plan
 from arealkart.model.issues import Issue, concat_issues, issues_frame
 from arealkart.model.output_layers import output_parts
 from arealkart.model.plandata import PlanData, combine, relabel
 from arealkart.publish.accounting import balance, check_balance
-from arealkart.publish.maps.assets import ASSET_MODES
+from arealkart.publish.maps.assets import check_assets
 from arealkart.publish.outputs import BuildResult, write_outputs
 from arealkart.publish.site import preflight
 from arealkart.publish.summary import summarise
@@ -140,8 +140,7 @@ def build(
     """
     cfg = config if isinstance(config, RegionConfig) else load_config(config)
     texts(lang)  # fail early on an unknown language or asset mode
-    if assets not in ASSET_MODES:
-        raise ConfigError(f"unknown assets {assets!r}; expected one of {list(ASSET_MODES)}")
+    check_assets(assets)
     wanted = output_parts(parts)
     preflight(output, force=force, expected_bytes=_expected_output_bytes(cfg))
     data = check_quality(load_region(cfg, keep_going=keep_going, progress=progress))

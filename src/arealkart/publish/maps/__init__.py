@@ -30,12 +30,11 @@ import pandas as pd
 import pyproj
 
 from arealkart.available.rule import AvailableLand
-from arealkart.errors import ConfigError
 from arealkart.model.vocabulary import BUILDING_CATEGORIES
 from arealkart.publish.export import WGS84, atomic_path
 from arealkart.publish.maps._page import MapApp, legend_html, new_map, summary_html, title_html
 from arealkart.publish.maps._policy import secured
-from arealkart.publish.maps.assets import ASSET_MODES, local_url
+from arealkart.publish.maps.assets import cdn_url, check_assets, local_url
 from arealkart.publish.maps.layers import (
     borders_layer,
     free_layer,
@@ -110,9 +109,8 @@ def build_map(
     ConfigError
         For an unknown language, a bad colour override or an unknown ``assets``.
     """
-    if assets not in ASSET_MODES:
-        raise ConfigError(f"unknown assets {assets!r}; expected one of {list(ASSET_MODES)}")
-    url_of = (lambda a: local_url(a, asset_prefix)) if assets == "local" else (lambda a: a.url)
+    check_assets(assets)
+    url_of = (lambda a: local_url(a, asset_prefix)) if assets == "local" else cdn_url
     t = texts(lang)
     palette = colours(colour_overrides)
     note = translated(attribution, lang)

@@ -16,12 +16,8 @@ from branca.element import Element, Figure, MacroElement, Template
 from folium.elements import JSCSSMixin
 
 from arealkart.model.vocabulary import BUILDING_CATEGORIES, REGION_NUMBER
-from arealkart.publish.maps.assets import Asset, map_assets
+from arealkart.publish.maps.assets import Asset, cdn_url, map_assets
 from arealkart.registry.style import format_number, style
-
-
-def _cdn(asset: Asset) -> str:
-    return asset.url
 
 
 @cache
@@ -55,7 +51,7 @@ class MapApp(JSCSSMixin, MacroElement):
     _template = Template("")
 
     def __init__(
-        self, payload: Mapping[str, Any], lang: str, url_of: Callable[[Asset], str] = _cdn
+        self, payload: Mapping[str, Any], lang: str, url_of: Callable[[Asset], str] = cdn_url
     ) -> None:
         super().__init__()
         self._name = "ArealkartApp"
@@ -105,7 +101,9 @@ def script_json(value: Any) -> str:
     return text.replace("<", "\\u003c")
 
 
-def new_map(title: str, location: list[float], url_of: Callable[[Asset], str] = _cdn) -> folium.Map:
+def new_map(
+    title: str, location: list[float], url_of: Callable[[Asset], str] = cdn_url
+) -> folium.Map:
     """A canvas-rendered folium map that loads Leaflet and nothing else it does not use.
 
     folium's defaults also load jQuery, Bootstrap (JS and CSS), Bootstrap glyphicons,

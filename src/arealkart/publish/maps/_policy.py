@@ -35,7 +35,7 @@ def _with_integrity(page: str) -> str:
             return match.group(0)
         return f'{match.group(0)} integrity="{known}" crossorigin="anonymous"'
 
-    return _ASSET_TAG.sub(lambda m: add(m), page)
+    return _ASSET_TAG.sub(add, page)
 
 
 def content_security_policy(page: str) -> str:

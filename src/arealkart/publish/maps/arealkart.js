@@ -269,7 +269,8 @@
     var groups = state.groups;
     ORDER.forEach(function (key) { groups[key] = L.featureGroup(); });
 
-    var columns = {};
+    // every layer's columns, decoded once; the controls read them from state.columns
+    var columns = state.columns = {};
     Object.keys(data.layers).forEach(function (key) { columns[key] = decodeColumns(data.layers[key].props); });
     function value(layerKey, name, i) {
       var col = columns[layerKey][name];
@@ -715,11 +716,8 @@
   // feature's popup.  It follows the filters (state.applyFilters calls state.updateList).
   function listControl(map, data, state, fmt) {
     var T = data.t, control = L.control({position: "topright"});
-    var rows = [], built = false, decoded = {};
-    function columnsOf(key) {  // decoded once per layer
-      if (!decoded[key]) { decoded[key] = decodeColumns(data.layers[key].props); }
-      return decoded[key];
-    }
+    var rows = [], built = false;
+    function columnsOf(key) { return state.columns[key]; }
     function listed() {
       return state.items.filter(function (it) { return it.key === "ledig" || it.key === "tomter"; });
     }
@@ -852,8 +850,7 @@
 
   function filterControl(map, data, state, fmt) {
     var T = data.t;
-    var free = data.layers.ledig, plots = data.layers.tomter;
-    var freeCols = decodeColumns(free.props), plotCols = decodeColumns(plots.props);
+    var freeCols = state.columns.ledig, plotCols = state.columns.tomter;
     var areaStatuses = present(freeCols.status || [], AREA_STATUSES);
     var plotStatuses = present(plotCols.status || [], PLOT_STATUSES);
     var control = L.control({position: "topleft"});
@@ -919,7 +916,7 @@
           var plotStatus = plotCols.status ? plotCols.status[i] : null;
           ok = (cat === null || cats[cat] !== false) && (plotStatus === null || plotOk[plotStatus] !== false);
         } else {
-          cat = (columnsOf(item.key).kategori || [])[i];
+          cat = (state.columns[item.key].kategori || [])[i];
           ok = cat === null || cat === undefined || cats[cat] !== false;
         }
         if (ok !== item.on) {
@@ -938,11 +935,6 @@
       state.filtered = {shown: shown, total: total};
     }
 
-    var partColumns = {};
-    function columnsOf(key) {
-      if (!partColumns[key]) { partColumns[key] = decodeColumns(data.layers[key].props); }
-      return partColumns[key];
-    }
     state.applyFilters = function () { apply(); };
     return control;
   }
@@ -957,8 +949,8 @@
         entries[key] = target;
       }
       state.items.forEach(function (item) {
-        var cols = item.key === "ledig" ? decodeColumnsCached("ledig") : item.key === "tomter" ? decodeColumnsCached("tomter") : null;
-        if (!cols) { return; }
+        if (item.key !== "ledig" && item.key !== "tomter") { return; }
+        var cols = state.columns[item.key];
         var i = item.i;
         if (item.key === "ledig") {
           var field = cols.feltnavn ? cols.feltnavn[i] : null, plan = cols.plan_navn ? cols.plan_navn[i] : null;
@@ -971,11 +963,6 @@
       });
       Object.keys(byPlan).forEach(function (plan) { add(T.plan + ": " + plan, {layers: byPlan[plan]}); });
       return entries;
-    }
-    var cache = {};
-    function decodeColumnsCached(key) {
-      if (!cache[key]) { cache[key] = decodeColumns(data.layers[key].props); }
-      return cache[key];
     }
     function boundsOf(layers) {
       var b = L.latLngBounds([]);

@@ -14,11 +14,15 @@ import base64
 import csv
 import hashlib
 import io
+import json
 import logging
 import os
 import posixpath
 import re
+import shutil
 import tarfile
+import tempfile
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +32,7 @@ from pathlib import Path
 import folium
 from folium import plugins
 
-from arealkart.errors import OutputError
+from arealkart.errors import ConfigError, OutputError
 from arealkart.model.resources import package_data
 
 log = logging.getLogger(__name__)
@@ -127,7 +131,20 @@ def integrity(url: str) -> str | None:
 ASSET_MODES = ("cdn", "local")
 """Where map pages load Leaflet and the plugins from: jsDelivr, or ``kart/lib/``."""
 LIB_FOLDER = "lib"
+
+
+def check_assets(assets: str) -> None:
+    """Raise :class:`~arealkart.errors.ConfigError` for an ``assets`` not in ASSET_MODES."""
+    if assets not in ASSET_MODES:
+        raise ConfigError(f"unknown assets {assets!r}; expected one of {list(ASSET_MODES)}")
+
+
 REGISTRY = "https://registry.npmjs.org"
+
+
+def cdn_url(asset: Asset) -> str:
+    """The jsDelivr URL of ``asset`` (how a page loads it with ``--assets cdn``)."""
+    return asset.url
 
 
 def local_url(asset: Asset, prefix: str = "") -> str:
@@ -145,22 +162,64 @@ def _sha384(data: bytes) -> str:
     return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
 
 
-def _from_npm(package: str, version: str, cache: Path) -> None:
-    """Unpack one npm package version from the registry into ``cache``."""
-    name = package.rsplit("/", 1)[-1]
-    url = f"{REGISTRY}/{package}/-/{name}-{version}.tgz"
-    log.info("fetching %s", url)
-    with urllib.request.urlopen(url, timeout=60) as response:
-        data = response.read()
-    folder = cache / f"{package}@{version}"
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        for member in tar.getmembers():
-            path = posixpath.normpath(member.name.partition("/")[2])
-            handle = tar.extractfile(member) if member.isfile() else None
-            if handle is None or path.startswith(("..", "/")):
-                continue  # plain files inside the package only; each is checked by its hash
-            (folder / path).parent.mkdir(parents=True, exist_ok=True)
-            (folder / path).write_bytes(handle.read())
+DONE = ".complete"
+"""Marks a package folder whose tarball was checked and unpacked whole."""
+
+
+def package_dir(cache: Path, package: str, version: str) -> Path:
+    """Where a package version is unpacked (``/`` of a scoped name becomes ``+``)."""
+    return cache / f"{package.replace('/', '+')}@{version}"
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=60) as response:  # a fixed https URL
+        return bytes(response.read())
+
+
+def _check_tarball(data: bytes, dist: dict[str, str], name: str) -> None:
+    """The tarball has the registry's integrity (or, for old packages, its sha1)."""
+    if "integrity" in dist:
+        algorithm, _, expected = dist["integrity"].partition("-")
+        if algorithm not in {"sha512", "sha384", "sha256"}:
+            raise OutputError(None, f"{name}: unsupported integrity {dist['integrity']!r}")
+        ok = base64.b64encode(hashlib.new(algorithm, data).digest()).decode() == expected
+    else:
+        algorithm, ok = "sha1", hashlib.sha1(data).hexdigest() == dist["shasum"]
+    if not ok:
+        raise OutputError(None, f"{name}: the tarball does not match the registry's {algorithm}")
+
+
+def _unpack(data: bytes, target: Path) -> None:
+    """Unpack an npm tarball (files under ``package/``) into ``target``, whole or not."""
+    tmp = Path(tempfile.mkdtemp(prefix=".unpack-", dir=target.parent))
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+            tar.extractall(tmp, filter="data")
+        roots = [p for p in tmp.iterdir() if p.is_dir()]
+        if len(roots) != 1:
+            raise OutputError(None, f"unexpected tarball layout: {[p.name for p in roots]}")
+        if target.exists():
+            shutil.rmtree(target)
+        roots[0].replace(target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def fetch_package(package: str, version: str, cache: Path) -> Path:
+    """Download, check and unpack one npm package version, unless it is already there."""
+    target = package_dir(cache, package, version)
+    if (target / DONE).exists():
+        return target
+    log.info("fetching %s@%s from %s", package, version, REGISTRY)
+    name = f"{package}@{version}"
+    dist = json.loads(_get(f"{REGISTRY}/{urllib.parse.quote(package, safe='@')}/{version}"))
+    dist = dist["dist"]
+    data = _get(dist["tarball"])
+    _check_tarball(data, dist, name)
+    cache.mkdir(parents=True, exist_ok=True)
+    _unpack(data, target)
+    (target / DONE).write_text(dist.get("integrity", dist.get("shasum", "")) + "\n")
+    return target
 
 
 _CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")#]+)['\"]?\s*\)")
@@ -200,11 +259,11 @@ def copy_assets(lib: Path) -> list[Path]:
     cache = asset_cache()
 
     def read(asset: Asset) -> bytes:
-        source = cache / local_url(asset).removeprefix(f"{LIB_FOLDER}/")
+        source = package_dir(cache, asset.package, asset.version) / asset.path
         if not source.is_file():
             try:
-                _from_npm(asset.package, asset.version, cache)
-            except (OSError, tarfile.TarError) as exc:
+                fetch_package(asset.package, asset.version, cache)
+            except (OSError, tarfile.TarError, ValueError, KeyError) as exc:
                 raise OutputError(
                     lib,
                     f"cannot get {asset.package}@{asset.version} for --assets local from "
