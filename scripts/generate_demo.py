@@ -32,7 +32,9 @@ from shapely.geometry import LineString, Point, Polygon, box
 from arealkart.registry.kommuner import Kommune, boundaries, resolve
 
 SEED = 20261126
-ATTRIBUTION = "Syntetiske demodata (arealkart) – ikke ekte plandata"
+ATTRIBUTION = "Syntetiske demodata (arealkart) – ikkje ekte plandata"
+LANGUAGES = ["nn", "nb", "en"]
+"""The region writes nynorsk (all six municipalities do); its maps also in bokmål and English."""
 CRS_URN = "urn:ogc:def:crs:EPSG::25832"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -609,6 +611,7 @@ def write_config(out: Path, entries: list[dict]) -> None:
         'navn = "Vest-Telemark"',
         'slug = "vest-telemark"',
         f'attribution = "{ATTRIBUTION}"',
+        f"sprak = {json.dumps(LANGUAGES)}",
         "",
     ]
     for entry in entries:

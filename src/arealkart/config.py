@@ -11,6 +11,7 @@ section but ``[[kommune]]`` is optional::
     navn = "Vest-Telemark"            # shown in maps, tables and the GeoPackage
     slug = "vest-telemark"            # file names: geojson/vest-telemark-ledig.geojson, …
     attribution = "Plandata © kommunene"
+    sprak = ["nn", "en"]              # map languages, the main one first (see below)
 
     [parameters]                      # thresholds of the available-land rule; defaults and
     regel = "ssb"                     # their reasons in arealkart/data/parametere.toml
@@ -30,6 +31,11 @@ section but ``[[kommune]]`` is optional::
     constraints = ["vinje/hensyn.gpkg"]
     buildings = ["vinje/bygg.fgb"]
     plots = [{ register = "vinje/tomter.csv", geometry = "vinje/tomter.geojson" }]
+
+``sprak`` lists the languages a build writes its maps in (``nb`` bokmål, ``nn``
+nynorsk, ``en`` English; a single text for one language).  The first is the region's main
+language: its pages are ``kart/*.html``, the others' ``kart/<sprak>/*.html``, and every
+page links to its twins.  Without it a region's maps are in bokmål only.
 
 ``plans`` may hold zones and constraint zones (SOSI and plan GML files hold both);
 ``constraints``, ``buildings`` and ``plots`` say what their GIS exports hold.  Each file
@@ -58,6 +64,7 @@ from typing import Any
 
 from arealkart.errors import ConfigError, MunicipalityError
 from arealkart.model.resources import shipped_data
+from arealkart.model.vocabulary import LANGUAGES
 from arealkart.registry.kommuner import Kommune, resolve
 
 DEMO_CONFIG = "demo/vest-telemark.toml"
@@ -71,7 +78,9 @@ LAYER_KEYS = {
 
 SECTIONS = ("region", "parameters", "kategorier", "farger", "kommune")
 """Top-level sections of a config file."""
-REGION_KEYS = ("navn", "slug", "attribution")
+REGION_KEYS = ("navn", "slug", "attribution", "sprak")
+DEFAULT_LANGUAGES = ("nb",)
+"""Map languages of a region whose config does not name them."""
 FILE_OPTIONS = {
     "layer": "read only this layer of a multi-layer file",
     "crs": "CRS of a file that has none, e.g. 'EPSG:25833'",
@@ -128,6 +137,13 @@ class RegionConfig:
     category_overrides: Path | None = None
     colours: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    """Map languages, the main one (whose pages are ``kart/*.html``) first."""
+
+    @property
+    def language(self) -> str:
+        """The region's main map language."""
+        return self.languages[0]
 
     def label(self, path: Path) -> str:
         """How an input file is named in sources, issues, accounting and the manifest.
@@ -193,7 +209,7 @@ def load_config(
     region = _table(raw, "region", path)
     _check_keys(region, REGION_KEYS, f"{path}: [region]", "keys")
     for key, value in region.items():
-        if not isinstance(value, str):
+        if key != "sprak" and not isinstance(value, str):
             raise ConfigError(f"{path}: [region] {key} must be a text, got {value!r}")
     base = path.parent
     entries = raw.get("kommune")
@@ -223,6 +239,7 @@ def load_config(
         ),
         colours=_colours(_table(raw, "farger", path), path),
         path=path,
+        languages=_languages(region.get("sprak", list(DEFAULT_LANGUAGES)), path),
     )
     if check_files:
         _check_files(config, path)
@@ -268,6 +285,22 @@ def _slug(value: Any, path: Path) -> str:
             f"(it names files), e.g. 'vest-telemark'"
         )
     return slug
+
+
+def _languages(value: Any, path: Path) -> tuple[str, ...]:
+    """``[region] sprak``: one language code or a list of them, the main language first."""
+    codes = [value] if isinstance(value, str) else value
+    if (
+        not isinstance(codes, list)
+        or not codes
+        or any(code not in LANGUAGES for code in codes)
+        or len(set(codes)) < len(codes)
+    ):
+        raise ConfigError(
+            f"{path}: [region] sprak must be one or more of {list(LANGUAGES)}, each once, "
+            f'the main language first (e.g. sprak = ["nn", "en"]), got {value!r}'
+        )
+    return tuple(codes)
 
 
 RESERVED_SLUGS = ("index",)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,10 +28,9 @@ from arealkart.model.output_layers import output_parts
 from arealkart.model.plandata import PlanData, combine, relabel
 from arealkart.publish.accounting import balance, check_balance
 from arealkart.publish.maps.assets import check_assets
-from arealkart.publish.outputs import BuildResult, write_outputs
+from arealkart.publish.outputs import BuildResult, map_languages, write_outputs
 from arealkart.publish.site import preflight
 from arealkart.publish.summary import summarise
-from arealkart.registry.style import texts
 
 __all__ = ["account", "build", "load_region"]
 
@@ -93,7 +92,7 @@ def build(
     output: str | os.PathLike[str] = "output",
     *,
     workers: int | None = None,
-    lang: str = "nb",
+    lang: str | Sequence[str] | None = None,
     progress: bool = False,
     parts: Iterable[str] | None = None,
     keep_going: bool = False,
@@ -112,7 +111,8 @@ def build(
     workers
         Processes for the available-land step; default the number of cores.
     lang
-        Map language, ``"nb"`` or ``"en"``.
+        Map language or languages, of ``"nb"``, ``"nn"``, ``"en"``; default those of the
+        config (``[region] sprak``), whose first is the main language (``kart/``).
     progress
         Show progress bars.
     parts
@@ -139,7 +139,7 @@ def build(
         input feature would be lost.  Nothing is written then.
     """
     cfg = config if isinstance(config, RegionConfig) else load_config(config)
-    texts(lang)  # fail early on an unknown language or asset mode
+    languages = map_languages(cfg, lang)  # fail early on an unknown language or asset mode
     check_assets(assets)
     wanted = output_parts(parts)
     preflight(output, force=force, expected_bytes=_expected_output_bytes(cfg))
@@ -160,7 +160,7 @@ def build(
     accounts = check_balance(account(data, result, issues))
     built = BuildResult(cfg, data, result, summary, issues, accounts)
     files = write_outputs(
-        built, output, lang=lang, parts=wanted, progress=progress, force=force, assets=assets
+        built, output, lang=languages, parts=wanted, progress=progress, force=force, assets=assets
     )
     return replace(built, files=files)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import mimetypes
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -20,8 +21,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from arealkart.config import load_config
+from arealkart.model.vocabulary import LANGUAGES
 from arealkart.publish.maps.assets import npm_packages, npm_source
-from arealkart.registry.style import style
+from arealkart.registry.style import style, texts
 from helpers import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,6 +37,46 @@ BLANK_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 )
 TILE_HOSTS = frozenset(urlsplit(layer["url"]).hostname for layer in style()["bakgrunn"])
+
+
+DEMO_LANGUAGE = load_config().language
+"""The demo region's main language (nynorsk): its pages are ``kart/*.html``."""
+
+
+def page_language(name: str) -> str:
+    """The language of a demo page named like ``vinje``, ``nb/vinje`` or ``en/index``."""
+    head, _, rest = name.partition("/")
+    return head if rest else DEMO_LANGUAGE
+
+
+def foreign_texts(text: str, lang: str) -> list[str]:
+    """Every text of another language's texts file found, as whole words, in ``text``.
+
+    Placeholders split a text into the fragments looked for (``Du er innanfor``, ``frå
+    dette punktet``); a fragment that ``lang``'s texts use too (``Kategori``, ``av``) is no
+    leftover, nor are the names of the languages of a page's twins.
+    """
+    mine = " \n ".join(texts(lang).values())
+    found = []
+    for other in LANGUAGES:
+        if other == lang:
+            continue
+        for key, value in texts(other).items():
+            if key == "sprak_namn":
+                continue
+            for fragment in re.split(r"\{[^}]*\}", value):
+                fragment = fragment.strip(" –-·:()/")
+                if (
+                    len(fragment) >= 2
+                    and not _has_words(mine, fragment)  # "Viser … av" is nynorsk too
+                    and _has_words(text, fragment)
+                ):
+                    found.append(f"[{other}] {key}: {fragment!r}")
+    return found
+
+
+def _has_words(text: str, fragment: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", text) is not None
 
 
 def missing_requirements() -> str | None:

@@ -1,4 +1,4 @@
-"""Fixtures of the browser tests: the demo site with its English maps, one Chromium."""
+"""Fixtures of the browser tests: the demo site (nynorsk, bokmål, English), one Chromium."""
 
 from __future__ import annotations
 
@@ -7,17 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from arealkart.publish.outputs import write_outputs
 from browser import VIEWPORT, Offline, ensure_assets, launch, open_map
 
 
 @pytest.fixture(scope="session")
 def site(demo_build, tmp_path_factory) -> Path:
-    """The demo build (copied) with the English maps written beside the Norwegian ones."""
+    """The demo build (copied): maps in nynorsk (``kart/``), bokmål and English."""
     out = tmp_path_factory.mktemp("site") / "output"
     shutil.copytree(demo_build.files[0].parent, out)
-    b = demo_build
-    write_outputs(b, out, lang="en", parts=["maps"])
     return out
 
 

@@ -20,7 +20,7 @@ import shapely
 from arealkart.publish.maps import build_map, save_map
 from arealkart.registry.kommuner import VEST_TELEMARK, boundaries, resolve
 from arealkart.registry.style import format_number, texts
-from browser import VIEWPORT, missing_requirements, open_map
+from browser import DEMO_LANGUAGE, VIEWPORT, foreign_texts, missing_requirements, open_map
 from builders import empty_result
 
 REASON = missing_requirements()
@@ -28,7 +28,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.skipif(REASON is not None, reason
 
 SLUGS = [resolve(n).slug for n in VEST_TELEMARK]
 CATEGORIES = ("bolig", "fritid", "kombinert", "naering")
-PAGES = ["vest-telemark", *SLUGS, "en/vest-telemark", "en/vinje"]
+PAGES = ["vest-telemark", *SLUGS, "nb/vest-telemark", "nb/vinje", "en/vest-telemark", "en/vinje"]
+LANG = DEMO_LANGUAGE
+"""The language of the pages in ``kart/`` (nynorsk)."""
 
 
 def geojson(site: Path, name: str) -> list[dict]:
@@ -83,7 +85,8 @@ def layer_checkbox(page, label: str):
 def test_unticking_a_layer_hides_its_features(open_page):
     page = open_page("seljord")
     before = page.evaluate("arealkart.drawn()")
-    box = layer_checkbox(page, "Bolig – ledig")
+    t = texts(LANG)
+    box = layer_checkbox(page, t["lag_ledig"].format(kategori=t["bolig"]))
     box.uncheck()
     hidden = page.evaluate("arealkart.drawn()")
     assert hidden["bolig"] == 0 < before["bolig"]
@@ -128,18 +131,18 @@ def test_clicking_a_zone_opens_a_popup_with_its_real_values(open_page, site):
     page = open_page("seljord")
     click_feature(page, shapely.geometry.shape(area["geometry"]))
     text = page.inner_text(".leaflet-popup-content")
-    t = texts("nb")
+    t = texts(LANG)
     expected = {
         t["feltnavn"]: props["feltnavn"],
         t["plan"]: props["plan_navn"],
         t["plan_id"]: props["plan_id"],
         t["arealformal"]: f"{props['arealformal']} {props['formal_navn']}",
         t["kategori"]: t["naering"],
-        t["totalt_daa"]: format_number(zone["areal_m2"] / 1000, "nb"),
-        t["ledig_daa"]: format_number(zone["ledig_m2"] / 1000, "nb"),
-        t["areal_daa"]: format_number(props["areal_m2"] / 1000, "nb"),
+        t["totalt_daa"]: format_number(zone["areal_m2"] / 1000, LANG),
+        t["ledig_daa"]: format_number(zone["ledig_m2"] / 1000, LANG),
+        t["areal_daa"]: format_number(props["areal_m2"] / 1000, LANG),
         t["status"]: t[zone["status"]],
-        t["estimerte_tomter"]: format_number(props["tomter_estimert"], "nb", 0),
+        t["estimerte_tomter"]: format_number(props["tomter_estimert"], LANG, 0),
     }
     for label, value in expected.items():
         assert f"{label}\t{value}" in text, (label, value, text)
@@ -150,11 +153,12 @@ def test_clicking_a_plot_shows_size_price_va_and_status(open_page, site):
     plot = next(f for f in plots if f["properties"]["pris"] and f["properties"]["va"] is not None)
     props = plot["properties"]
     page = open_page("seljord")
-    for layer in ("Bebygd", "Blokkert", "Bolig", "Fritid", "Kombinert", "Næring"):
+    t = texts(LANG)
+    for layer in (t[key] for key in ("bebygd", "blokkert", *CATEGORIES)):
         layer_checkbox(page, layer).uncheck()
     click_feature(page, props["tomt_id"])
     text = page.inner_text(".leaflet-popup-content")
-    t = texts("nb")
+    t = texts(LANG)
     assert f"{t['tomt']}\t{props['tomt_id']}" in text
     assert f"{t['storrelse']}\t{format_number(props['tomt_m2'], 'nb', 0)}" in text
     assert f"{t['pris']}\t{format_number(props['pris'], 'nb', 0)}" in text
@@ -177,8 +181,8 @@ def test_min_area_filter_hides_exactly_the_smaller_areas(open_page, site):
         assert drawn[category] == (kept["kategori"] == category).sum(), category
     assert 0 < len(kept) < len(areas)
     count = page.inner_text(".ak-filter .ak-count")
-    assert count == texts("nb")["filter_viser"].format(
-        vist=format_number(len(kept), "nb", 0), totalt=format_number(len(areas), "nb", 0)
+    assert count == texts(LANG)["filter_viser"].format(
+        vist=format_number(len(kept), LANG, 0), totalt=format_number(len(areas), LANG, 0)
     )
     page.click(".ak-filter .ak-reset")
     assert sum(page.evaluate("arealkart.drawn()")[c] for c in CATEGORIES) == len(areas)
@@ -211,8 +215,8 @@ def test_legend_and_summary_show_the_totals_of_sammendrag_csv(open_page, site):
             f".ak-summary td[data-kommunenummer='{row.kommunenummer}']"
             f"[data-kategori='{row.kategori}']"
         )
-        assert cell.locator(".ak-daa").inner_text() == format_number(row.ledig_daa, "nb")
-        assert cell.locator(".ak-plots").inner_text() == format_number(row.ledige_tomter, "nb", 0)
+        assert cell.locator(".ak-daa").inner_text() == format_number(row.ledig_daa, LANG)
+        assert cell.locator(".ak-plots").inner_text() == format_number(row.ledige_tomter, LANG, 0)
 
 
 def test_municipal_summary_matches_sammendrag_csv(open_page, site):
@@ -221,43 +225,33 @@ def test_municipal_summary_matches_sammendrag_csv(open_page, site):
     page = open_page("vinje")
     for category in CATEGORIES:
         cell = page.inner_text(f".ak-summary td[data-kategori={category}]")
-        assert cell == format_number(rows.loc[category, "ledig_daa"], "nb")
+        assert cell == format_number(rows.loc[category, "ledig_daa"], LANG)
         legend = page.inner_text(f".ak-legend .ak-value[data-kategori={category}]")
-        assert legend.startswith(format_number(rows.loc[category, "ledig_daa"], "nb"))
+        assert legend.startswith(format_number(rows.loc[category, "ledig_daa"], LANG))
 
 
-def norwegian_left(text: str) -> list[str]:
-    """Every [nb] map text (that differs from [en]) found as words in ``text``."""
-    nb, en = texts("nb"), texts("en")
-    found = []
-    for key, value in nb.items():
-        if value == en[key]:
-            continue
-        for fragment in re.split(r"\{[^}]*\}", value):
-            fragment = fragment.strip(" –-·:()/")
-            if len(fragment) >= 2 and re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", text):
-                found.append(f"{key}: {fragment!r}")
-    return found
-
-
-@pytest.mark.parametrize("name", ["en/vest-telemark", "en/vinje"])
-def test_english_pages_have_no_norwegian_labels_left(name, open_page, site):
+@pytest.mark.parametrize("name", ["en/vest-telemark", "en/vinje", "nb/vinje", "vinje"])
+def test_pages_have_no_text_of_another_language_left(name, open_page, site):
+    lang = name.split("/")[0] if "/" in name else LANG
     page = open_page(name)
     page.click(".ak-filter summary")
     free = geojson(site, f"{name.split('/')[-1]}-ledig")
     click_feature(page, shapely.geometry.shape(free[0]["geometry"]))
-    assert norwegian_left(page.inner_text("body")) == []
-    assert texts("en")["ledig_daa"] in page.inner_text(".leaflet-popup-content")
+    assert foreign_texts(page.inner_text("body"), lang) == []
+    assert texts(lang)["ledig_daa"] in page.inner_text(".leaflet-popup-content")
 
 
-def test_english_index_links_back_and_has_no_norwegian(site, context):
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_each_index_links_its_twins_and_has_no_other_language(site, context, lang):
     page = context.new_page()
-    page.goto((site / "kart" / "en" / "index.html").as_uri())
-    assert norwegian_left(page.inner_text("body")) == []
-    page.click("text=Norsk (bokmål)")
+    page.goto((site / "kart" / lang / "index.html").as_uri())
+    assert foreign_texts(page.inner_text("body"), lang) == []
+    page.click(f"text={texts(LANG)['sprak_namn']}")
     assert page.url.endswith("/kart/index.html")
-    page.click("text=English")
-    assert page.url.endswith("/kart/en/index.html")
+    assert foreign_texts(page.inner_text("body"), LANG) == []
+    assert page.evaluate("document.documentElement.lang") == LANG
+    page.click(f"nav a[hreflang={lang}]")
+    assert page.url.endswith(f"/kart/{lang}/index.html")
     page.close()
 
 
@@ -349,7 +343,7 @@ def test_a_popup_shows_the_contact_and_links_the_plan_documents(site_with_contac
         page.wait_for_function("window.arealkart && window.arealkart.ready === true")
         popup = page.locator(".leaflet-popup-content .ak-popup")
         popup.wait_for(timeout=5000)
-        t = texts("nb")
+        t = texts(LANG)
         plan = popup.get_by_role("link", name=t["plandokumenter"])
         expected = f"https://example.org/innsyn/4036/{quote(str(props['plan_id']), safe='')}"
         assert plan.get_attribute("href") == expected
@@ -379,7 +373,7 @@ def test_printing_gives_one_page_with_the_map_at_the_feature_and_its_facts(site,
         page.emulate_media(media="print")
         page.wait_for_function("document.querySelector('.ak-print .ak-popup') !== null")
         sheet = page.inner_text(".ak-print")
-        assert props["feltnavn"] in sheet and texts("nb")["areal_daa"] in sheet
+        assert props["feltnavn"] in sheet and texts(LANG)["areal_daa"] in sheet
         assert page.locator(".ak-filter").is_hidden() and page.locator(".ak-list").is_hidden()
         assert page.locator(".ak-title").is_visible()
         pdf = page.pdf(format="A4")

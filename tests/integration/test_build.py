@@ -42,6 +42,9 @@ def test_cli_writes_every_output_under_output(cli_output):
         "geojson/vest-telemark-tomter.geojson",
     }
     expected |= {f"kart/{s}.html" for s in SLUGS}
+    # the demo region's main language is nynorsk (kart/); bokmål and English beside it
+    for lang in ("nb", "en"):
+        expected |= {f"kart/{lang}/{s}.html" for s in (*SLUGS, "index", "vest-telemark")}
     expected |= {f"geojson/{s}-ledig.geojson" for s in SLUGS}
     expected |= {f"geojson/{s}-tomter.geojson" for s in SLUGS}
     written = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
@@ -160,15 +163,15 @@ def test_point_buildings_count_as_built_land(demo_build):
 def test_maps_are_real_leaflet_pages_with_the_layers(demo_build):
     page = (demo_build.files[0].parent / "kart" / "vinje.html").read_text(encoding="utf-8")
     assert "L.map(" in page and "leaflet" in page.lower()
-    for label in (
-        "Bolig – ledig",
+    for label in (  # nynorsk, the demo region's language
+        "Bustad – ledig",
         "Fritid – ledig",
         "Næring – ledig",
         "Kombinert – ledig",
         "Tomter",
         "Kommunegrenser",
         "Kartverket topografisk",
-        "Syntetiske demodata",
+        "Syntetiske demodata (arealkart) – ikkje ekte plandata",
     ):
         assert label in page or json.dumps(label)[1:-1] in page, label
     index = (demo_build.files[0].parent / "kart" / "index.html").read_text(encoding="utf-8")

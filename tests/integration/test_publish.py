@@ -106,18 +106,27 @@ def test_a_new_build_removes_what_the_previous_build_wrote_and_it_did_not(tmp_pa
     assert staging_folders(out) == []
 
 
-def test_pages_of_the_same_inputs_are_kept_and_linked_as_language_twins(tmp_path, site):
+def test_pages_of_the_same_inputs_are_kept_and_linked_as_language_twins(tmp_path):
     out = tmp_path / "output"
-    shutil.copytree(site, out)
+    first = run_cli("build", "-q", "--lang", "nn", "--output", str(out), "--workers", "1")
+    assert first.returncode == 0, first.stderr
     before = whole_build(out)
-    done = run_cli("map", "-q", "--lang", "en", "--output", str(out), "--workers", "1")
+    assert "kart/vinje.html" in before
+    assert not any(k.startswith(("kart/nb/", "kart/en/")) for k in before)
+    done = run_cli(
+        "map", "-q", "--lang", "en", "--lang", "nb", "--output", str(out), "--workers", "1"
+    )
     assert done.returncode == 0, done.stderr
     after = whole_build(out)
     assert {k: v for k, v in after.items() if k in before and not k.endswith("index.html")} == {
         k: v for k, v in before.items() if not k.endswith("index.html")
     }
-    assert "kart/en/vinje.html" in after
-    assert 'href="en/index.html"' in (out / "kart" / "index.html").read_text(encoding="utf-8")
+    assert {"kart/en/vinje.html", "kart/nb/vinje.html", "kart/nb/index.html"} <= set(after)
+    index = (out / "kart" / "index.html").read_text(encoding="utf-8")
+    assert 'href="nb/index.html"' in index and 'href="en/index.html"' in index
+    english = (out / "kart" / "en" / "vinje.html").read_text(encoding="utf-8")
+    assert 'href=\\"../vinje.html\\" lang=\\"nn\\"' in english
+    assert 'href=\\"../nb/vinje.html\\" lang=\\"nb\\"' in english
 
 
 def test_a_rebuild_of_the_same_input_is_byte_identical(tmp_path, site):

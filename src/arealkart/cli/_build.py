@@ -19,7 +19,7 @@ from arealkart.cli._options import (
     printable,
     verbosity,
 )
-from arealkart.model.vocabulary import REGION_NUMBER
+from arealkart.model.vocabulary import LANGUAGES, REGION_NUMBER
 
 # --- build and map ----------------------------------------------------------------------------
 
@@ -49,7 +49,11 @@ _workers_option = click.option(
     help="Processes for the available-land step (default: number of cores).",
 )
 _lang_option = click.option(
-    "--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True, help="Map language."
+    "--lang",
+    type=click.Choice(list(LANGUAGES)),
+    multiple=True,
+    help="Map language: nb (bokmål), nn (nynorsk), en; repeat for more "
+    "[default: the config's [region] sprak, else nb].",
 )
 _assets_option = click.option(
     "--assets",
@@ -82,7 +86,7 @@ def build(
     config: Path | None,
     output: str,
     workers: int | None,
-    lang: str,
+    lang: tuple[str, ...],
     assets: str,
     keep_going: bool,
     force: bool,
@@ -96,7 +100,7 @@ def build(
     \b
     Examples:
       arealkart build
-      arealkart build --config vest-telemark.toml --output /srv/kart --lang en
+      arealkart build --config vest-telemark.toml --output /srv/kart --lang nn --lang en
       arealkart build -q --workers 2
       arealkart build --config region.toml --keep-going
     """
@@ -107,7 +111,7 @@ def build(
         config,
         output,
         workers=workers,
-        lang=lang,
+        lang=lang or None,
         progress=not quiet,
         keep_going=keep_going,
         force=force,
@@ -132,7 +136,7 @@ def map_command(
     config: Path | None,
     output: str,
     workers: int | None,
-    lang: str,
+    lang: tuple[str, ...],
     assets: str,
     force: bool,
 ) -> None:
@@ -151,7 +155,7 @@ def map_command(
         config,
         output,
         workers=workers,
-        lang=lang,
+        lang=lang or None,
         progress=not quiet,
         parts=("maps",),
         force=force,

@@ -35,3 +35,7 @@ plan land that is not framtidig)."""
 
 REGION_NUMBER = "0000"
 """``kommunenummer`` of the region-total rows of the summary."""
+
+LANGUAGES = ("nb", "nn", "en")
+"""Map languages: Norwegian bokmål, Norwegian nynorsk and English (ISO 639-1 codes); the
+texts of each are in ``data/kart_tekster.toml``."""

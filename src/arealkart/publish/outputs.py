@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from arealkart.available.rule import AvailableLand
 from arealkart.config import RegionConfig
+from arealkart.errors import ConfigError
 from arealkart.model.output_layers import (
     GEOJSON_LAYERS,
     GEOPACKAGE,
@@ -27,7 +28,7 @@ from arealkart.model.output_layers import (
     output_parts,
 )
 from arealkart.model.plandata import PlanData
-from arealkart.model.vocabulary import REGION_NUMBER
+from arealkart.model.vocabulary import LANGUAGES, REGION_NUMBER
 from arealkart.publish.export import (
     atomic_path,
     feature_ids,
@@ -39,12 +40,12 @@ from arealkart.publish.export import (
 )
 from arealkart.publish.maps import build_map, save_map
 from arealkart.publish.maps.assets import LIB_FOLDER, copy_assets
-from arealkart.publish.maps.index import MAPS, index_html, map_folder, other_language, relative_link
+from arealkart.publish.maps.index import MAPS, index_html, map_folder, relative_link
 from arealkart.publish.site import Site, checksum, fingerprint, write_error
 from arealkart.registry.kommuner import boundaries as municipality_boundaries
 from arealkart.registry.style import texts
 
-__all__ = ["BuildResult", "write_outputs"]
+__all__ = ["BuildResult", "map_languages", "write_outputs"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def write_outputs(
     build: BuildResult,
     output: str | os.PathLike[str],
     *,
-    lang: str = "nb",
+    lang: str | Sequence[str] | None = None,
     parts: Iterable[str] | None = None,
     progress: bool = False,
     force: bool = False,
@@ -90,7 +91,8 @@ def write_outputs(
     output
         The output folder (created if missing).
     lang
-        Map language (see :data:`arealkart.registry.style.LANGUAGES`).
+        Map language or languages (see :data:`arealkart.model.vocabulary.LANGUAGES`);
+        default the config's (``[region] sprak``).
     parts
         Which of :data:`~arealkart.model.output_layers.OUTPUT_PARTS` to write; default all.
     progress
@@ -114,11 +116,12 @@ def write_outputs(
         For a folder that cannot be written (disk full, read-only, permission), one that
         holds foreign files, or one another build is writing into.
     """
+    languages = map_languages(build.config, lang)
     kept: set[str]  # set inside the Site below, before any writer runs
     writers = {
         "tables": lambda stage: _write_tables(stage, build),
         "geojson": lambda stage: _write_geojson(stage, build.config, build.result),
-        "maps": lambda stage: _write_maps(stage, build, lang, kept, assets),
+        "maps": lambda stage: _write_maps(stage, build, languages, kept, assets),
     }
     chosen = output_parts(parts)
     inputs = _input_files(build.config)
@@ -138,6 +141,24 @@ def write_outputs(
         )
         site.publish(manifest)
         return tuple(site.output / path.relative_to(site.stage) for path in written)
+
+
+def map_languages(config: RegionConfig, lang: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The languages a build writes its maps in: ``lang`` (one or more), else the config's.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown language, or none at all.
+    """
+    if lang is None:
+        return config.languages
+    chosen = (lang,) if isinstance(lang, str) else tuple(dict.fromkeys(lang))
+    if not chosen:
+        raise ConfigError(f"no map language given; expected some of {list(LANGUAGES)}")
+    for code in chosen:
+        texts(code)
+    return chosen
 
 
 def _version() -> str:
@@ -238,23 +259,44 @@ _FEATURE_ID = "_feature_id"
 
 
 def _write_maps(
-    stage: Path, build: BuildResult, lang: str, kept: set[str], assets: str
+    stage: Path, build: BuildResult, languages: Sequence[str], kept: set[str], assets: str
 ) -> list[Path]:
-    """The region map, one map per municipality and an index, in ``lang``.
+    """The region map, one map per municipality and an index, in each of ``languages``.
 
-    Norwegian pages go to ``kart/``, English ones to ``kart/en/`` with the same file
-    names.  A page links to its other-language twin when the new tree has it (a page of a
-    build of the same inputs, kept); the other language's index, if there, is rewritten so
-    the two indexes link to each other.
+    The region's main language's pages go to ``kart/``, the others' to ``kart/<lang>/``
+    with the same file names.  A page links to its twins in the new tree: those this build
+    writes, and those of a build of the same inputs that are kept; a kept language's index
+    is rewritten so that every index links to every other.
     """
-    cfg, result, summary = build.config, build.result, build.summary
-
-    def in_new_tree(path: Path) -> bool:
-        return path.as_posix() in kept or (stage / path).exists()
-
-    t = texts(lang)
-    folder, other = map_folder(lang), map_folder(other_language(lang))
+    cfg = build.config
+    present = [
+        lang
+        for lang in LANGUAGES
+        if lang in languages or (map_folder(lang, cfg.language) / "index.html").as_posix() in kept
+    ]
     borders = municipality_boundaries([m.kommune.nummer for m in cfg.municipalities])
+    written = []
+    for lang in languages:
+        written += _write_language(stage, build, lang, present, borders, assets)
+    if assets == "local":
+        written += copy_assets(stage / MAPS / LIB_FOLDER)
+    for lang in present:
+        written.append(_write_index(stage, build, lang, present))
+    return written
+
+
+def _write_language(
+    stage: Path,
+    build: BuildResult,
+    lang: str,
+    present: Sequence[str],
+    borders: gpd.GeoDataFrame,
+    assets: str,
+) -> list[Path]:
+    """Every map page of one language, each linking to its twins in ``present``."""
+    cfg, result, summary = build.config, build.result, build.summary
+    t = texts(lang)
+    folder = map_folder(lang, cfg.language)
     pages = [(cfg.slug, t["tittel_region"].format(region=cfg.navn), result, borders, summary)]
     for m in cfg.municipalities:
         number = m.kommune.nummer
@@ -269,9 +311,6 @@ def _write_maps(
         )
     written = []
     for slug, title, part, border, rows in pages:
-        links = [("index.html", t["alle_kart"])]
-        if in_new_tree(other / f"{slug}.html"):
-            links.append((relative_link(other / f"{slug}.html", folder), t["sprak_lenke"]))
         page = build_map(
             part,
             border,
@@ -280,39 +319,42 @@ def _write_maps(
             summary=rows,
             attribution=cfg.attribution,
             colour_overrides=cfg.colours,
-            links=links,
+            links=[("index.html", t["alle_kart"])],
+            twins=_twins(f"{slug}.html", lang, present, cfg.language),
             region=cfg.navn,
             next_steps=cfg.next_steps(),
             assets=assets,
             asset_prefix="../" * (len(folder.parts) - 1),  # kart/en/ → kart/lib
         )
         written.append(save_map(page, stage / folder / f"{slug}.html"))
-    if assets == "local":
-        written += copy_assets(stage / MAPS / LIB_FOLDER)
-    has_other = in_new_tree(other / "index.html")
-    written.append(_write_index(stage, cfg, summary, lang, link_other=has_other))
-    if has_other:
-        written.append(_write_index(stage, cfg, summary, other_language(lang), link_other=True))
     return written
 
 
-def _write_index(
-    stage: Path, cfg: RegionConfig, summary: pd.DataFrame, lang: str, *, link_other: bool
-) -> Path:
-    """The maps' index page (``kart/index.html``, ``kart/en/index.html``)."""
+def _twins(name: str, lang: str, present: Sequence[str], main: str) -> dict[str, str]:
+    """Links from page ``name`` in ``lang`` to the same page in the other ``present``."""
+    folder = map_folder(lang, main)
+    return {
+        other: relative_link(map_folder(other, main) / name, folder)
+        for other in present
+        if other != lang
+    }
+
+
+def _write_index(stage: Path, build: BuildResult, lang: str, present: Sequence[str]) -> Path:
+    """The maps' index page (``kart/index.html``, ``kart/en/index.html``, …)."""
+    cfg = build.config
     t = texts(lang)
-    folder = map_folder(lang)
+    folder = map_folder(lang, cfg.language)
     maps = [(f"{cfg.slug}.html", t["region"], REGION_NUMBER)] + [
         (f"{m.kommune.slug}.html", m.kommune.navn, m.kommune.nummer) for m in cfg.municipalities
     ]
-    other = map_folder(other_language(lang)) / "index.html"
     page = index_html(
         t["tittel_region"].format(region=cfg.navn),
         maps,
-        summary,
+        build.summary,
         lang,
         attribution=cfg.attribution,
-        other_index=relative_link(other, folder) if link_other else None,
+        twins=_twins("index.html", lang, present, cfg.language),
     )
     path = stage / folder / "index.html"
     with atomic_path(path) as tmp:  # a new file: never write into a carried-over link

@@ -12,9 +12,7 @@ import pandas as pd
 
 from arealkart.errors import ConfigError
 from arealkart.model.resources import package_data
-
-LANGUAGES = ("nb", "en")
-"""Map languages: Norwegian (bokmål) and English."""
+from arealkart.model.vocabulary import LANGUAGES
 
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 
@@ -33,7 +31,7 @@ def _all_texts() -> dict[str, dict[str, str]]:
 
 
 def texts(lang: str) -> dict[str, str]:
-    """Every map text in ``lang`` (``"nb"`` or ``"en"``).
+    """Every map text in ``lang`` (one of :data:`LANGUAGES`).
 
     Raises
     ------
@@ -47,16 +45,17 @@ def texts(lang: str) -> dict[str, str]:
 
 
 def translated(text: str | None, lang: str) -> str | None:
-    """A config text in ``lang``: a text equal to an ``[nb]`` text becomes its translation.
+    """A config text in ``lang``: a text equal to a map text becomes its translation.
 
-    Lets a region's Norwegian attribution (e.g. the demo's "Syntetiske demodata …") show
-    in English on English pages; any other text is returned unchanged.
+    Lets a region's attribution (e.g. the demo's "Syntetiske demodata …") show in each
+    page's language; any other text is returned unchanged.
     """
-    if text is None or lang == "nb":
+    if text is None:
         return text
-    for key, value in _all_texts()["nb"].items():
-        if value == text:
-            return texts(lang)[key]
+    for table in _all_texts().values():
+        for key, value in table.items():
+            if value == text:
+                return texts(lang)[key]
     return text
 
 

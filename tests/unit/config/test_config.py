@@ -139,6 +139,7 @@ def test_a_planner_builds_from_their_own_config(region, tmp_path):
 
 def test_the_demo_config_is_complete():
     cfg = load_config(demo_config_path())
+    assert cfg.languages == ("nn", "nb", "en") and cfg.language == "nn"
     assert len(cfg.municipalities) == 6
     assert all(p.is_file() for p in cfg.files())
     kinds = {s.kind for m in cfg.municipalities for s in m.sources}
@@ -180,11 +181,26 @@ def rewrite(config, old, new):
         ("[[kommune]]", "[[kommune]]\nkommune = 4034\n[[kommune]]", "has two \\[\\[kommune\\]\\]"),
         ("[region]", "[region", "not valid TOML"),
         ('{ path = "tokke/hensyn.geojson"', '{ fil = "tokke/hensyn.geojson"', "needs 'path'"),
+        ('attribution = "Testdata"', 'sprak = "no"', r"sprak must be one or more of \['nb'"),
+        ('attribution = "Testdata"', "sprak = []", "sprak must be one or more"),
+        ('attribution = "Testdata"', 'sprak = ["nn", "nn"]', "each once"),
+        ('attribution = "Testdata"', "sprak = 1", r"sprak.*got 1"),
+        ('attribution = "Testdata"', 'sprak = ["nn", 2]', r"got \['nn', 2\]"),
     ],
 )
 def test_every_mistake_is_named(region, old, new, message):
     with pytest.raises(ConfigError, match=message):
         load_config(rewrite(region, old, new))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, ("nb",)), ('"nn"', ("nn",)), ('["en", "nb"]', ("en", "nb"))]
+)
+def test_a_region_names_its_map_languages_main_first(region, value, expected):
+    if value is not None:
+        rewrite(region, 'attribution = "Testdata"', f"sprak = {value}")
+    config = load_config(region)
+    assert config.languages == expected and config.language == expected[0]
 
 
 def test_all_missing_files_are_listed_at_once(region):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import replace
 
@@ -14,6 +15,7 @@ import shapely
 
 from arealkart.available.parameters import Parameters
 from arealkart.available.rule import AvailableLand
+from arealkart.config import DEFAULT_LANGUAGES
 from arealkart.errors import ConfigError
 from arealkart.model.schema import CRS
 from arealkart.publish.maps import build_map, save_map
@@ -82,11 +84,33 @@ def seljord(result: AvailableLand) -> AvailableLand:
 # --- texts and colours -----------------------------------------------------------------
 
 
-def test_both_languages_have_the_same_texts_and_placeholders():
-    nb, en = texts("nb"), texts("en")
-    assert set(nb) == set(en)
+@pytest.mark.parametrize("lang", ["nn", "en"])
+def test_every_language_has_the_same_texts_and_placeholders(lang):
+    nb, other = texts("nb"), texts(lang)
+    assert set(nb) == set(other)
     for key in nb:
-        assert set(re.findall(r"\{\w+\}", nb[key])) == set(re.findall(r"\{\w+\}", en[key])), key
+        assert set(re.findall(r"\{\w+\}", nb[key])) == set(re.findall(r"\{\w+\}", other[key]))
+
+
+BOKMAL_ONLY = {
+    "ikke", "bolig", "byggeland", "hensynssone", "hensynssoner", "størrelse", "vann",
+    "antall", "jeg", "hvor", "hva", "fra", "noe", "mye", "ukjent", "solgt", "tegnforklaring",
+    "skjul", "nettleseren", "lastet", "hindrer", "forbindelsen", "linjen", "avstander",
+    "målingen", "punkter", "lengde", "plasseringen", "omkrets", "oversikt", "arealer",
+}  # fmt: skip
+"""Bokmål word forms a nynorsk reader would not write (nynorsk: ikkje, bustad, …)."""
+
+
+def test_the_nynorsk_texts_are_nynorsk():
+    words = {
+        key: set(re.findall(r"\w+", value.lower())) & BOKMAL_ONLY
+        for key, value in texts("nn").items()
+    }
+    assert {key: found for key, found in words.items() if found} == {}
+    nn, nb = texts("nn"), texts("nb")
+    own = [key for key in nn if nn[key] != nb[key]]
+    assert len(own) >= 40  # 44 of 112 differ; the rest are shared words (Kategori, daa, Plan)
+    assert nn["ikke_byggeland"] == "Ikkje byggjeland" and nn["bolig"] == "Bustad"
 
 
 def test_unknown_language_is_a_config_error():
@@ -96,15 +120,22 @@ def test_unknown_language_is_a_config_error():
 
 @pytest.mark.parametrize(
     ("value", "lang", "expected"),
-    [(1372.83, "nb", "1\u00a0372,8"), (1372.83, "en", "1,372.8"), (None, "nb", "–")],
+    [
+        (1372.83, "nb", "1\u00a0372,8"),
+        (1372.83, "nn", "1\u00a0372,8"),
+        (1372.83, "en", "1,372.8"),
+        (None, "nb", "–"),
+    ],
 )
 def test_format_number(value, lang, expected):
     assert format_number(value, lang) == expected
 
 
-def test_a_config_text_equal_to_a_norwegian_text_is_translated():
-    assert translated(texts("nb")["syntetisk"], "en") == texts("en")["syntetisk"]
-    assert translated("Plandata © kommunene", "en") == "Plandata © kommunene"
+@pytest.mark.parametrize("source", ["nb", "nn", "en"])
+@pytest.mark.parametrize("target", ["nb", "nn", "en"])
+def test_a_config_text_equal_to_a_map_text_is_translated(source, target):
+    assert translated(texts(source)["syntetisk"], target) == texts(target)["syntetisk"]
+    assert translated("Plandata © kommunene", target) == "Plandata © kommunene"
     assert translated(None, "en") is None
 
 
@@ -222,22 +253,67 @@ def test_popups_name_blocking_and_flagging_constraints(demo):
 # --- pages and languages ---------------------------------------------------------------
 
 
-def test_english_maps_go_to_kart_en_and_the_indexes_link_each_other(demo_build, tmp_path):
+def _hrefs(page: str) -> list[str]:
+    return re.findall(r'href="([^"]+)"', page)
+
+
+def test_a_build_writes_each_language_and_every_page_links_its_twins(demo_build, tmp_path):
     b = demo_build
-    write_outputs(b, tmp_path, lang="nb", parts=["maps"])
-    written = write_outputs(b, tmp_path, lang="en", parts=["maps"])
+    assert b.config.languages == ("nn", "nb", "en")  # the demo region writes nynorsk first
+    written = write_outputs(b, tmp_path, parts=["maps"])
     names = {p.relative_to(tmp_path).as_posix() for p in written}
-    assert "kart/en/index.html" in names and "kart/en/vinje.html" in names
-    assert "kart/index.html" in names  # rewritten so that it links to the English index
-    nb_index = (tmp_path / "kart" / "index.html").read_text(encoding="utf-8")
-    en_index = (tmp_path / "kart" / "en" / "index.html").read_text(encoding="utf-8")
-    assert 'href="en/index.html"' in nb_index and 'href="../index.html"' in en_index
-    for index, folder in ((nb_index, tmp_path / "kart"), (en_index, tmp_path / "kart" / "en")):
-        for href in re.findall(r'href="([^"]+)"', index):
+    kart = tmp_path / "kart"
+    folders = {"nn": kart, "nb": kart / "nb", "en": kart / "en"}
+    for lang, folder in folders.items():
+        index = (folder / "index.html").read_text(encoding="utf-8")
+        assert f'<html lang="{lang}">' in index
+        vinje = payload((folder / "vinje.html").read_text(encoding="utf-8"))
+        title = vinje["panels"]["title"]
+        assert vinje["lang"] == lang and texts(lang)["syntetisk"] in title
+        for other, other_folder in folders.items():
+            if other == lang:
+                continue
+            for page, name in ((index, "index.html"), (title, "vinje.html")):
+                link = os.path.relpath(other_folder / name, folder)
+                named = f'lang="{other}" hreflang="{other}">{texts(other)["sprak_namn"]}</a>'
+                assert f'<a href="{link}" {named}' in page, (lang, other, name)
+        for href in _hrefs(index) + _hrefs(title):
             assert (folder / href).exists(), href
+    assert {"kart/index.html", "kart/nb/vinje.html", "kart/en/index.html"} <= names
+
+
+def test_a_language_built_later_joins_its_twins(demo_build, tmp_path):
+    b = demo_build
+    write_outputs(b, tmp_path, lang="nn", parts=["maps"])
+    assert not (tmp_path / "kart" / "en").exists()
+    alone = payload((tmp_path / "kart" / "vinje.html").read_text(encoding="utf-8"))
+    assert "ak-languages" not in alone["panels"]["title"]  # no twin yet, no link to one
+    written = write_outputs(b, tmp_path, lang=["en"], parts=["maps"])
+    names = {p.relative_to(tmp_path).as_posix() for p in written}
+    assert "kart/en/vinje.html" in names and "kart/nb/index.html" not in names
+    assert "kart/index.html" in names  # rewritten so that it links to the English index
+    nn_index = (tmp_path / "kart" / "index.html").read_text(encoding="utf-8")
+    en_index = (tmp_path / "kart" / "en" / "index.html").read_text(encoding="utf-8")
+    assert 'href="en/index.html"' in nn_index and 'href="../index.html"' in en_index
+    assert 'href="nb/' not in nn_index
     vinje = payload((tmp_path / "kart" / "en" / "vinje.html").read_text(encoding="utf-8"))
-    assert '<a href="../vinje.html">' in vinje["panels"]["title"]
+    assert '<a href="../vinje.html" lang="nn"' in vinje["panels"]["title"]
     assert "Synthetic demo data" in vinje["panels"]["title"]
+
+
+def test_a_region_without_languages_writes_bokmal_in_kart(demo_build, tmp_path):
+    b = replace(demo_build, config=replace(demo_build.config, languages=DEFAULT_LANGUAGES))
+    write_outputs(b, tmp_path, parts=["maps"])
+    assert DEFAULT_LANGUAGES == ("nb",)
+    assert '<html lang="nb">' in (tmp_path / "kart" / "index.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (tmp_path / "kart").iterdir() if p.is_dir()) == []
+
+
+@pytest.mark.parametrize("lang", [[], ["se"], "xx"])
+def test_an_unknown_or_missing_map_language_is_a_config_error(demo_build, tmp_path, lang):
+    with pytest.raises(ConfigError, match="language"):
+        write_outputs(demo_build, tmp_path, lang=lang, parts=["maps"])
+    assert not (tmp_path / "kart").exists()
 
 
 def test_assets_are_the_npm_files_of_folium_s_pinned_versions():

@@ -60,6 +60,7 @@ def build_map(
     attribution: str | None = None,
     colour_overrides: Mapping[str, str] | None = None,
     links: Sequence[tuple[str, str]] = (),
+    twins: Mapping[str, str] | None = None,
     region: str | None = None,
     next_steps: Mapping[str, Mapping[str, Any]] | None = None,
     assets: str = "cdn",
@@ -76,16 +77,18 @@ def build_map(
     title
         Shown at the top of the map and as the page title.
     lang
-        ``"nb"`` (default) or ``"en"``.
+        ``"nb"`` (default), ``"nn"`` or ``"en"``.
     summary
         Rows of :func:`arealkart.publish.summary.summarise` for the summary panel.
     attribution
         Data attribution, e.g. that the demo data is synthetic; a text equal to one of the
-        Norwegian map texts is shown translated on English maps.
+        map texts is shown in the page's language.
     colour_overrides
         Category colours from a config file (``[farger]``).
     links
-        ``(href, text)`` links shown under the title (the index, the other language).
+        ``(href, text)`` links shown under the title (the index).
+    twins
+        The page in other languages, ``{lang: href}``: links named in their own language.
     region
         Name of the total row of a summary over several municipalities.
     next_steps
@@ -118,7 +121,9 @@ def build_map(
     m = new_map(title, _centre(bounds), url_of)
     free_daa = _free_daa(result.free)
     panels = {
-        "title": title_html(title, t, note=note, empty=not len(result.free), links=links),
+        "title": title_html(
+            title, t, note=note, empty=not len(result.free), links=links, twins=twins or {}
+        ),
         "legend": legend_html(
             t, palette, style()["tomtefarger"], free_daa, lang, _present(result, boundaries)
         ),

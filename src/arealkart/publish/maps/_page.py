@@ -17,6 +17,7 @@ from folium.elements import JSCSSMixin
 
 from arealkart.model.vocabulary import BUILDING_CATEGORIES, REGION_NUMBER
 from arealkart.publish.maps.assets import Asset, cdn_url, map_assets
+from arealkart.publish.maps.index import twin_links
 from arealkart.registry.style import format_number, style
 
 
@@ -140,8 +141,9 @@ def title_html(
     note: str | None,
     empty: bool,
     links: Sequence[tuple[str, str]] = (),
+    twins: Mapping[str, str] | None = None,
 ) -> str:
-    """The title panel: title, data note, links to other pages, and 'no free land'."""
+    """The title panel: title, data note, links to other pages and languages, "no land"."""
     parts = [f"<h1>{html.escape(title)}</h1>"]
     if note:
         parts.append(f'<p class="ak-note">{html.escape(note)}</p>')
@@ -153,6 +155,7 @@ def title_html(
         )
         label = html.escape(t["andre_kart"])
         parts.append(f'<nav class="ak-links" aria-label="{label}">{anchors}</nav>')
+    parts.append(twin_links(twins or {}, t))
     return "".join(parts)
 
 

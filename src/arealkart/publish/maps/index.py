@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -26,15 +26,30 @@ MAPS = Path("kart")
 """The maps' folder in a build (its ``lib/`` holds the libraries of ``--assets local``)."""
 
 
-def map_folder(lang: str) -> Path:
-    """Folder of a language's map pages in a build: ``kart/`` (nb) or ``kart/en/``."""
+def map_folder(lang: str, main: str) -> Path:
+    """Folder of a language's map pages in a build.
+
+    ``kart/`` for the region's ``main`` language, ``kart/<lang>/`` (``kart/en/``) for the
+    others, with the same file names in each.
+    """
     texts(lang)
-    return MAPS if lang == "nb" else MAPS / lang
+    return MAPS if lang == main else MAPS / lang
 
 
-def other_language(lang: str) -> str:
-    """The other map language (``"nb"`` ↔ ``"en"``)."""
-    return "en" if lang == "nb" else "nb"
+def twin_links(twins: Mapping[str, str], t: Mapping[str, str]) -> str:
+    """A ``nav`` of links to a page's twins in other languages (``{lang: href}``).
+
+    Each link is named in its own language (``Nynorsk``, ``English``) and says so
+    with ``lang`` and ``hreflang``, so a screen reader speaks it in that language.
+    """
+    if not twins:
+        return ""
+    anchors = "".join(
+        f'<a href="{html.escape(href)}" lang="{lang}" hreflang="{lang}">'
+        f"{html.escape(texts(lang)['sprak_namn'])}</a>"
+        for lang, href in twins.items()
+    )
+    return f'<nav class="ak-languages" aria-label="{html.escape(t["sprak"])}">{anchors}</nav>'
 
 
 def relative_link(target: Path, folder: Path) -> str:
@@ -49,7 +64,7 @@ def index_html(
     lang: str,
     *,
     attribution: str | None = None,
-    other_index: str | None = None,
+    twins: Mapping[str, str] | None = None,
 ) -> str:
     """The maps' index page: every map with its free daa per category and free plots.
 
@@ -66,8 +81,8 @@ def index_html(
         Page language.
     attribution
         Data note (translated as :func:`translated` does).
-    other_index
-        Link to the other language's index, if there is one.
+    twins
+        Links to the index in other languages, ``{lang: href}``.
     """
     t = texts(lang)
     head = "".join(f"<th>{html.escape(t[c])} ({t['daa']})</th>" for c in BUILDING_CATEGORIES)
@@ -89,12 +104,7 @@ def index_html(
         )
     note = translated(attribution, lang)
     note_html = f'<p class="note">{html.escape(note)}</p>' if note else ""
-    switch = (
-        f'<nav aria-label="{html.escape(t["sprak"])}"><a href="{html.escape(other_index)}">'
-        f"{html.escape(t['sprak_lenke'])}</a></nav>"
-        if other_index
-        else ""
-    )
+    switch = twin_links(twins or {}, t)
     return (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
