@@ -11,6 +11,7 @@ opened through the list panel, and Escape closes it again.  Screenshots go to
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -523,3 +524,98 @@ def test_a_closed_filter_heading_says_a_filter_is_on(open_page):
     page.click(".ak-filter summary")
     page.click(".ak-filter .ak-reset")
     assert page.inner_text(".ak-filter summary") == t["filter"]
+
+
+def _focused(page, selector: str) -> bool:
+    return page.evaluate("(s) => !!document.activeElement.closest(s)", selector)
+
+
+def test_a_search_suggestion_picked_from_the_keyboard_opens_its_popup_with_the_focus(
+    open_page, site
+):
+    features = json.loads((site / "geojson" / "vinje-ledig.geojson").read_text(encoding="utf-8"))
+    field = next(
+        f["properties"]["feltnavn"] for f in features["features"] if f["properties"]["feltnavn"]
+    )
+    page = open_page("vinje")
+    page.focus(".leaflet-control-search .search-button")
+    page.keyboard.press("Enter")
+    page.keyboard.type(field)
+    page.wait_for_selector(".search-tooltip .search-tip")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.locator(".leaflet-popup-content .ak-popup").wait_for(timeout=5000)
+    page.wait_for_function("!!document.activeElement.closest('.leaflet-popup')")
+    assert field in page.inner_text(".leaflet-popup-content")
+    page.keyboard.press("Escape")  # closes the popup, not only the search
+    page.locator(".leaflet-popup").wait_for(state="detached", timeout=2000)
+    assert _focused(page, ".leaflet-control-search .search-button")
+
+
+def test_tab_out_of_a_popup_closes_it_and_leaves_the_focus_where_tab_put_it(open_page):
+    page = open_page("vinje")
+    page.focus(".ak-list summary")
+    page.evaluate(
+        "arealkart.openItem(arealkart.items.find(i => i.key === 'ledig'),"
+        " document.querySelector('.ak-list summary'))"
+    )
+    page.locator(".leaflet-popup-content .ak-popup").wait_for(timeout=5000)
+    page.wait_for_function("!!document.activeElement.closest('.leaflet-popup')")
+    for _ in range(10):  # through the popup's links and its close button, and out
+        page.keyboard.press("Tab")
+        if not _focused(page, ".leaflet-popup"):
+            break
+    outside = page.evaluate("document.activeElement.outerHTML")
+    page.locator(".leaflet-popup").wait_for(state="detached", timeout=2000)
+    assert page.evaluate("document.activeElement.outerHTML") == outside
+    assert not _focused(page, ".ak-list summary")  # not pulled back to the opener
+
+
+STILL = """() => new Promise((done) => {  // the map's centre, once it has stopped moving
+  let last = null;
+  const tick = () => {
+    const c = arealkart.map.getCenter();
+    if (last && last.equals(c)) { done([c.lng, c.lat]); } else { last = c; setTimeout(tick, 120); }
+  };
+  tick();
+})"""
+
+
+def test_the_measure_tool_is_used_from_the_keyboard(open_page):
+    from pyproj import Geod
+
+    t = texts(DEMO_LANGUAGE)
+    page = open_page("vinje")
+    page.focus(".leaflet-control-measure-toggle")
+    page.keyboard.press("Enter")
+    page.wait_for_function("!!document.activeElement.closest('.leaflet-control-measure .js-start')")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement === arealkart.map.getContainer()")
+    corners = []
+    for keys in ([], ["ArrowRight"] * 3, ["ArrowDown"] * 3):
+        for key in keys:
+            page.keyboard.press(key)
+        corners.append(page.evaluate(STILL))
+        page.keyboard.press("Enter")  # a point under the cross at the centre
+    text = page.inner_text(".leaflet-control-measure .results")
+    shown = re.search(rf"{t['maal_area']} ([\d\s]+) {t['maal_sqmeters']}", text)
+    assert shown is not None, text
+    lon, lat = zip(*corners, strict=True)
+    area, _ = Geod(ellps="WGS84").polygon_area_perimeter(lon, lat)
+    assert float(re.sub(r"\s", "", shown.group(1))) == pytest.approx(abs(area), rel=0.02)
+    page.keyboard.press("Escape")
+    assert page.evaluate("arealkart.map.getContainer().classList.contains('ak-measuring')") is False
+
+
+def test_link_here_puts_the_address_in_the_address_bar_and_says_so(open_page):
+    t = texts(DEMO_LANGUAGE)
+    page = open_page("vinje")
+    page.evaluate("arealkart.openItem(arealkart.items.find(i => i.key === 'ledig'), null)")
+    page.locator(".leaflet-popup-content .ak-popup").wait_for(timeout=5000)
+    href = page.get_attribute(".ak-popup-link a", "href")
+    page.click(".ak-popup-link a")
+    status = page.locator(".ak-popup-status[role=status]")
+    status.wait_for(timeout=2000)
+    assert status.inner_text() in (t["lenke_kopiert"], t["lenke_adresse"])
+    assert page.url.endswith(href)
+    assert page.locator(".leaflet-popup-content .ak-popup").count() == 1  # still open

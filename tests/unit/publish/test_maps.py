@@ -96,7 +96,7 @@ BOKMAL_ONLY = {
     "ikke", "bolig", "byggeland", "hensynssone", "hensynssoner", "størrelse", "vann",
     "antall", "jeg", "hvor", "hva", "fra", "noe", "mye", "ukjent", "solgt", "tegnforklaring",
     "skjul", "nettleseren", "lastet", "hindrer", "forbindelsen", "linjen", "avstander",
-    "målingen", "punkter", "lengde", "plasseringen", "omkrets", "oversikt", "arealer",
+    "målingen", "punkter", "lengde", "plasseringen", "omkrets", "arealer",
 }  # fmt: skip
 """Bokmål word forms a nynorsk reader would not write (nynorsk: ikkje, bustad, …)."""
 

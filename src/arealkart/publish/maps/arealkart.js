@@ -549,7 +549,9 @@
   // A popup opened from the keyboard (the list) gets the focus; Escape closes it and gives
   // the focus back to where it came from.
   function keyboardPopups(map, state) {
-    var T = state.data.t;
+    var T = state.data.t, byKeyboard = false;
+    document.addEventListener("keydown", function (ev) { if (ev.key === "Tab") { byKeyboard = true; } }, true);
+    document.addEventListener("pointerdown", function () { byKeyboard = false; }, true);
     map.on("popupopen", function (e) {
       var el = e.popup.getElement();
       if (!el) { return; }
@@ -564,9 +566,21 @@
       content.setAttribute("tabindex", "-1");
       content.setAttribute("role", "dialog");
       content.setAttribute("aria-label", (content.querySelector(".ak-popup-head") || content).textContent);
-      el.addEventListener("keydown", function (ev) {
-        if (ev.key === "Escape") { ev.stopPropagation(); map.closePopup(); }
-      });
+      if (!el.akKeyboard) {  // a layer's popup keeps its element: listen once
+        el.akKeyboard = true;
+        el.addEventListener("keydown", function (ev) {
+          if (ev.key === "Escape") { ev.stopPropagation(); map.closePopup(); }
+        });
+        // Tab out of a popup closes it, and leaves the focus where Tab put it
+        el.addEventListener("focusout", function (ev) {
+          var to = ev.relatedTarget;
+          if (byKeyboard && to && !el.contains(to)) { state.returnFocus = null; map.closePopup(); }
+        });
+        el.addEventListener("click", function (ev) {
+          var link = ev.target.closest && ev.target.closest(".ak-popup-link a");
+          if (link) { ev.preventDefault(); shareLink(link, T); }
+        });
+      }
       if (state.focusPopup) {
         state.focusPopup = false;
         content.focus({preventScroll: true});
@@ -576,6 +590,54 @@
       var back = state.returnFocus;
       state.returnFocus = null;
       if (back && document.body.contains(back)) { back.focus({preventScroll: true}); }
+    });
+  }
+
+  // "Link here": the address bar takes the feature's address (no reload, the popup stays),
+  // the clipboard gets it where the browser allows, and the popup says which happened.
+  function shareLink(link, T) {
+    window.history.replaceState(null, "", link.href);
+    var status = link.parentNode.querySelector(".ak-popup-status");
+    if (!status) {
+      status = document.createElement("span");
+      status.className = "ak-popup-status";
+      status.setAttribute("role", "status");
+      link.parentNode.appendChild(status);
+    }
+    function say(text) { status.textContent = text; }
+    say(T.lenke_adresse);
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(link.href).then(function () { say(T.lenke_kopiert); }, function () {});
+    }
+  }
+
+  // Measuring from the keyboard: a started measurement gives the map the focus; the arrows
+  // move the map under a cross at its centre, Enter or Space sets a point there, Escape
+  // ends the measurement.  (leaflet-measure 2.1.7 listens to the mouse only: its
+  // _handleMeasureClick takes a mouse event, here one at the centre.)
+  function keyboardMeasure(map, measure) {
+    var el = map.getContainer(), box = measure.getContainer();
+    // the toggle hides itself as it opens the tool: the focus goes on to its start button
+    box.querySelector(".leaflet-control-measure-toggle").addEventListener("click", function () {
+      window.setTimeout(function () {
+        var start = box.querySelector(".js-start");
+        if (start && start.offsetParent !== null) { start.focus(); }
+      }, 0);
+    });
+    map.on("measurestart", function () {
+      el.classList.add("ak-measuring");
+      el.focus({preventScroll: true});
+    });
+    map.on("measurefinish", function () { el.classList.remove("ak-measuring"); });
+    el.addEventListener("keydown", function (ev) {
+      if (!measure._locked || ev.target !== el) { return; }
+      if (ev.key === "Enter" || ev.key === " ") {
+        ev.preventDefault();
+        var rect = el.getBoundingClientRect();
+        measure._handleMeasureClick({originalEvent: {clientX: rect.left + rect.width / 2, clientY: rect.top + rect.height / 2}});
+      } else if (ev.key === "Escape") {
+        measure._finishMeasure();
+      }
     });
   }
 
@@ -596,6 +658,8 @@
   // Plugin buttons drawn as links without href are not reached by Tab: make them buttons.
   function operableControls(container) {
     container.querySelectorAll(".leaflet-control a, .leaflet-control .search-button").forEach(function (a) {
+      var href = a.getAttribute("href");
+      if (href && href !== "#") { return; }  // a real link (the index, a language twin)
       if (!a.hasAttribute("href")) { a.setAttribute("tabindex", "0"); }
       a.setAttribute("role", "button");
       if (!a.getAttribute("aria-label") && a.title) { a.setAttribute("aria-label", a.title); }
@@ -653,7 +717,7 @@
         this._captureMarker.setIcon(L.divIcon({iconSize: this._map.getSize().multiplyBy(2)}));
       }
     });
-    new L.Control.Measure({
+    var measure = new L.Control.Measure({
       position: "topleft", localization: data.measure,
       primaryLengthUnit: "meters", secondaryLengthUnit: "kilometers",
       primaryAreaUnit: "sqmeters", secondaryAreaUnit: "daa",
@@ -661,6 +725,7 @@
       decPoint: T.desimaltegn, thousandsSep: T.tusenskille,
       activeColor: "#d7191c", completedColor: "#1f4e9e"
     }).addTo(map);
+    keyboardMeasure(map, measure);
     translateMeasure(map.getContainer(), data.measureTexts || {});
     filterControl(map, data, state, fmt).addTo(map);
 
@@ -778,9 +843,9 @@
     };
     state.openItem = function (item, from) {
       var layer = item.layer;
+      map.closePopup();  // first: its popupclose gives the focus back to the last opener
       state.returnFocus = from || null;
       state.focusPopup = true;
-      map.closePopup();
       var at = layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng()]);
       map.once("moveend", function () {
         var centre = layer.getBounds ? layer.getBounds().getCenter() : layer.getLatLng();
@@ -979,15 +1044,12 @@
       var target = index[title];
       if (!target) { return false; }
       var layers = target.layers;
-      if (layers.length === 1) {
-        map.once("moveend", function () {
-          var layer = layers[0];
-          if (!layer._map) { return; }
-          var at = layer.getBounds ? layer.getBounds().getCenter() : layer.getLatLng();
-          layer.fire("click", {latlng: at}, true);
-        });
+      var item = layers.length === 1 && state.items.find(function (it) { return it.layer === layers[0]; });
+      if (item && layers[0]._map) {  // one feature: its popup, with the focus, as from the list
+        state.openItem(item, map.getContainer().querySelector(".leaflet-control-search .search-button"));
+      } else {
+        map.fitBounds(boundsOf(layers), {maxZoom: 16, padding: [40, 40]});
       }
-      map.fitBounds(boundsOf(layers), {maxZoom: 16, padding: [40, 40]});
       return true;
     };
     return new L.Control.Search({
