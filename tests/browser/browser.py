@@ -197,6 +197,20 @@ def open_map(context: Any, path: Path, timeout: float = 30_000) -> tuple[Any, Pa
     return page, log
 
 
+COVERAGE = """() => {
+  let points = 0, covered = 0;
+  for (let x = 5; x < innerWidth; x += 10) {
+    for (let y = 5; y < innerHeight; y += 10) {
+      points++;
+      const el = document.elementFromPoint(x, y);
+      if (el && el.closest('.leaflet-control')) { covered++; }
+    }
+  }
+  return covered / points;
+}"""
+"""The share of the viewport covered by map controls, sampled on a 10 px grid."""
+
+
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 

@@ -22,6 +22,7 @@ from arealkart.publish.maps.assets import npm_source
 from arealkart.registry.style import format_number, texts
 from browser import (
     BLANK_PNG,
+    COVERAGE,
     DEMO_LANGUAGE,
     Offline,
     axe_violations,
@@ -41,18 +42,6 @@ PAGES = [
     for folder in ("", "nb/", "en/")  # nynorsk (the demo region's own), bokmål, English
     for page in ("index", "vest-telemark", "vinje")
 ]
-
-COVERAGE = """() => {
-  let points = 0, covered = 0;
-  for (let x = 5; x < innerWidth; x += 10) {
-    for (let y = 5; y < innerHeight; y += 10) {
-      points++;
-      const el = document.elementFromPoint(x, y);
-      if (el && el.closest('.leaflet-control')) { covered++; }
-    }
-  }
-  return covered / points;
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -189,6 +178,37 @@ def tap_point_of_a_free_area(page) -> tuple[float, float]:
     )
 
 
+def popup_hidden_points(page) -> list[list[int]]:
+    """Points of the open popup (its close button too) outside the phone's screen or under
+    something else, once its pan into view is done."""
+    page.wait_for_timeout(400)  # the popup's pan into view
+    box = page.locator(".leaflet-popup").bounding_box()
+    outside = not (
+        box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= PHONE["width"]
+        and box["y"] + box["height"] <= PHONE["height"]
+    )
+    hidden = page.evaluate(
+        """([x0, y0, w, h]) => {
+          const bad = [];
+          const close = document.querySelector('.leaflet-popup-close-button')
+            .getBoundingClientRect();
+          const points = [[close.left + close.width / 2, close.top + close.height / 2]];
+          for (let i = 1; i < 10; i++) for (let j = 1; j < 10; j++) {
+            points.push([x0 + w * i / 10, y0 + h * j / 10]);
+          }
+          for (const [x, y] of points) {
+            const el = document.elementFromPoint(x, y);
+            if (!el || !el.closest('.leaflet-popup')) { bad.push([Math.round(x), Math.round(y)]); }
+          }
+          return bad;
+        }""",
+        [box["x"], box["y"], box["width"], box["height"] - 20],  # not the tip below it
+    )
+    return [[-1, -1]] * outside + hidden
+
+
 def test_on_a_phone_a_tapped_area_opens_a_popup_wholly_in_view_and_uncovered(phone_page):
     page = phone_page("vinje")
     page.tap(".ak-legend summary")  # a popup closes the panels: it is what the visitor reads
@@ -197,28 +217,34 @@ def test_on_a_phone_a_tapped_area_opens_a_popup_wholly_in_view_and_uncovered(pho
     page.touchscreen.tap(x, y)
     popup = page.locator(".leaflet-popup")
     popup.wait_for(timeout=5000)
-    page.wait_for_timeout(400)  # the popup's pan into view
-    box = popup.bounding_box()
-    assert box["x"] >= 0 and box["y"] >= 0
-    assert box["x"] + box["width"] <= PHONE["width"]
-    assert box["y"] + box["height"] <= PHONE["height"]
-    covered = page.evaluate(
-        """([x0, y0, w, h]) => {
-          const bad = [];
-          for (let i = 1; i < 10; i++) for (let j = 1; j < 10; j++) {
-            const x = x0 + w * i / 10, y = y0 + h * j / 10;
-            const el = document.elementFromPoint(x, y);
-            if (!el || !el.closest('.leaflet-popup')) { bad.push([Math.round(x), Math.round(y)]); }
-          }
-          return bad;
-        }""",
-        [box["x"], box["y"], box["width"], box["height"] - 20],  # not the tip below it
-    )
-    assert covered == []
+    assert popup_hidden_points(page) == []
     assert (
         page.evaluate("[...document.querySelectorAll('.ak-panel > details')].some(d => d.open)")
         is False
     )
+
+
+def test_on_a_phone_search_lies_below_the_title_and_its_pick_stays_uncovered(phone_page):
+    page = phone_page("vinje")
+    title = page.locator(".ak-title").bounding_box()
+    page.tap(".leaflet-control-search .search-button")
+    page.keyboard.type("B")
+    tip = page.locator(".search-tooltip .search-tip").first
+    tip.wait_for(timeout=5000)
+    search = page.locator(".leaflet-control-search").bounding_box()
+    assert search["y"] >= title["y"] + title["height"]  # the title stays readable
+    assert page.locator(".leaflet-control-search input.search-input").bounding_box()["height"] >= 40
+    assert tip.bounding_box()["height"] >= 44
+    assert page.get_attribute("input.search-input", "aria-expanded") == "true"
+    tip.tap()
+    page.locator(".leaflet-popup-content .ak-popup").wait_for(timeout=5000)
+    assert "search-exp" not in page.get_attribute(".leaflet-control-search", "class")
+    assert popup_hidden_points(page) == []
+    page.tap(".ak-popup-link a")  # the popup grows by a line of feedback
+    page.locator(".ak-popup-status").wait_for(timeout=2000)
+    assert popup_hidden_points(page) == []
+    page.tap(".leaflet-popup-close-button")
+    page.locator(".leaflet-popup").wait_for(state="detached", timeout=2000)
 
 
 def test_a_free_area_is_reached_and_opened_from_the_keyboard(browser, site):
@@ -543,6 +569,9 @@ def test_a_search_suggestion_picked_from_the_keyboard_opens_its_popup_with_the_f
     page.keyboard.type(field)
     page.wait_for_selector(".search-tooltip .search-tip")
     page.keyboard.press("ArrowDown")
+    selected = page.get_attribute(".search-tip-select", "id")  # a combobox of options
+    assert page.get_attribute("input.search-input", "aria-activedescendant") == selected
+    assert page.get_attribute(".search-tip-select", "role") == "option"
     page.keyboard.press("Enter")
     page.locator(".leaflet-popup-content .ak-popup").wait_for(timeout=5000)
     page.wait_for_function("!!document.activeElement.closest('.leaflet-popup')")
@@ -552,12 +581,26 @@ def test_a_search_suggestion_picked_from_the_keyboard_opens_its_popup_with_the_f
     assert _focused(page, ".leaflet-control-search .search-button")
 
 
-def test_tab_out_of_a_popup_closes_it_and_leaves_the_focus_where_tab_put_it(open_page):
+def test_escape_in_the_search_box_gives_the_focus_to_the_search_button(open_page):
     page = open_page("vinje")
-    page.focus(".ak-list summary")
+    page.focus(".leaflet-control-search .search-button")
+    page.keyboard.press("Enter")
+    page.keyboard.type("zz-nothing")
+    page.keyboard.press("Enter")
+    page.locator(".search-alert").wait_for(timeout=3000)
+    assert page.inner_text(".search-alert") == texts(DEMO_LANGUAGE)["sok_ingen"]
+    assert page.get_attribute(".search-alert", "role") == "status"  # "nothing found" is spoken
+    page.keyboard.press("Escape")
+    assert _focused(page, ".leaflet-control-search .search-button")
+
+
+@pytest.mark.parametrize("opener", [".ak-list summary", None])
+def test_tab_out_of_a_popup_closes_it_and_gives_the_focus_back_to_its_opener(open_page, opener):
+    page = open_page("vinje")
     page.evaluate(
-        "arealkart.openItem(arealkart.items.find(i => i.key === 'ledig'),"
-        " document.querySelector('.ak-list summary'))"
+        "(s) => arealkart.openItem(arealkart.items.find(i => i.key === 'ledig'),"
+        " s && document.querySelector(s))",
+        opener,
     )
     page.locator(".leaflet-popup-content .ak-popup").wait_for(timeout=5000)
     page.wait_for_function("!!document.activeElement.closest('.leaflet-popup')")
@@ -565,10 +608,12 @@ def test_tab_out_of_a_popup_closes_it_and_leaves_the_focus_where_tab_put_it(open
         page.keyboard.press("Tab")
         if not _focused(page, ".leaflet-popup"):
             break
-    outside = page.evaluate("document.activeElement.outerHTML")
+    tabbed_to = page.evaluate("document.activeElement.outerHTML")
     page.locator(".leaflet-popup").wait_for(state="detached", timeout=2000)
-    assert page.evaluate("document.activeElement.outerHTML") == outside
-    assert not _focused(page, ".ak-list summary")  # not pulled back to the opener
+    if opener is None:  # nothing to go back to: the focus stays where Tab put it
+        assert page.evaluate("document.activeElement.outerHTML") == tabbed_to
+    else:  # back to the row (or heading) it was opened from, not to the page's top
+        assert _focused(page, opener)
 
 
 STILL = """() => new Promise((done) => {  // the map's centre, once it has stopped moving
@@ -603,8 +648,19 @@ def test_the_measure_tool_is_used_from_the_keyboard(open_page):
     lon, lat = zip(*corners, strict=True)
     area, _ = Geod(ellps="WGS84").polygon_area_perimeter(lon, lat)
     assert float(re.sub(r"\s", "", shown.group(1))) == pytest.approx(abs(area), rel=0.02)
-    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")  # finishes: the result opens with the focus
     assert page.evaluate("arealkart.map.getContainer().classList.contains('ak-measuring')") is False
+    result = page.locator(".leaflet-popup-content")
+    result.wait_for(timeout=3000)
+    page.wait_for_function("!!document.activeElement.closest('.leaflet-popup')")
+    label = page.evaluate(
+        "document.getElementById(document.querySelector('.leaflet-popup-content')"
+        ".getAttribute('aria-labelledby')).textContent"
+    )
+    assert label == t["maal_areaMeasurement"]  # named in the page's language
+    page.keyboard.press("Escape")
+    page.locator(".leaflet-popup").wait_for(state="detached", timeout=2000)
+    assert page.evaluate("document.activeElement === arealkart.map.getContainer()")
 
 
 def test_link_here_puts_the_address_in_the_address_bar_and_says_so(open_page):
@@ -619,3 +675,52 @@ def test_link_here_puts_the_address_in_the_address_bar_and_says_so(open_page):
     assert status.inner_text() in (t["lenke_kopiert"], t["lenke_adresse"])
     assert page.url.endswith(href)
     assert page.locator(".leaflet-popup-content .ak-popup").count() == 1  # still open
+
+
+def test_a_language_link_opens_the_twin_at_the_same_feature(open_page, site):
+    page = open_page("vinje")
+    page.evaluate("arealkart.openItem(arealkart.items.find(i => i.key === 'ledig'), null)")
+    page.locator(".leaflet-popup-content .ak-popup").wait_for(timeout=5000)
+    page.click(".ak-popup-link a")
+    fragment = page.url.split("#")[1]
+    page.click(".ak-languages a[hreflang=en]")
+    page.wait_for_function("window.arealkart && window.arealkart.ready === true")
+    assert page.url.endswith(f"/kart/en/vinje.html#{fragment}")
+    page.locator(".leaflet-popup-content .ak-popup").wait_for(timeout=5000)
+    assert texts("en")["ledig_daa"] in page.inner_text(".leaflet-popup-content")
+
+
+def test_leaflet_s_own_link_and_the_overview_map_speak_and_stay_out_of_the_way(open_page):
+    page = open_page("vinje")
+    title = page.get_attribute(".leaflet-control-attribution a[href*='leafletjs']", "title")
+    assert title == texts(DEMO_LANGUAGE)["leaflet_tittel"]
+    stops = page.evaluate(
+        "[...document.querySelectorAll('.leaflet-control-minimap, .leaflet-control-minimap *')]"
+        ".filter(e => e.tabIndex >= 0 && !e.matches('a[href]')).length"
+    )
+    assert stops == 0  # no nameless Tab stop; its toggle button stays
+
+
+def test_on_a_phone_the_index_links_are_44_px_targets(phone_page, browser, site):
+    context = new_context(browser, PHONE)
+    try:
+        page = open_any(context, site, "index")
+        small = page.evaluate(
+            "[...document.querySelectorAll('a')].map(a => a.getBoundingClientRect())"
+            ".filter(r => r.height < 44).length"
+        )
+        assert small == 0
+    finally:
+        context.close()
+
+
+def test_on_a_desktop_the_open_list_ends_above_the_legend_and_overview_map(open_page):
+    page = open_page("vest-telemark")
+    page.click(".ak-list summary")
+    boxes = page.evaluate(
+        """() => ['.ak-list', '.ak-legend', '.leaflet-control-minimap']
+          .map(s => document.querySelector(s)).filter(Boolean)
+          .map(e => e.getBoundingClientRect()).map(r => [r.top, r.bottom])"""
+    )
+    (_, list_bottom), *below = boxes
+    assert below and all(list_bottom <= top for top, _ in below)

@@ -261,7 +261,8 @@
     var T = data.t, fmt = formatter(T), S = data.style;
     var state = {map: map, data: data, groups: {}, items: [], ready: false, drawnAt: null};
     window.arealkart = state;
-    var renderer = batchingCanvas({padding: 0.2, tolerance: 3});
+    // a finger is broad: on a phone a tap up to 12 px beside a small area or plot hits it
+    var renderer = batchingCanvas({padding: 0.2, tolerance: phone() ? 12 : 3});
     state.renderer = renderer;
     // the plugins' own shapes (measure vertices, the locate circle) are SVG: leaflet-measure
     // reads their SVG paths and fails on canvas ones
@@ -436,6 +437,10 @@
     if (state.addMiniMap) { state.addMiniMap(); }
     ORDER.forEach(function (key) { groups[key].addTo(map); });
     (data.attribution || []).forEach(function (text) { map.attributionControl.addAttribution(escapeHtml(text)); });
+    var prefix = map.attributionControl.options.prefix;  // Leaflet's link says what it is in English
+    if (typeof prefix === "string") {
+      map.attributionControl.setPrefix(prefix.replace(/title="[^"]*"/, "title=\"" + escapeHtml(T.leaflet_tittel) + "\""));
+    }
 
     function restoreOrder() {
       ORDER.forEach(function (key) { if (map.hasLayer(groups[key])) { groups[key].bringToFront(); } });
@@ -549,7 +554,7 @@
   // A popup opened from the keyboard (the list) gets the focus; Escape closes it and gives
   // the focus back to where it came from.
   function keyboardPopups(map, state) {
-    var T = state.data.t, byKeyboard = false;
+    var T = state.data.t, byKeyboard = false, popupHeads = 0;
     document.addEventListener("keydown", function (ev) { if (ev.key === "Tab") { byKeyboard = true; } }, true);
     document.addEventListener("pointerdown", function () { byKeyboard = false; }, true);
     map.on("popupopen", function (e) {
@@ -559,26 +564,39 @@
       if (close) { close.setAttribute("aria-label", T.lukk); close.title = T.lukk; }
       if (e.popup._source && e.popup._source.closeTooltip) { e.popup._source.closeTooltip(); }
       if (phone()) {  // the popup is what the visitor looks at now
-        map.getContainer().querySelectorAll(".ak-panel > details").forEach(function (d) { d.open = false; });
+        var container = map.getContainer();
+        container.querySelectorAll(".ak-panel > details").forEach(function (d) {
+          d.open = false;
+          d.parentElement.classList.remove("ak-open");
+        });
+        container.classList.remove("ak-panel-open");  // now, not at the toggle events
         if (state.layerControl) { state.layerControl.collapse(); }
+        e.popup.options.autoPanPaddingTopLeft = [92, topClearance(map)];
+        e.popup._adjustPan();  // Leaflet 1.9: pan again, now that the panels are closed
       }
       var content = el.querySelector(".leaflet-popup-content");
       content.setAttribute("tabindex", "-1");
       content.setAttribute("role", "dialog");
-      content.setAttribute("aria-label", (content.querySelector(".ak-popup-head") || content).textContent);
+      // labelled by its heading: the measure tool's is translated only after it opens
+      var head = content.querySelector(".ak-popup-head, h3");
+      if (head) {
+        head.id = head.id || "ak-popup-head-" + (++popupHeads);
+        content.setAttribute("aria-labelledby", head.id);
+      }
       if (!el.akKeyboard) {  // a layer's popup keeps its element: listen once
         el.akKeyboard = true;
         el.addEventListener("keydown", function (ev) {
           if (ev.key === "Escape") { ev.stopPropagation(); map.closePopup(); }
         });
-        // Tab out of a popup closes it, and leaves the focus where Tab put it
+        // Tab out of a popup closes it: the focus goes back to what opened it (a row of the
+        // list, the search), or stays where Tab put it
         el.addEventListener("focusout", function (ev) {
           var to = ev.relatedTarget;
-          if (byKeyboard && to && !el.contains(to)) { state.returnFocus = null; map.closePopup(); }
+          if (byKeyboard && to && !el.contains(to)) { map.closePopup(); }
         });
         el.addEventListener("click", function (ev) {
           var link = ev.target.closest && ev.target.closest(".ak-popup-link a");
-          if (link) { ev.preventDefault(); shareLink(link, T); }
+          if (link) { ev.preventDefault(); shareLink(map, link, T); }
         });
       }
       if (state.focusPopup) {
@@ -595,7 +613,7 @@
 
   // "Link here": the address bar takes the feature's address (no reload, the popup stays),
   // the clipboard gets it where the browser allows, and the popup says which happened.
-  function shareLink(link, T) {
+  function shareLink(map, link, T) {
     window.history.replaceState(null, "", link.href);
     var status = link.parentNode.querySelector(".ak-popup-status");
     if (!status) {
@@ -604,7 +622,11 @@
       status.setAttribute("role", "status");
       link.parentNode.appendChild(status);
     }
-    function say(text) { status.textContent = text; }
+    function say(text) {
+      status.textContent = text;
+      var popup = map._popup;  // grown by a line: placed and panned again (Leaflet 1.9)
+      if (popup) { popup._updateLayout(); popup._updatePosition(); popup._adjustPan(); }
+    }
     say(T.lenke_adresse);
     if (navigator.clipboard && navigator.clipboard.writeText) {
       navigator.clipboard.writeText(link.href).then(function () { say(T.lenke_kopiert); }, function () {});
@@ -613,9 +635,10 @@
 
   // Measuring from the keyboard: a started measurement gives the map the focus; the arrows
   // move the map under a cross at its centre, Enter or Space sets a point there, Escape
-  // ends the measurement.  (leaflet-measure 2.1.7 listens to the mouse only: its
-  // _handleMeasureClick takes a mouse event, here one at the centre.)
-  function keyboardMeasure(map, measure) {
+  // finishes the measurement, and its result opens with the focus.  (leaflet-measure 2.1.7
+  // listens to the mouse only: its _handleMeasureClick takes a mouse event, here one at
+  // the centre, and _handleMeasureDoubleClick finishes.)
+  function keyboardMeasure(map, measure, state) {
     var el = map.getContainer(), box = measure.getContainer();
     // the toggle hides itself as it opens the tool: the focus goes on to its start button
     box.querySelector(".leaflet-control-measure-toggle").addEventListener("click", function () {
@@ -628,7 +651,13 @@
       el.classList.add("ak-measuring");
       el.focus({preventScroll: true});
     });
-    map.on("measurefinish", function () { el.classList.remove("ak-measuring"); });
+    map.on("measurefinish", function () {
+      if (document.activeElement === el) {  // measured from the keyboard: on to the result
+        state.focusPopup = true;
+        state.returnFocus = el;
+      }
+      el.classList.remove("ak-measuring");
+    });
     el.addEventListener("keydown", function (ev) {
       if (!measure._locked || ev.target !== el) { return; }
       if (ev.key === "Enter" || ev.key === " ") {
@@ -636,9 +665,21 @@
         var rect = el.getBoundingClientRect();
         measure._handleMeasureClick({originalEvent: {clientX: rect.left + rect.width / 2, clientY: rect.top + rect.height / 2}});
       } else if (ev.key === "Escape") {
-        measure._finishMeasure();
+        ev.stopPropagation();
+        measure._handleMeasureDoubleClick();
       }
     });
+  }
+
+  // How far down a phone's popup must stay: below the title and the right-hand buttons
+  // (the left-hand column is cleared by the popup's left padding).
+  function topClearance(map) {
+    var container = map.getContainer(), top = container.getBoundingClientRect().top, bottom = 0;
+    container.querySelectorAll(".ak-title, .leaflet-top.leaflet-right > .leaflet-control").forEach(function (c) {
+      var r = c.getBoundingClientRect();
+      if (r.height) { bottom = Math.max(bottom, r.bottom - top); }
+    });
+    return bottom + 8;
   }
 
   // On a phone every panel starts closed and at most one is open at a time.
@@ -652,6 +693,15 @@
         container.classList.toggle("ak-panel-open", open && phone());
         panels.forEach(function (p) { p.parentElement.classList.toggle("ak-open", p.open); });
       });
+    });
+  }
+
+  // A link to the page in another language opens it at the same feature (#<id>): the ids
+  // are the same in every language.
+  function twinsKeepTheFeature(container) {
+    container.querySelectorAll(".ak-languages a").forEach(function (a) {
+      function carry() { a.setAttribute("href", a.getAttribute("href").split("#")[0] + window.location.hash); }
+      ["click", "focus", "mouseenter", "touchstart"].forEach(function (name) { a.addEventListener(name, carry); });
     });
   }
 
@@ -714,6 +764,7 @@
     L.Control.Measure.include({
       _setCaptureMarkerIcon: function () {
         this._captureMarker.options.autoPanOnFocus = false;
+        this._captureMarker.options.keyboard = false;  // an invisible layer, no Tab stop
         this._captureMarker.setIcon(L.divIcon({iconSize: this._map.getSize().multiplyBy(2)}));
       }
     });
@@ -725,11 +776,11 @@
       decPoint: T.desimaltegn, thousandsSep: T.tusenskille,
       activeColor: "#d7191c", completedColor: "#1f4e9e"
     }).addTo(map);
-    keyboardMeasure(map, measure);
+    keyboardMeasure(map, measure, state);
     translateMeasure(map.getContainer(), data.measureTexts || {});
     filterControl(map, data, state, fmt).addTo(map);
 
-    searchControl(map, data, state).addTo(map);
+    accessibleSearch(map, searchControl(map, data, state).addTo(map));
     var overlays = {};
     ORDER.forEach(function (key) {  // only the layers this page has
       if (groups[key].getLayers().length) { overlays[swatch(data, key) + escapeHtml(data.names[key])] = groups[key]; }
@@ -747,6 +798,7 @@
       state.addMiniMap = function () {
         var mini = new L.Control.MiniMap(L.tileLayer(first.url, {attribution: "", maxZoom: data.style.maks_zoom}), {
           position: "bottomright", toggleDisplay: true, width: 130, height: 130, zoomLevelOffset: -5,
+          mapOptions: {keyboard: false},  // a picture of where the map is: no Tab stop
           strings: {hideText: T.skjul_oversiktskart, showText: T.vis_oversiktskart}
         }).addTo(map);
         var box = mini.getContainer(), legend = box.parentNode.querySelector(".ak-legend");
@@ -758,6 +810,7 @@
     keepApart(map.getContainer(), ".ak-list details", ".ak-legend details");
     onePanelAtATime(map.getContainer());
     operableControls(map.getContainer());
+    twinsKeepTheFeature(map.getContainer());
     var container = map.getContainer();
     container.setAttribute("role", "main");
     container.setAttribute("aria-label", document.title);
@@ -874,9 +927,18 @@
       // so the next Tab lands on the first row
       summary.addEventListener("click", function () { build(list); state.updateList(); });
       list.addEventListener("keydown", onKey);
+      // on a desktop the open list ends above the legend and the overview map
+      function fitAbove() {
+        var corner = map.getContainer().querySelector(".leaflet-bottom.leaflet-right");
+        if (!details.open || !corner || phone()) { list.style.maxHeight = ""; return; }
+        var room = corner.getBoundingClientRect().top - list.getBoundingClientRect().top - 12;
+        list.style.maxHeight = Math.max(120, Math.floor(room)) + "px";
+      }
       details.addEventListener("toggle", function () {
         if (details.open) { build(list); state.updateList(); }
+        fitAbove();
       });
+      window.addEventListener("resize", fitAbove);
       state.updateList();
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
@@ -1052,7 +1114,7 @@
       }
       return true;
     };
-    return new L.Control.Search({
+    var control = new L.Control.Search({
       position: "topright", initial: false, marker: false, collapsed: true, firstTipSubmit: true,
       textPlaceholder: T.sok, textCancel: T.sok_avbryt, textErr: T.sok_ingen,
       propertyName: "title", propertyLoc: "loc", tooltipLimit: 12,
@@ -1071,7 +1133,49 @@
         callResponse(records);
         return {abort: function () {}};
       },
-      moveToLocation: function (latlng, title) { state.goTo(title); }
+      // closed first (its collapse moves the focus), then the pick with its popup
+      moveToLocation: function (latlng, title) { control.collapse(); state.goTo(title); }
+    });
+    return control;
+  }
+
+  // The search as a combobox: its suggestions a listbox of options, the selected one the
+  // input's active descendant, "nothing found" spoken; a closed search gives the focus to
+  // its button (not to the page); on a phone the open search lies below the title.
+  function accessibleSearch(map, control) {
+    var box = control.getContainer(), input = control._input, tips = control._tooltip;
+    var alert = control._alert, button = box.querySelector(".search-button");
+    tips.id = "ak-search-tips";
+    tips.setAttribute("role", "listbox");
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-label", input.placeholder);  // the plugin's <label> is empty
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-controls", tips.id);
+    input.setAttribute("aria-expanded", "false");
+    alert.setAttribute("role", "status");
+    function sync() {
+      var open = tips.style.display !== "none" && tips.children.length > 0, active = null;
+      [].forEach.call(tips.children, function (tip, n) {
+        var selected = tip.classList.contains("search-tip-select");
+        tip.id = "ak-search-tip-" + n;
+        tip.setAttribute("role", "option");
+        tip.setAttribute("aria-selected", selected ? "true" : "false");
+        if (selected) { active = tip.id; }
+      });
+      input.setAttribute("aria-expanded", open ? "true" : "false");
+      if (active) { input.setAttribute("aria-activedescendant", active); } else { input.removeAttribute("aria-activedescendant"); }
+    }
+    new MutationObserver(sync).observe(tips, {childList: true, subtree: true, attributes: true, attributeFilter: ["class", "style"]});
+    control.on("search:expanded", function () {
+      if (!phone()) { return; }
+      var title = map.getContainer().querySelector(".ak-title");
+      var corner = box.parentNode.getBoundingClientRect().top;
+      if (title) { box.style.marginTop = Math.round(title.getBoundingClientRect().bottom - corner + 8) + "px"; }
+    });
+    control.on("search:collapsed", function () {
+      box.style.marginTop = "";
+      var lost = !document.activeElement || document.activeElement === document.body;
+      if (lost && button) { button.focus({preventScroll: true}); }
     });
   }
 

@@ -19,6 +19,10 @@ _INDEX_CSS = (
     "text-align:right;border-bottom:1px solid #ddd}th:first-child,td:first-child"
     "{text-align:left}tbody tr:first-child td{font-weight:600}"
     "td{font-variant-numeric:tabular-nums}.scroll{overflow-x:auto}"
+    "nav a{margin-right:1em}"
+    # phones: 44 px links, and a table that fits more of its columns
+    "@media (max-width:600px){body{margin:1em auto}nav a,td a{display:inline-block;"
+    "padding:12px 0}th,td{padding:4px 6px;font-size:14px}}"
 )
 
 
