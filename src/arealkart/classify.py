@@ -10,6 +10,12 @@ list* to a category and says why (see ``KATEGORIER.md`` beside it).  A user file
 form overrides it by code, and rows with ``plan_id`` (and optionally ``feltnavn`` and
 ``kommunenummer``) override single zones, e.g. a housing field whose provisions also allow
 leisure homes becomes ``kombinert``.
+
+Beside its category every zone gets a ``kombinasjon``: what its plan lets mix
+(:data:`~arealkart.model.vocabulary.COMBINATIONS`: ``bolig_fritid`` where permanent and
+leisure homes may stand side by side, ``bolig_naering``, ``sentrum``, ``annen``; empty for
+single use).  Its rule is ``arealkart/data/kombinasjoner.csv``, in the same form and
+overridden the same way (a zone row with ``kombinasjon = ingen`` makes a zone single use).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from arealkart.errors import CodeListError
 from arealkart.load.frames import canonical_layer
 from arealkart.model.resources import package_data
 from arealkart.model.schema import OBJTYPES
-from arealkart.model.vocabulary import CATEGORIES
+from arealkart.model.vocabulary import CATEGORIES, COMBINATIONS, SINGLE_USE
 from arealkart.registry.codes import code_names, is_known
 
 RULE_CODE = "kode"
@@ -33,20 +39,37 @@ RULE_UNKNOWN = "ukjent_kode"
 RULE_OVERRIDE_CODE = "overstyrt_kode"
 RULE_OVERRIDE_ZONE = "overstyrt_felt"
 
-_CODE_RULE_COLUMNS = ("objtype", "fra", "til", "kategori")
 _ZONE_RULE_KEYS = ("plan_id", "feltnavn", "kommunenummer")
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """What a rule table decides: its value column, the values it may take, its file."""
+
+    column: str
+    values: tuple[str, ...]
+    default_file: str
+    what: str
+
+
+_CATEGORY = _Decision("kategori", CATEGORIES, "kategorier.csv", "category")
+_COMBINATION = _Decision(
+    "kombinasjon", (*COMBINATIONS, SINGLE_USE), "kombinasjoner.csv", "combination"
+)
 
 
 @dataclass(frozen=True)
 class CategoryRules:
     """Code ranges and single-zone overrides that decide each zone's category.
 
+    The rule of combined use has the same form, with a ``kombinasjon`` column.
+
     Attributes
     ----------
     codes
-        Rows ``objtype, fra, til, kategori, begrunnelse, regel``; later rows win.
+        Rows ``objtype, fra, til, <value>, begrunnelse, regel``; later rows win.
     zones
-        Rows ``plan_id, feltnavn, kommunenummer, kategori`` (``feltnavn`` and
+        Rows ``plan_id, feltnavn, kommunenummer, <value>`` (``feltnavn`` and
         ``kommunenummer`` may be empty to match any).
     """
 
@@ -69,18 +92,48 @@ def load_category_rules(overrides: str | Path | pd.DataFrame | None = None) -> C
     CodeListError
         If the file is malformed; the message names the file, the row and what was expected.
     """
-    default = _read_rule_table(package_data("kategorier.csv"))
+    return _load_rules(_CATEGORY, overrides)
+
+
+def load_combination_rules(
+    overrides: str | Path | pd.DataFrame | None = None,
+) -> CategoryRules:
+    """Load the default rule of combined use (``kombinasjoner.csv``), with overrides on top.
+
+    Parameters
+    ----------
+    overrides
+        A CSV file or DataFrame in the form of :func:`load_category_rules`'s, with a
+        ``kombinasjon`` column (one of :data:`~arealkart.model.vocabulary.COMBINATIONS`,
+        or ``ingen`` for single use).
+
+    Raises
+    ------
+    CodeListError
+        If the file is malformed; the message names the file, the row and what was expected.
+    """
+    return _load_rules(_COMBINATION, overrides)
+
+
+def _load_rules(decision: _Decision, overrides: str | Path | pd.DataFrame | None) -> CategoryRules:
+    default = _read_rule_table(package_data(decision.default_file), decision)
     default["regel"] = RULE_CODE
-    _check_code_rules(default, "arealkart/data/kategorier.csv")
+    _check_code_rules(default, f"arealkart/data/{decision.default_file}", decision)
     if overrides is None:
-        return CategoryRules(default, _empty_zone_rules())
+        return CategoryRules(default, _empty_zone_rules(decision))
     name = "overrides" if isinstance(overrides, pd.DataFrame) else str(overrides)
-    table = overrides.copy() if isinstance(overrides, pd.DataFrame) else _read_rule_table(overrides)
-    if "kategori" not in table.columns:
-        raise CodeListError(f"{name}: a category override file needs a 'kategori' column")
+    table = (
+        overrides.copy()
+        if isinstance(overrides, pd.DataFrame)
+        else _read_rule_table(overrides, decision)
+    )
+    if decision.column not in table.columns:
+        raise CodeListError(
+            f"{name}: a {decision.what} override file needs a {decision.column!r} column"
+        )
     by_zone = table.get("plan_id", pd.Series(pd.NA, index=table.index)).notna()
-    zone_rules = _zone_rules(table[by_zone], name)
-    code_rules = _code_rules(table[~by_zone], name)
+    zone_rules = _zone_rules(table[by_zone], name, decision)
+    code_rules = _code_rules(table[~by_zone], name, decision)
     code_rules["regel"] = RULE_OVERRIDE_CODE
     return CategoryRules(pd.concat([default, code_rules], ignore_index=True), zone_rules)
 
@@ -88,6 +141,7 @@ def load_category_rules(overrides: str | Path | pd.DataFrame | None = None) -> C
 def classify_zones(
     zones: gpd.GeoDataFrame,
     overrides: str | Path | pd.DataFrame | CategoryRules | None = None,
+    combinations: str | Path | pd.DataFrame | CategoryRules | None = None,
 ) -> gpd.GeoDataFrame:
     """Give every zone a category, the official name of its code, and the rule that decided.
 
@@ -100,37 +154,68 @@ def classify_zones(
         lies if missing (see :func:`arealkart.load.frames.canonical_layer`).
     overrides
         User overrides (see :func:`load_category_rules`) or ready :class:`CategoryRules`.
+    combinations
+        User overrides of the combined-use rule (see :func:`load_combination_rules`).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        A copy of ``zones`` with ``kategori``, ``formal_navn`` and ``kategori_regel``.  A
-        code missing from its official list becomes ``annet`` with rule ``ukjent_kode``
-        (see :func:`classification_issues`) unless a user override names it.
+        A copy of ``zones`` with ``kategori``, ``formal_navn``, ``kategori_regel``,
+        ``kombinasjon`` (empty for single use) and ``kombinasjon_regel``.  A code missing
+        from its official list becomes ``annet`` with rule ``ukjent_kode`` (see
+        :func:`classification_issues`) unless a user override names it.
     """
-    rules = overrides if isinstance(overrides, CategoryRules) else load_category_rules(overrides)
+    categories = (
+        overrides if isinstance(overrides, CategoryRules) else load_category_rules(overrides)
+    )
+    mixes = (
+        combinations
+        if isinstance(combinations, CategoryRules)
+        else load_combination_rules(combinations)
+    )
     out = canonical_layer(zones, "zones").copy()
     objtype = out["objtype"].astype("string")
     code = out["arealformal"].astype("Int64")
-    # plain pd.Series: the rule tables' cells are untyped scalars
-    kategori: pd.Series = pd.Series("annet", index=out.index, dtype="string")
-    regel: pd.Series = pd.Series(RULE_CODE, index=out.index, dtype="string")
     known = is_known(objtype, code)
+    kategori, kategori_regel = _decide(out, known, categories, _CATEGORY, "annet")
+    mix, mix_rule = _decide(out, known, mixes, _COMBINATION, SINGLE_USE)
+    out["kategori"] = kategori
+    out["formal_navn"] = code_names(objtype, code)
+    out["kategori_regel"] = kategori_regel
+    out["kombinasjon"] = mix.mask(mix == SINGLE_USE)
+    out["kombinasjon_regel"] = mix_rule
+    return out
+
+
+def _decide(
+    zones: gpd.GeoDataFrame,
+    known: pd.Series,
+    rules: CategoryRules,
+    decision: _Decision,
+    default: str,
+) -> tuple[pd.Series, pd.Series]:
+    """Each zone's value of ``decision`` and the rule that gave it.
+
+    Code rows in order (the default's only for codes of the official lists), then
+    single-zone rows.
+    """
+    objtype = zones["objtype"].astype("string")
+    code = zones["arealformal"].astype("Int64")
+    # plain pd.Series: the rule tables' cells are untyped scalars
+    value: pd.Series = pd.Series(default, index=zones.index, dtype="string")
+    regel: pd.Series = pd.Series(RULE_CODE, index=zones.index, dtype="string")
     regel[~known] = RULE_UNKNOWN
     for row in rules.codes.itertuples(index=False):
         hit = (objtype == row.objtype) & code.between(row.fra, row.til).fillna(False)
         if row.regel == RULE_CODE:
             hit &= known
-        kategori[hit] = row.kategori
+        value[hit] = getattr(row, decision.column)
         regel[hit] = row.regel
     for row in rules.zones.itertuples(index=False):
-        hit = _zone_match(out, row)
-        kategori[hit] = row.kategori
+        hit = _zone_match(zones, row)
+        value[hit] = getattr(row, decision.column)
         regel[hit] = RULE_OVERRIDE_ZONE
-    out["kategori"] = kategori
-    out["formal_navn"] = code_names(objtype, code)
-    out["kategori_regel"] = regel
-    return out
+    return value, regel
 
 
 def classification_issues(classified: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -163,43 +248,44 @@ def _zone_match(zones: gpd.GeoDataFrame, rule: Any) -> pd.Series:
     return hit.fillna(False)
 
 
-def _read_rule_table(path: str | Path) -> pd.DataFrame:
+def _read_rule_table(path: str | Path, decision: _Decision) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     except FileNotFoundError:
-        raise CodeListError(f"{path}: category override file not found") from None
+        raise CodeListError(f"{path}: {decision.what} override file not found") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise CodeListError(f"{path}: not a readable CSV file ({exc})") from None
 
 
-def _code_rules(table: pd.DataFrame, name: str) -> pd.DataFrame:
+def _code_rules(table: pd.DataFrame, name: str, decision: _Decision) -> pd.DataFrame:
+    columns = ("objtype", "fra", "til", decision.column)
     table = table.copy()
     if "kode" in table.columns:
         table["fra"] = table.get("fra", pd.Series(pd.NA, index=table.index)).fillna(table["kode"])
         table["til"] = table.get("til", pd.Series(pd.NA, index=table.index)).fillna(table["kode"])
-    missing = [c for c in _CODE_RULE_COLUMNS if c not in table.columns]
+    missing = [c for c in columns if c not in table.columns]
     if missing and len(table):
         raise CodeListError(
-            f"{name}: code overrides need columns objtype, kode (or fra and til) and kategori; "
-            f"missing {missing}"
+            f"{name}: code overrides need columns objtype, kode (or fra and til) and "
+            f"{decision.column}; missing {missing}"
         )
     if not len(table):
-        return pd.DataFrame(columns=[*_CODE_RULE_COLUMNS, "begrunnelse"])
+        return pd.DataFrame(columns=[*columns, "begrunnelse"])
     if "begrunnelse" not in table.columns:
         table["begrunnelse"] = "user override"
-    table = table[[*_CODE_RULE_COLUMNS, "begrunnelse"]]
-    _check_code_rules(table, name)
+    table = table[[*columns, "begrunnelse"]]
+    _check_code_rules(table, name, decision)
     return table
 
 
-def _check_code_rules(table: pd.DataFrame, name: str) -> None:
+def _check_code_rules(table: pd.DataFrame, name: str, decision: _Decision) -> None:
     row: Any  # a row of the override table, whatever its cells hold
     for i, row in enumerate(table.itertuples(index=False), start=2):
         if row.objtype not in OBJTYPES:
             raise CodeListError(
                 f"{name}, row {i}: objtype {row.objtype!r} is not one of {list(OBJTYPES)}"
             )
-        _check_category(row.kategori, name, i)
+        _check_value(getattr(row, decision.column), name, i, decision)
         try:
             fra, til = int(row.fra), int(row.til)
         except (TypeError, ValueError):
@@ -212,22 +298,22 @@ def _check_code_rules(table: pd.DataFrame, name: str) -> None:
     table["til"] = table["til"].astype(int)
 
 
-def _zone_rules(table: pd.DataFrame, name: str) -> pd.DataFrame:
+def _zone_rules(table: pd.DataFrame, name: str, decision: _Decision) -> pd.DataFrame:
     rules = pd.DataFrame(
         {k: table.get(k, pd.Series(pd.NA, index=table.index)) for k in _ZONE_RULE_KEYS}
     )
-    rules["kategori"] = table["kategori"]
-    for i, value in enumerate(rules["kategori"], start=2):
-        _check_category(value, name, i)
+    rules[decision.column] = table[decision.column]
+    for i, value in enumerate(rules[decision.column], start=2):
+        _check_value(value, name, i, decision)
     return rules.astype("string").reset_index(drop=True)
 
 
-def _empty_zone_rules() -> pd.DataFrame:
-    return pd.DataFrame(columns=[*_ZONE_RULE_KEYS, "kategori"], dtype="string")
+def _empty_zone_rules(decision: _Decision) -> pd.DataFrame:
+    return pd.DataFrame(columns=[*_ZONE_RULE_KEYS, decision.column], dtype="string")
 
 
-def _check_category(value: object, name: str, row: int) -> None:
-    if value not in CATEGORIES:
+def _check_value(value: object, name: str, row: int, decision: _Decision) -> None:
+    if value not in decision.values:
         raise CodeListError(
-            f"{name}, row {row}: category {value!r} is not one of {list(CATEGORIES)}"
+            f"{name}, row {row}: {decision.what} {value!r} is not one of {list(decision.values)}"
         )

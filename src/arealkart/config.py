@@ -19,8 +19,9 @@ section but ``[[kommune]]`` is optional::
     min_areal = { bolig = 500 }       # per category: bolig, fritid, kombinert, naering
     avstand = { naering = 6 }
 
-    [kategorier]                      # a category override file (see arealkart.classify)
-    overstyring = "kategorier.csv"
+    [kategorier]                      # override files (see arealkart.classify)
+    overstyring = "kategorier.csv"    # categories
+    kombinasjon = "kombinasjoner.csv" # combined use (bolig_fritid, …)
 
     [farger]                          # map colours by category, "#rrggbb"
     bolig = "#ffcc00"
@@ -135,6 +136,7 @@ class RegionConfig:
     municipalities: tuple[MunicipalityInput, ...]
     parameters: dict[str, Any] = field(default_factory=dict)
     category_overrides: Path | None = None
+    combination_overrides: Path | None = None
     colours: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
@@ -176,8 +178,7 @@ class RegionConfig:
             for s in m.sources
             if "geometry" in s.options
         ]
-        if self.category_overrides is not None:
-            paths.append(self.category_overrides)
+        paths += [p for p in (self.category_overrides, self.combination_overrides) if p]
         return paths
 
 
@@ -225,18 +226,15 @@ def load_config(
     slug = _slug(region.get("slug", "region"), path)
     _check_slug_free(slug, municipalities, path)
     overrides = _table(raw, "kategorier", path)
-    _check_keys(overrides, ("overstyring",), f"{path}: [kategorier]", "keys")
+    _check_keys(overrides, ("overstyring", "kombinasjon"), f"{path}: [kategorier]", "keys")
     config = RegionConfig(
         navn=str(region.get("navn", "Region")),
         slug=slug,
         attribution=region.get("attribution"),
         municipalities=municipalities,
         parameters=_parameters(_table(raw, "parameters", path), path),
-        category_overrides=(
-            _inside(overrides["overstyring"], base, path, "[kategorier] overstyring")
-            if "overstyring" in overrides
-            else None
-        ),
+        category_overrides=_override_file(overrides, "overstyring", base, path),
+        combination_overrides=_override_file(overrides, "kombinasjon", base, path),
         colours=_colours(_table(raw, "farger", path), path),
         path=path,
         languages=_languages(region.get("sprak", list(DEFAULT_LANGUAGES)), path),
@@ -244,6 +242,11 @@ def load_config(
     if check_files:
         _check_files(config, path)
     return config
+
+
+def _override_file(table: dict[str, Any], key: str, base: Path, path: Path) -> Path | None:
+    """A ``[kategorier]`` file, inside the config's folder; ``None`` if not given."""
+    return _inside(table[key], base, path, f"[kategorier] {key}") if key in table else None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -145,7 +145,7 @@ def build(
     preflight(output, force=force, expected_bytes=_expected_output_bytes(cfg))
     data = check_quality(load_region(cfg, keep_going=keep_going, progress=progress))
     _require_zones(data, cfg)
-    zones = classify_zones(data.zones, cfg.category_overrides)
+    zones = classify_zones(data.zones, cfg.category_overrides, cfg.combination_overrides)
     result = available_land(
         zones,
         data.buildings,

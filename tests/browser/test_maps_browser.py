@@ -380,3 +380,21 @@ def test_printing_gives_one_page_with_the_map_at_the_feature_and_its_facts(site,
         assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1  # one page
     finally:
         page.close()
+
+
+def test_a_combined_use_area_says_what_may_mix_in_its_popup(open_page, site):
+    t = texts(LANG)
+    features = geojson(site, "vest-telemark-ledig")
+    mixed = next(f for f in features if f["properties"]["kombinasjon"] == "bolig_fritid")
+    single = next(f for f in features if f["properties"]["kombinasjon"] is None)
+    page = open_page("vest-telemark")
+    rows = """(id) => {
+      const link = document.querySelector(`.ak-popup-link a[href="#${id}"]`);
+      if (!link) { return null; }
+      return Object.fromEntries([...link.closest('.ak-popup').querySelectorAll('tr')]
+        .map(r => [r.querySelector('th').textContent, r.querySelector('td').textContent]));
+    }"""
+    for feature, expected in ((mixed, t["bolig_fritid"]), (single, None)):
+        page.evaluate("(id) => arealkart.openItem(arealkart.itemOf(id), null)", feature["id"])
+        page.wait_for_function(rows, arg=feature["id"], timeout=5000)
+        assert page.evaluate(rows, feature["id"]).get(t["kombinasjon"]) == expected

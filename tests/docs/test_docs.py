@@ -145,6 +145,8 @@ def test_config_example_is_accepted_and_complete(tmp_path):
     path.write_text(toml, encoding="utf-8")
     config = load_config(path, check_files=False)
     assert [m.kommune.navn for m in config.municipalities] == ["Vinje", "Seljord"]
+    assert config.combination_overrides == tmp_path / "kombinasjoner.csv"
+    assert config.combination_overrides in config.files()  # its checksum is in the manifest
     sections = {f"[{s}]" for s in SECTIONS if s != "kommune"}
     assert sections <= set(re.findall(r"^\[\w+\]", toml, re.M))
     assert set(LAYER_KEYS) <= set(re.findall(r"^(\w+) = ", toml, re.M))
@@ -167,7 +169,15 @@ def test_every_config_in_the_docs_is_accepted(page, toml, tmp_path):
 
 def test_every_config_key_and_file_option_is_documented():
     text = GUIDE.read_text(encoding="utf-8")
-    keys = (*REGION_KEYS, *LAYER_KEYS, "kommune", "kontakt", "planinnsyn", "overstyring")
+    keys = (
+        *REGION_KEYS,
+        *LAYER_KEYS,
+        "kommune",
+        "kontakt",
+        "planinnsyn",
+        "overstyring",
+        "kombinasjon",
+    )
     for key in (*keys, *FILE_OPTIONS):
         assert f"| `{key}` |" in text, key
 

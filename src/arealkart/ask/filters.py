@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from arealkart.ask.places import parse_bbox, parse_point, read_area
 from arealkart.errors import MunicipalityError, QueryError
 from arealkart.model.output_layers import QUERY_LAYERS, OutputLayer
-from arealkart.model.vocabulary import CATEGORIES
+from arealkart.model.vocabulary import CATEGORIES, COMBINATIONS
 from arealkart.registry.kommuner import kommunenummer
 
 DISTANCE = "avstand_m"
@@ -49,6 +49,7 @@ class Filters:
     layer: str
     kommuner: tuple[str, ...] | None = None
     kategorier: tuple[str, ...] | None = None
+    kombinasjoner: tuple[str, ...] | None = None
     statuser: tuple[str, ...] | None = None
     area_m2: tuple[float | None, float | None] = (None, None)
     pris: tuple[float | None, float | None] = (None, None)
@@ -87,6 +88,7 @@ class Filters:
             for column, values in (
                 ("kommunenummer", self.kommuner),
                 ("kategori", self.kategorier),
+                ("kombinasjon", self.kombinasjoner),
                 ("status", self.statuser),
                 ("plan_id", self.plan_ids),
             )
@@ -112,6 +114,7 @@ def make_filters(
     *,
     kommune: str | int | Iterable[str | int] | None = None,
     kategori: str | Iterable[str] | None = None,
+    kombinasjon: str | Iterable[str] | None = None,
     status: str | Iterable[str] | None = None,
     min_daa: float | None = None,
     max_daa: float | None = None,
@@ -142,6 +145,7 @@ def make_filters(
         layer=layer,
         kommuner=_kommuner(kommune),
         kategorier=_choices(_categories(kategori), CATEGORIES, "kategori"),
+        kombinasjoner=_choices(_lower(kombinasjon), COMBINATIONS, "kombinasjon"),
         statuser=_statuses(status, layer, spec),
         area_m2=_area_range(min_daa, max_daa, min_m2, max_m2),
         pris=_price_range(min_pris, max_pris, layer),
@@ -188,6 +192,10 @@ def _categories(value: Any) -> list[str] | None:
     if value is None:
         return None
     return [_CATEGORY_ALIASES.get(str(v).casefold(), str(v).casefold()) for v in _as_list(value)]
+
+
+def _lower(value: Any) -> list[str] | None:
+    return None if value is None else [str(v).casefold() for v in _as_list(value)]
 
 
 def _choices(values: list[str] | None, allowed: Sequence[str], name: str) -> tuple[str, ...] | None:

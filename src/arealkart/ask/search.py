@@ -52,6 +52,7 @@ def query(
     layer: str = "ledige_arealer",
     kommune: str | int | Iterable[str | int] | None = None,
     kategori: str | Iterable[str] | None = None,
+    kombinasjon: str | Iterable[str] | None = None,
     status: str | Iterable[str] | None = None,
     min_daa: float | None = None,
     max_daa: float | None = None,
@@ -84,6 +85,9 @@ def query(
     kategori
         ``bolig``, ``fritid``, ``kombinert``, ``naering`` (or ``næring``), ``annet``; one
         or a list.
+    kombinasjon
+        Free areas and zones: what the plan lets mix, ``bolig_fritid``, ``bolig_naering``,
+        ``sentrum``, ``annen``; one or a list.
     status
         Plots: ``ledig``, ``reservert``, ``solgt``, ``bebygd``; zones: ``ledig``,
         ``delvis_utbygd``, ``utbygd``, ``blokkert``, ``ikke_byggeland``.  Free areas have none.
@@ -129,6 +133,7 @@ def query(
         layer,
         kommune=kommune,
         kategori=kategori,
+        kombinasjon=kombinasjon,
         status=status,
         min_daa=min_daa,
         max_daa=max_daa,
@@ -198,6 +203,7 @@ def _attribute_mask(index: LayerIndex, f: Filters, rows: np.ndarray) -> np.ndarr
     for column, values, upper in (
         ("kommunenummer", f.kommuner, False),
         ("kategori", f.kategorier, False),
+        ("kombinasjon", f.kombinasjoner, False),
         ("status", f.statuser, False),
         ("plan_id", f.plan_ids, False),
         ("feltnavn", f.feltnavn, True),

@@ -408,6 +408,7 @@ _FREE_COLUMNS = [
     "arealformal",
     "formal_navn",
     "kategori",
+    "kombinasjon",
     "areal_m2",
     "areal_daa",
     "tomter_estimert",

@@ -63,6 +63,11 @@ _from_option = click.option(
     "--kategori", multiple=True, help="bolig, fritid, kombinert, naering, annet (repeatable)."
 )
 @click.option(
+    "--kombinasjon",
+    multiple=True,
+    help="Free areas, zones: bolig_fritid, bolig_naering, sentrum, annen (repeatable).",
+)
+@click.option(
     "--status",
     multiple=True,
     help="Plots: ledig, reservert, solgt, bebygd; zones: ledig, delvis_utbygd, utbygd, …",
@@ -121,6 +126,7 @@ def query(
       arealkart query --kommune Vinje --kategori fritid --min-daa 2
       arealkart query --near Dalen --within-km 10 --sort areal --limit 20
       arealkart query --near 59.44,8.00 --kategori bolig,kombinert
+      arealkart query --kombinasjon bolig_fritid --kommune Fyresdal
       arealkart query --layer tomter --status ledig --kommune Seljord --va --max-pris 400000
       arealkart query --layer soner --status delvis_utbygd --bbox 7.9,59.4,8.1,59.5
       arealkart query --polygon område.geojson --output treff.geojson
@@ -136,7 +142,7 @@ def query(
     if fmt == "table" and output is not None:
         raise click.UsageError("--output needs --format csv, geojson, geojsonseq or gpkg")
     fmt = "table" if output is None else format_for(output, fmt)
-    for name in ("kommune", "kategori", "status", "plan_id", "feltnavn"):
+    for name in ("kommune", "kategori", "kombinasjon", "status", "plan_id", "feltnavn"):
         options[name] = _many(options[name])
     try:
         rows = run_query(source, layer=layer, **options)

@@ -39,3 +39,11 @@ REGION_NUMBER = "0000"
 LANGUAGES = ("nb", "nn", "en")
 """Map languages: Norwegian bokmål, Norwegian nynorsk and English (ISO 639-1 codes); the
 texts of each are in ``data/kart_tekster.toml``."""
+
+COMBINATIONS = ("bolig_fritid", "bolig_naering", "sentrum", "annen")
+"""What a zone's plan lets mix (``kombinasjon``; empty for single use): permanent and
+leisure homes, housing and business, a centre (housing, shops, offices, services), or
+another combination the provisions name.  Rules in ``data/kombinasjoner.csv``."""
+
+SINGLE_USE = "ingen"
+"""The ``kombinasjon`` an override file gives a zone to say it is single use after all."""

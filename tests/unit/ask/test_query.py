@@ -60,6 +60,7 @@ def test_every_source_gives_the_same_rows(demo_build, out):
         {"bbox": "7.9,59.4,8.1,59.5", "kategori": "fritid"},
         {"min_daa": 3, "max_daa": 20, "sort": "areal"},
         {"plan_id": "2019001", "feltnavn": "f12"},
+        {"kombinasjon": "bolig_fritid", "kommune": ["Seljord", "Fyresdal"]},
     ],
 )
 def test_reading_only_candidates_from_the_geopackage_loses_nothing(demo_build, out, filters):
@@ -113,6 +114,18 @@ def test_several_municipalities_and_categories(demo_build, free):
         free["kommunenummer"].isin(["4022", "4034"]) & free["kategori"].isin(["bolig", "naering"])
     ]
     assert sorted(ids(rows)) == sorted(ids(expected))
+
+
+def test_combined_use_of_free_areas_and_zones(demo_build, free):
+    rows = query(demo_build.result, kombinasjon=["bolig_fritid", "Sentrum"])
+    expected = free[free["kombinasjon"].isin(["bolig_fritid", "sentrum"]).fillna(False)]
+    assert len(rows) and sorted(ids(rows)) == sorted(ids(expected))
+    zones = query(demo_build.result, layer="soner", kombinasjon="bolig_fritid")
+    assert len(zones) and set(zones["arealformal"]) <= {5200, 220}  # LNFR spredt, KP1985
+    with pytest.raises(QueryError, match=r"unknown kombinasjon \['hytte'\].*bolig_fritid"):
+        query(demo_build.result, kombinasjon="hytte")
+    with pytest.raises(QueryError, match=r"'tomter' has no column 'kombinasjon'"):
+        query(demo_build.result, layer="tomter", kombinasjon="bolig_fritid")
 
 
 def test_unknown_municipality_lists_the_closest_names(demo_build):

@@ -4,10 +4,15 @@ import pytest
 from shapely.geometry import box
 
 from arealkart import classify_zones
-from arealkart.classify import RULE_UNKNOWN, classification_issues, load_category_rules
+from arealkart.classify import (
+    RULE_UNKNOWN,
+    classification_issues,
+    load_category_rules,
+    load_combination_rules,
+)
 from arealkart.errors import CodeListError
 from arealkart.model.schema import CRS, conform
-from arealkart.model.vocabulary import BUILDING_CATEGORIES, CATEGORIES
+from arealkart.model.vocabulary import BUILDING_CATEGORIES, CATEGORIES, COMBINATIONS
 from arealkart.registry.codes import ZONE_LISTS, code_list
 
 
@@ -182,3 +187,76 @@ def test_missing_override_file():
 
 def test_building_categories_are_the_four_the_region_asked_for():
     assert BUILDING_CATEGORIES == ("bolig", "fritid", "kombinert", "naering")
+
+
+# --- combined use, planned (kombinasjon) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("objtype", "code", "expected"),
+    [
+        ("RP", 5200, "bolig_fritid"),  # LNFR spredt bolig-, fritids- eller næringsbebyggelse
+        ("KP", 5200, "bolig_fritid"),
+        ("KP1985", 220, "bolig_fritid"),  # LNF-område med spredt bebyggelse
+        ("RP", 1801, "bolig_naering"),  # bolig/forretning
+        ("RP", 1804, "bolig_naering"),  # bolig/kontor
+        ("RB", 911, "bolig_naering"),  # bolig/forretning/kontor (pbl 1985)
+        ("RP", 1130, "sentrum"),
+        ("KP1985", 120, "sentrum"),
+        ("RP", 1803, "annen"),  # bolig/tjenesteyting
+        ("RP", 1111, None),  # single use: housing only
+        ("RP", 1121, None),
+        ("RP", 5220, None),  # LNFR spredt fritidsbebyggelse: one kind
+    ],
+)
+def test_default_combinations_of_key_codes(objtype, code, expected):
+    out = classify_zones(zones_for(objtype, [code]))
+    value = out["kombinasjon"].iloc[0]
+    assert (None if pd.isna(value) else value) == expected
+
+
+@pytest.mark.parametrize("objtype", ZONE_LISTS)
+def test_every_combined_code_is_matched_by_at_most_one_default_rule(objtype):
+    rules = load_combination_rules().codes
+    rules = rules[rules["objtype"] == objtype]
+    assert rules["kombinasjon"].isin(COMBINATIONS).all()
+    assert rules["begrunnelse"].str.len().gt(10).all()  # every row says why
+    for code in code_list(objtype).index:
+        hits = rules[(rules["fra"] <= code) & (code <= rules["til"])]
+        assert len(hits) <= 1, f"{objtype} {code} matched by {hits.to_dict('records')}"
+
+
+def test_a_field_whose_provisions_let_leisure_homes_in_is_overridden_by_plan_and_feltnavn(
+    tmp_path,
+):
+    path = tmp_path / "kombinasjoner.csv"
+    path.write_text(
+        "objtype,kode,plan_id,feltnavn,kombinasjon\n"
+        ",,A,BFS2,bolig_fritid\n"
+        ",,A,S1,ingen\n"
+        "RP,1112,,,bolig_fritid\n",
+        encoding="utf-8",
+    )
+    zones = zones_for(
+        "RP", [1111, 1111, 1130, 1112], plan_id=["A"] * 4, feltnavn=["BFS1", "BFS2", "S1", "BKS1"]
+    )
+    out = classify_zones(zones, combinations=path)
+    assert out["kombinasjon"].tolist() == [pd.NA, "bolig_fritid", pd.NA, "bolig_fritid"]
+    assert out["kombinasjon_regel"].tolist() == [
+        "kode",
+        "overstyrt_felt",
+        "overstyrt_felt",
+        "overstyrt_kode",
+    ]
+    assert out["kategori"].tolist() == ["bolig", "bolig", "kombinert", "bolig"]  # unchanged
+
+
+def test_a_bad_combination_file_names_the_file_row_and_value(tmp_path):
+    path = tmp_path / "k.csv"
+    path.write_text("objtype,kode,kombinasjon\nRP,1111,hytteby\n", encoding="utf-8")
+    with pytest.raises(CodeListError, match=r"row 2: combination 'hytteby' is not one of") as err:
+        classify_zones(zones_for("RP", [1111]), combinations=path)
+    assert str(path) in str(err.value)
+    path.write_text("objtype,kode\nRP,1111\n", encoding="utf-8")
+    with pytest.raises(CodeListError, match="needs a 'kombinasjon' column"):
+        classify_zones(zones_for("RP", [1111]), combinations=path)

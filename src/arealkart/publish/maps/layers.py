@@ -34,6 +34,7 @@ FREE_POPUP = [
     ("plan_id", "plan_id", "text"),
     ("arealformal", "arealformal", "text"),
     ("kategori", "kategori", "value"),
+    ("kombinasjon", "kombinasjon", "value"),
     ("sone_m2", "totalt_daa", "daa"),
     ("sone_ledig_m2", "ledig_daa", "daa"),
     ("areal_m2", "areal_daa", "daa"),
