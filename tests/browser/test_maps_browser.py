@@ -17,6 +17,7 @@ import pyogrio
 import pytest
 import shapely
 
+from arealkart.model.vocabulary import ZONE_USES
 from arealkart.publish.maps import build_map, save_map
 from arealkart.registry.kommuner import VEST_TELEMARK, boundaries, resolve
 from arealkart.registry.style import format_number, texts
@@ -397,4 +398,8 @@ def test_a_combined_use_area_says_what_may_mix_in_its_popup(open_page, site):
     for feature, expected in ((mixed, t["bolig_fritid"]), (single, None)):
         page.evaluate("(id) => arealkart.openItem(arealkart.itemOf(id), null)", feature["id"])
         page.wait_for_function(rows, arg=feature["id"], timeout=5000)
-        assert page.evaluate(rows, feature["id"]).get(t["kombinasjon"]) == expected
+        shown = page.evaluate(rows, feature["id"])
+        assert shown.get(t["kombinasjon"]) == expected
+        uses = {t[u] for u in ZONE_USES}  # how the zone is used today, from its homes
+        assert shown[t["bruk"]] in uses
+        assert int(shown[t["boliger_helars"]]) >= 0 and int(shown[t["boliger_fritid"]]) >= 0

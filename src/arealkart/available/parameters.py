@@ -41,6 +41,7 @@ class Parameters:
     gjeldende_planstatus: tuple[int, ...]
     kp_arealst: tuple[int, ...]
     reguleringsplan_foran: bool
+    blandet_andel: float
     avstand: Mapping[str, float] = field(default_factory=dict)
     min_areal: Mapping[str, float] = field(default_factory=dict)
     tomtestorrelse: Mapping[str, float] = field(default_factory=dict)
@@ -86,6 +87,7 @@ LIMITS = {
     "ssb_dekning": (0.0, 1.0),
     "ledig_maks_andel": (0.0, 1.0),
     "utbygd_min_andel": (0.0, 1.0),
+    "blandet_andel": (0.0, 1.0),
     "punkt_fotavtrykk": (0.0, 1_000.0),
     "min_bredde": (0.0, 1_000.0),
     "avstand": (0.0, 1_000.0),
@@ -146,6 +148,7 @@ def _checked(params: Parameters) -> Parameters:
         "punkt_fotavtrykk": params.punkt_fotavtrykk,
         "ledig_maks_andel": params.ledig_maks_andel,
         "utbygd_min_andel": params.utbygd_min_andel,
+        "blandet_andel": params.blandet_andel,
         "min_bredde": params.min_bredde,
         **{f"avstand.{k}": v for k, v in params.avstand.items()},
         **{f"min_areal.{k}": v for k, v in params.min_areal.items()},
@@ -177,6 +180,7 @@ def _default_parameters() -> Parameters:
             gjeldende_planstatus=tuple(raw["gjeldende_planstatus"]),
             kp_arealst=tuple(raw["kp_arealst"]),
             reguleringsplan_foran=raw["reguleringsplan_foran"],
+            blandet_andel=raw["blandet_andel"],
             avstand=dict(raw["avstand"]),
             min_areal=dict(raw["min_areal"]),
             tomtestorrelse=dict(raw["tomtestorrelse"]),

@@ -49,6 +49,7 @@ from arealkart.available.engine import Obstacles, ZoneSplit, area, split_zones
 from arealkart.available.parameters import Parameters
 from arealkart.available.plans import resolve_overlaps, select_zones_in_force
 from arealkart.available.plots import judge_plots
+from arealkart.available.use import home_use
 from arealkart.errors import ConfigError
 from arealkart.load.frames import canonical_layer
 from arealkart.model.issues import concat_issues
@@ -157,6 +158,7 @@ def available_land(
     counted = counted_zones(zones, params)
     split = _run_municipalities(zones, counted, buildings, constraints, params, workers, progress)
     out_zones, free, built, blocked = _assemble(zones, counted, split, params)
+    out_zones = home_use(out_zones, buildings, params.blandet_andel)
     judged = judge_plots(plots, out_zones, buildings, constraints, params)
     issues = concat_issues([plan_issues, overlap_issues])
     return AvailableLand(out_zones, free, judged, built, blocked, issues, params)

@@ -47,3 +47,17 @@ another combination the provisions name.  Rules in ``data/kombinasjoner.csv``.""
 
 SINGLE_USE = "ingen"
 """The ``kombinasjon`` an override file gives a zone to say it is single use after all."""
+
+HOME_KINDS = ("helars", "fritid", "annet")
+"""What a building is, from Matrikkelen's ``bygningstype`` (``data/bygningstyper.csv``):
+a year-round home, a leisure home, or no home."""
+
+ZONE_USES = (
+    "ingen_boliger",
+    "som_regulert",
+    "blandet",
+    "fritid_i_boligfelt",
+    "helars_i_fritidsfelt",
+)
+"""How a zone of housing, leisure homes or combined use is used (``bruk``), from the homes
+that stand in it (see :mod:`arealkart.available.use`)."""

@@ -35,6 +35,9 @@ FREE_POPUP = [
     ("arealformal", "arealformal", "text"),
     ("kategori", "kategori", "value"),
     ("kombinasjon", "kombinasjon", "value"),
+    ("bruk", "bruk", "value"),
+    ("boliger_helars", "boliger_helars", "int"),
+    ("boliger_fritid", "boliger_fritid", "int"),
     ("sone_m2", "totalt_daa", "daa"),
     ("sone_ledig_m2", "ledig_daa", "daa"),
     ("areal_m2", "areal_daa", "daa"),
@@ -130,7 +133,8 @@ def free_layer(result: AvailableLand, names: dict[str, str] | None = None) -> di
 
 def _zone_columns(result: AvailableLand) -> pd.DataFrame:
     wanted = {"zone_id": "zone_id", "areal_m2": "sone_m2", "ledig_m2": "sone_ledig_m2"}
-    wanted |= {"status": "status", "hensyn": "hensyn"}
+    wanted |= {"status": "status", "hensyn": "hensyn", "bruk": "bruk"}
+    wanted |= {"boliger_helars": "boliger_helars", "boliger_fritid": "boliger_fritid"}
     zones = result.zones
     if "zone_id" not in zones.columns:
         return pd.DataFrame({"zone_id": pd.Series(dtype="string")})
