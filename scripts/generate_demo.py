@@ -499,7 +499,26 @@ def generate(kommune: Kommune, boundary, seed: int) -> Municipality:
         repealed_and_replacing(muni, PLACES[kommune.navn][0][0], centres[0])
     master_plan_reserves(muni, centres)
     add_constraints(muni)
+    mix_homes(muni)
     return muni
+
+
+def mix_homes(muni: Municipality) -> None:
+    """Combined use as it stands, as the region assessed it: in every LNFR spredt zone
+    (5200) and in the municipality's first detached-housing field, every third home is a
+    leisure home (bygningstype 161), so the first are ``blandet`` and the second
+    ``fritid_i_boligfelt``.  Only the types change: no random draw, no other data moves."""
+    zones = [z for p in muni.plans for z in p.zones if z["arealformal"] == 5200]
+    housing = [z for p in muni.plans for z in p.zones if z["arealformal"] == BOLIG[0]]
+    for zone in zones + housing[:1]:
+        inside = [
+            b
+            for b in muni.buildings
+            if b["bygningstype"] in (111, 161)
+            and zone["geometry"].contains(b["geometry"].representative_point())
+        ]
+        for b in inside[1::3]:
+            b["bygningstype"] = 161
 
 
 # --- writing --------------------------------------------------------------------------------------

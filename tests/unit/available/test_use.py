@@ -11,6 +11,7 @@ from shapely.geometry import box
 from arealkart.available.parameters import Parameters
 from arealkart.available.use import USE_COLUMNS, home_kind, home_use
 from arealkart.model.schema import CRS
+from arealkart.model.vocabulary import ZONE_USES
 
 X, Y = 440_000.0, 6_590_000.0  # near Dalen, EPSG:25832
 
@@ -119,6 +120,7 @@ def test_available_land_gives_every_zone_its_homes_and_use(demo_build):
     assert in_zones <= counted  # a home outside every zone counts in none
     judged = zones["kategori"].isin(["bolig", "fritid", "kombinert"])
     assert zones.loc[judged, "bruk"].notna().all() and zones.loc[~judged, "bruk"].isna().all()
+    assert set(zones["bruk"].dropna()) == set(ZONE_USES)  # the demo shows every use
 
 
 @pytest.mark.parametrize("value", [-0.1, 1.5, "a quarter"])
