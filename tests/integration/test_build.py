@@ -106,6 +106,29 @@ def test_outputs_agree_with_each_other(demo_build):
     assert free_plots == region["ledige_tomter"].sum()
 
 
+def test_the_summary_counts_the_homes_and_mixed_zones_of_the_zones_layer(demo_build):
+    out = demo_build.files[0].parent
+    zones = pyogrio.read_dataframe(out / "arealkart.gpkg", layer="soner", read_geometry=False)
+    zones = zones[zones["status"] != "ikke_byggeland"]
+    summary = pd.read_csv(out / "sammendrag.csv", dtype={"kommunenummer": str})
+    rows = summary[summary["kommunenummer"] != "0000"].set_index(["kommunenummer", "kategori"])
+    keys = ["kommunenummer", "kategori"]
+    mixed = zones[zones["bruk"].isin(["blandet", "fritid_i_boligfelt", "helars_i_fritidsfelt"])]
+    for column, expected in (
+        ("boliger_helars", zones.groupby(keys)["boliger_helars"].sum()),
+        ("boliger_fritid", zones.groupby(keys)["boliger_fritid"].sum()),
+        ("blandede_soner", mixed.groupby(keys).size()),
+        ("blandet_ledig_daa", mixed.groupby(keys)["ledig_m2"].sum() / 1000),
+    ):
+        got = rows[column]
+        assert got.sum() == pytest.approx(expected.sum(), abs=0.01), column
+        for key, value in expected.items():
+            assert got.loc[key] == pytest.approx(value, abs=0.001), (column, key)
+    assert rows["blandede_soner"].sum() > 0  # the demo has mixed fields
+    region = summary[summary["kommunenummer"] == "0000"]
+    assert region["boliger_fritid"].sum() == rows["boliger_fritid"].sum()
+
+
 def test_geopackage_opens_in_gdal_and_fiona_with_descriptions(demo_build):
     gpkg = demo_build.files[0].parent / "arealkart.gpkg"
     layers = dict(pyogrio.list_layers(gpkg))

@@ -19,7 +19,15 @@ COLUMNS = [
     "tomter",
     "ledige_tomter",
     "tomter_estimert",
+    "boliger_helars",
+    "boliger_fritid",
+    "blandede_soner",
+    "blandet_ledig_daa",
 ]
+
+MIXED_USES = ("blandet", "fritid_i_boligfelt", "helars_i_fritidsfelt")
+"""The ``bruk`` of zones where year-round and leisure homes mix (counted in
+``blandede_soner``)."""
 
 
 def summarise(result: AvailableLand, region: str = "Vest-Telemark") -> pd.DataFrame:
@@ -46,6 +54,7 @@ def summarise(result: AvailableLand, region: str = "Vest-Telemark") -> pd.DataFr
         [numbers, BUILDING_CATEGORIES], names=["kommunenummer", "kategori"]
     )
     keys = ["kommunenummer", "kategori"]
+    mixed = zones[zones["bruk"].isin(MIXED_USES)] if "bruk" in zones.columns else zones.iloc[0:0]
     parts = {
         "soner": zones.groupby(keys).size(),
         "ledige_arealer": result.free.groupby(keys).size(),
@@ -53,6 +62,9 @@ def summarise(result: AvailableLand, region: str = "Vest-Telemark") -> pd.DataFr
         "tomter": result.plots.groupby(keys).size(),
         "ledige_tomter": result.plots[result.plots["status"] == "ledig"].groupby(keys).size(),
         "tomter_estimert": zones.groupby(keys)["tomter_estimert"].sum(),
+        **_homes(zones, keys),
+        "blandede_soner": mixed.groupby(keys).size(),
+        "blandet_ledig_m2": mixed.groupby(keys)["ledig_m2"].sum(),
     }
     table = pd.DataFrame({name: s.reindex(grid) for name, s in parts.items()}).fillna(0)
     table = table.reset_index()
@@ -62,8 +74,18 @@ def summarise(result: AvailableLand, region: str = "Vest-Telemark") -> pd.DataFr
     totals["kommune"] = region
     out = pd.concat([table, totals], ignore_index=True)
     out["ledig_daa"] = out["ledig_m2"] / 1000.0
-    for column in ("soner", "ledige_arealer", "tomter", "ledige_tomter", "tomter_estimert"):
+    out["blandet_ledig_daa"] = (out["blandet_ledig_m2"] / 1000.0).round(3)
+    counts = ("soner", "ledige_arealer", "tomter", "ledige_tomter", "tomter_estimert")
+    for column in (*counts, "boliger_helars", "boliger_fritid", "blandede_soner"):
         out[column] = out[column].astype(int)
     out["ledig_m2"] = out["ledig_m2"].round(1)
     out["ledig_daa"] = out["ledig_daa"].round(3)
     return out[COLUMNS]
+
+
+def _homes(zones: pd.DataFrame, keys: list[str]) -> dict[str, pd.Series]:
+    """Year-round and leisure homes standing in the zones (zeros without the columns)."""
+    return {
+        column: zones.groupby(keys)[column].sum() if column in zones.columns else pd.Series()
+        for column in ("boliger_helars", "boliger_fritid")
+    }
