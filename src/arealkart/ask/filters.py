@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from arealkart.ask.places import parse_bbox, parse_point, read_area
 from arealkart.errors import MunicipalityError, QueryError
 from arealkart.model.output_layers import QUERY_LAYERS, OutputLayer
-from arealkart.model.vocabulary import CATEGORIES, COMBINATIONS
+from arealkart.model.vocabulary import CATEGORIES, COMBINATIONS, ZONE_USES
 from arealkart.registry.kommuner import kommunenummer
 
 DISTANCE = "avstand_m"
@@ -50,6 +50,7 @@ class Filters:
     kommuner: tuple[str, ...] | None = None
     kategorier: tuple[str, ...] | None = None
     kombinasjoner: tuple[str, ...] | None = None
+    bruk: tuple[str, ...] | None = None
     statuser: tuple[str, ...] | None = None
     area_m2: tuple[float | None, float | None] = (None, None)
     pris: tuple[float | None, float | None] = (None, None)
@@ -89,6 +90,7 @@ class Filters:
                 ("kommunenummer", self.kommuner),
                 ("kategori", self.kategorier),
                 ("kombinasjon", self.kombinasjoner),
+                ("bruk", self.bruk),
                 ("status", self.statuser),
                 ("plan_id", self.plan_ids),
             )
@@ -115,6 +117,7 @@ def make_filters(
     kommune: str | int | Iterable[str | int] | None = None,
     kategori: str | Iterable[str] | None = None,
     kombinasjon: str | Iterable[str] | None = None,
+    bruk: str | Iterable[str] | None = None,
     status: str | Iterable[str] | None = None,
     min_daa: float | None = None,
     max_daa: float | None = None,
@@ -146,6 +149,7 @@ def make_filters(
         kommuner=_kommuner(kommune),
         kategorier=_choices(_categories(kategori), CATEGORIES, "kategori"),
         kombinasjoner=_choices(_lower(kombinasjon), COMBINATIONS, "kombinasjon"),
+        bruk=_choices(_lower(bruk), ZONE_USES, "bruk"),
         statuser=_statuses(status, layer, spec),
         area_m2=_area_range(min_daa, max_daa, min_m2, max_m2),
         pris=_price_range(min_pris, max_pris, layer),

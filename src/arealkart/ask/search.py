@@ -53,6 +53,7 @@ def query(
     kommune: str | int | Iterable[str | int] | None = None,
     kategori: str | Iterable[str] | None = None,
     kombinasjon: str | Iterable[str] | None = None,
+    bruk: str | Iterable[str] | None = None,
     status: str | Iterable[str] | None = None,
     min_daa: float | None = None,
     max_daa: float | None = None,
@@ -88,6 +89,10 @@ def query(
     kombinasjon
         Free areas and zones: what the plan lets mix, ``bolig_fritid``, ``bolig_naering``,
         ``sentrum``, ``annen``; one or a list.
+    bruk
+        Zones: how they are used today, ``ingen_boliger``, ``som_regulert``, ``blandet``,
+        ``fritid_i_boligfelt``, ``helars_i_fritidsfelt`` (see
+        :mod:`arealkart.available.use`); one or a list.
     status
         Plots: ``ledig``, ``reservert``, ``solgt``, ``bebygd``; zones: ``ledig``,
         ``delvis_utbygd``, ``utbygd``, ``blokkert``, ``ikke_byggeland``.  Free areas have none.
@@ -134,6 +139,7 @@ def query(
         kommune=kommune,
         kategori=kategori,
         kombinasjon=kombinasjon,
+        bruk=bruk,
         status=status,
         min_daa=min_daa,
         max_daa=max_daa,
@@ -204,6 +210,7 @@ def _attribute_mask(index: LayerIndex, f: Filters, rows: np.ndarray) -> np.ndarr
         ("kommunenummer", f.kommuner, False),
         ("kategori", f.kategorier, False),
         ("kombinasjon", f.kombinasjoner, False),
+        ("bruk", f.bruk, False),
         ("status", f.statuser, False),
         ("plan_id", f.plan_ids, False),
         ("feltnavn", f.feltnavn, True),

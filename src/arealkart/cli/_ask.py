@@ -68,6 +68,11 @@ _from_option = click.option(
     help="Free areas, zones: bolig_fritid, bolig_naering, sentrum, annen (repeatable).",
 )
 @click.option(
+    "--bruk",
+    multiple=True,
+    help="Zones: ingen_boliger, som_regulert, blandet, fritid_i_boligfelt, helars_i_fritidsfelt.",
+)
+@click.option(
     "--status",
     multiple=True,
     help="Plots: ledig, reservert, solgt, bebygd; zones: ledig, delvis_utbygd, utbygd, …",
@@ -127,6 +132,7 @@ def query(
       arealkart query --near Dalen --within-km 10 --sort areal --limit 20
       arealkart query --near 59.44,8.00 --kategori bolig,kombinert
       arealkart query --kombinasjon bolig_fritid --kommune Fyresdal
+      arealkart query --layer soner --bruk helars_i_fritidsfelt
       arealkart query --layer tomter --status ledig --kommune Seljord --va --max-pris 400000
       arealkart query --layer soner --status delvis_utbygd --bbox 7.9,59.4,8.1,59.5
       arealkart query --polygon område.geojson --output treff.geojson
@@ -142,7 +148,7 @@ def query(
     if fmt == "table" and output is not None:
         raise click.UsageError("--output needs --format csv, geojson, geojsonseq or gpkg")
     fmt = "table" if output is None else format_for(output, fmt)
-    for name in ("kommune", "kategori", "kombinasjon", "status", "plan_id", "feltnavn"):
+    for name in ("kommune", "kategori", "kombinasjon", "bruk", "status", "plan_id", "feltnavn"):
         options[name] = _many(options[name])
     try:
         rows = run_query(source, layer=layer, **options)

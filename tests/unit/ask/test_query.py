@@ -128,6 +128,20 @@ def test_combined_use_of_free_areas_and_zones(demo_build, free):
         query(demo_build.result, layer="tomter", kombinasjon="bolig_fritid")
 
 
+def test_zones_by_their_use_today(demo_build):
+    zones = demo_build.result.zones
+    rows = query(demo_build.result, layer="soner", bruk=["helars_i_fritidsfelt", "Blandet"])
+    expected = zones[zones["bruk"].isin(["helars_i_fritidsfelt", "blandet"]).fillna(False)]
+    assert len(rows) and sorted(ids(rows, "zone_id")) == sorted(ids(expected, "zone_id"))
+    # the region's question: leisure fields where more than a quarter of homes are year-round
+    leisure = query(
+        demo_build.result, layer="soner", kategori="fritid", bruk="helars_i_fritidsfelt"
+    )
+    assert (leisure["andel_fritid"] <= 0.75).all()
+    with pytest.raises(QueryError, match=r"unknown bruk \['hytte'\].*som_regulert"):
+        query(demo_build.result, layer="soner", bruk="hytte")
+
+
 def test_unknown_municipality_lists_the_closest_names(demo_build):
     with pytest.raises(QueryError, match=r"unknown municipality 'Vinjee'; closest names: Vinje"):
         query(demo_build.result, kommune="Vinjee")
