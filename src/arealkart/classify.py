@@ -177,8 +177,9 @@ def classify_zones(
     objtype = out["objtype"].astype("string")
     code = out["arealformal"].astype("Int64")
     known = is_known(objtype, code)
-    kategori, kategori_regel = _decide(out, known, categories, _CATEGORY, "annet")
-    mix, mix_rule = _decide(out, known, mixes, _COMBINATION, SINGLE_USE)
+    codes = (objtype, code, known)
+    kategori, kategori_regel = _decide(out, codes, categories, _CATEGORY, "annet")
+    mix, mix_rule = _decide(out, codes, mixes, _COMBINATION, SINGLE_USE)
     out["kategori"] = kategori
     out["formal_navn"] = code_names(objtype, code)
     out["kategori_regel"] = kategori_regel
@@ -189,7 +190,7 @@ def classify_zones(
 
 def _decide(
     zones: gpd.GeoDataFrame,
-    known: pd.Series,
+    codes: tuple[pd.Series, pd.Series, pd.Series],
     rules: CategoryRules,
     decision: _Decision,
     default: str,
@@ -199,12 +200,12 @@ def _decide(
     Code rows in order (the default's only for codes of the official lists), then
     single-zone rows.
     """
-    objtype = zones["objtype"].astype("string")
-    code = zones["arealformal"].astype("Int64")
+    objtype, code, known = codes  # each zone's code list, code, and whether it is official
     # plain pd.Series: the rule tables' cells are untyped scalars
     value: pd.Series = pd.Series(default, index=zones.index, dtype="string")
     regel: pd.Series = pd.Series(RULE_CODE, index=zones.index, dtype="string")
     regel[~known] = RULE_UNKNOWN
+    row: Any  # a row of a rule table, whatever its cells hold
     for row in rules.codes.itertuples(index=False):
         hit = (objtype == row.objtype) & code.between(row.fra, row.til).fillna(False)
         if row.regel == RULE_CODE:

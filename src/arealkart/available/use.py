@@ -74,7 +74,8 @@ def home_use(
     Parameters
     ----------
     zones
-        Classified zones (``kategori``, ``kombinasjon``) in EPSG:25832, not overlapping.
+        Classified zones (``kategori``, ``kombinasjon``, ``objtype``) in EPSG:25832; where
+        a regulation plan's zone overlaps a master plan's, a building counts in the first.
     buildings
         Buildings with ``bygningstype``, footprints or points, in the same CRS.
     share
@@ -85,8 +86,7 @@ def home_use(
     homes = helars + fritid
     out["boliger_helars"] = pd.array(helars, dtype="Int64")
     out["boliger_fritid"] = pd.array(fritid, dtype="Int64")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        andel = np.where(homes > 0, fritid / np.maximum(homes, 1), np.nan)
+    andel = np.where(homes > 0, fritid / np.maximum(homes, 1), np.nan)
     out["andel_fritid"] = pd.array(np.round(andel, 3), dtype="Float64")
     out["bruk"] = _judge(zones, homes, andel, share)
     return out

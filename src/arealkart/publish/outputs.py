@@ -274,10 +274,10 @@ def _write_maps(
         for lang in LANGUAGES
         if lang in languages or (map_folder(lang, cfg.language) / "index.html").as_posix() in kept
     ]
-    borders = municipality_boundaries([m.kommune.nummer for m in cfg.municipalities])
+    scopes = _map_scopes(build)  # cut once, drawn in every language
     written = []
     for lang in languages:
-        written += _write_language(stage, build, lang, present, borders, assets)
+        written += _write_language(stage, build, lang, present, scopes, assets)
     if assets == "local":
         written += copy_assets(stage / MAPS / LIB_FOLDER)
     for lang in present:
@@ -285,48 +285,71 @@ def _write_maps(
     return written
 
 
-def _write_language(
-    stage: Path,
-    build: BuildResult,
-    lang: str,
-    present: Sequence[str],
-    borders: gpd.GeoDataFrame,
-    assets: str,
-) -> list[Path]:
-    """Every map page of one language, each linking to its twins in ``present``."""
+@dataclass(frozen=True)
+class _Scope:
+    """One map page's part of a build: a municipality's, or the region's (no kommune)."""
+
+    slug: str
+    kommune: str | None
+    result: AvailableLand
+    borders: gpd.GeoDataFrame
+    summary: pd.DataFrame
+
+
+def _map_scopes(build: BuildResult) -> list[_Scope]:
+    """The region and each municipality, with their parts of the result and summary."""
     cfg, result, summary = build.config, build.result, build.summary
-    t = texts(lang)
-    folder = map_folder(lang, cfg.language)
-    pages = [(cfg.slug, t["tittel_region"].format(region=cfg.navn), result, borders, summary)]
+    borders = municipality_boundaries([m.kommune.nummer for m in cfg.municipalities])
+    scopes = [_Scope(cfg.slug, None, result, borders, summary)]
     for m in cfg.municipalities:
         number = m.kommune.nummer
-        pages.append(
-            (
+        scopes.append(
+            _Scope(
                 m.kommune.slug,
-                t["tittel_kommune"].format(kommune=m.kommune.navn),
+                m.kommune.navn,
                 _municipal_parts(result, number),
                 borders[borders["kommunenummer"] == number],
                 summary[summary["kommunenummer"] == number],
             )
         )
+    return scopes
+
+
+def _write_language(
+    stage: Path,
+    build: BuildResult,
+    lang: str,
+    present: Sequence[str],
+    scopes: Sequence[_Scope],
+    assets: str,
+) -> list[Path]:
+    """Every map page of one language, each linking to its twins in ``present``."""
+    cfg = build.config
+    t = texts(lang)
+    folder = map_folder(lang, cfg.language)
     written = []
-    for slug, title, part, border, rows in pages:
+    for scope in scopes:
+        title = (
+            t["tittel_region"].format(region=cfg.navn)
+            if scope.kommune is None
+            else t["tittel_kommune"].format(kommune=scope.kommune)
+        )
         page = build_map(
-            part,
-            border,
+            scope.result,
+            scope.borders,
             title=title,
             lang=lang,
-            summary=rows,
+            summary=scope.summary,
             attribution=cfg.attribution,
             colour_overrides=cfg.colours,
             links=[("index.html", t["alle_kart"])],
-            twins=_twins(f"{slug}.html", lang, present, cfg.language),
+            twins=_twins(f"{scope.slug}.html", lang, present, cfg.language),
             region=cfg.navn,
             next_steps=cfg.next_steps(),
             assets=assets,
             asset_prefix="../" * (len(folder.parts) - 1),  # kart/en/ → kart/lib
         )
-        written.append(save_map(page, stage / folder / f"{slug}.html"))
+        written.append(save_map(page, stage / folder / f"{scope.slug}.html"))
     return written
 
 
