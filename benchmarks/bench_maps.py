@@ -10,7 +10,7 @@ arealkart's map the time a zoom, a pan and a filter change take until the next f
     .venv/bin/python benchmarks/bench_maps.py [--sizes 1000 10000 50000] [--keep DIR]
 
 Needs the test set-up (Playwright, Chromium, ``.cache/map-assets``) and, for
-``explore()``: ``pip install -e '.[bench]'`` (matplotlib and mapclassify).
+``explore()``: ``pip install -e '.[bench]'`` (mapclassify; matplotlib comes with arealkart).
 
 Targets: HTML ≤ 1/3 of explore()'s; all features drawn in ≤ 2 s at 10 000 zones; the
 50 000-zone region map stays responsive.  explore()'s extra CSS/JS (jQuery, Bootstrap,

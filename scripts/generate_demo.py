@@ -47,6 +47,20 @@ PLACES = {
     "Nissedal": [("Treungen", 59.02, 8.52, "fritid")],
     "Fyresdal": [("Moland", 59.18, 8.09, "sentrum")],
 }
+# Services around each place, SYNTHETIC (steder.csv): kind, name, offset east and north (m)
+# from the place.  A centre has them all; a village a shop and a school.  One næringshage per
+# municipality, by its first place (the region has one in every centre, but no public
+# source gives their positions).
+SERVICES = {
+    "sentrum": [
+        ("skole", "skule", 700, 350),
+        ("barnehage", "barnehage", -450, 600),
+        ("butikk", "butikk", 150, -120),
+    ],
+    "fritid": [("butikk", "butikk", 250, 200), ("skole", "skule", -900, -400)],
+}
+NAERINGSHAGE = (1200, -800)
+PLACE_SOURCE = "syntetisk demostad (scripts/generate_demo.py): ikkje ein verkeleg stad"
 # Fyresdal's buildings come as points, as in Matrikkelen's bygningspunkt.
 POINT_BUILDINGS = {"Fyresdal"}
 
@@ -622,6 +636,40 @@ def write_municipality(muni: Municipality, out: Path) -> dict:
     }
 
 
+def demo_places() -> list[dict]:
+    """The demo's synthetic schools, kindergartens, shops and næringshager."""
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
+    rows = []
+    for kommune_navn, places in PLACES.items():
+        number = resolve(kommune_navn).nummer
+        for i, (name, lat, lon, style) in enumerate(places):
+            east, north = to_utm.transform(lon, lat)
+            services = list(SERVICES[style])
+            if i == 0:
+                services.append(("naeringshage", "næringshage", *NAERINGSHAGE))
+            for kind, word, de, dn in services:
+                rows.append(
+                    {
+                        "navn": f"{name} {word} (demo)",
+                        "kommunenummer": number,
+                        "ost": round(east + de),
+                        "nord": round(north + dn),
+                        "type": kind,
+                        "kilde": PLACE_SOURCE,
+                    }
+                )
+    return rows
+
+
+def write_places(out: Path) -> None:
+    """Write ``steder.csv``, the demo's places file (EPSG:25832 ``ost``/``nord``)."""
+    rows = demo_places()
+    with (out / "steder.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def write_config(out: Path, entries: list[dict]) -> None:
     """Write the region config (TOML) that ``arealkart build`` reads by default."""
     lines = [
@@ -631,6 +679,9 @@ def write_config(out: Path, entries: list[dict]) -> None:
         'slug = "vest-telemark"',
         f'attribution = "{ATTRIBUTION}"',
         f"sprak = {json.dumps(LANGUAGES)}",
+        "",
+        "[steder]",
+        'fil = "steder.csv"',
         "",
     ]
     for entry in entries:
@@ -663,6 +714,9 @@ What each municipality folder holds, as a municipality's GIS would export it:
 | `tomter.geojson` + `tomteregister.csv` | plot polygons, and the plot register (status ledig/reservert/solgt or empty, price, VA) joined on `tomt_id` |
 
 Seljord and Kviteseid also hold a repealed plan and a newer plan overlapping an older one.
+`steder.csv` adds invented schools, kindergartens, shops and one næringshage per
+municipality near the real centres (each row says so in `kilde`), for the distances and
+scores of attractive land.
 `vest-telemark.toml` is the region config `arealkart build` reads by default.
 
 ## Figures
@@ -707,6 +761,7 @@ def main(argv: list[str] | None = None) -> None:
         muni = generate(kommune, row.geometry, args.seed)
         entries.append(write_municipality(muni, args.out))
         municipalities.append(muni)
+    write_places(args.out)
     write_config(args.out, entries)
     write_readme(args.out, municipalities, args.seed)
 

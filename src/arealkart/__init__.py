@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "ArealkartError": "arealkart.errors",
     "AvailableLand": "arealkart.available.rule",
-    "BuildResult": "arealkart.publish.outputs",
+    "BuildResult": "arealkart.publish.result",
     "Parameters": "arealkart.available.parameters",
     "PlanData": "arealkart.model.plandata",
     "available_land": "arealkart.available.rule",
@@ -83,5 +83,5 @@ if TYPE_CHECKING:
     from arealkart.pipeline import build
     from arealkart.publish.export import write_geojson, write_geopackage
     from arealkart.publish.maps import build_map
-    from arealkart.publish.outputs import BuildResult
+    from arealkart.publish.result import BuildResult
     from arealkart.publish.summary import summarise

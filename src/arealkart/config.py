@@ -26,6 +26,12 @@ section but ``[[kommune]]`` is optional::
     [farger]                          # map colours by category, "#rrggbb"
     bolig = "#ffcc00"
 
+    [steder]                          # attractive land (see arealkart.available.attraction)
+    fil = "steder.csv"                # schools, shops, næringshager, … added to the built-in
+                                      # gazetteer (a row of the same name and type replaces)
+    vegnett = "veger.gpkg"            # measure along these lines instead of straight lines;
+                                      # or { path = "nvdb.gpkg", layer = "veglenke" }
+
     [[kommune]]                       # one table per municipality
     kommune = "Vinje"                 # any name or number form (Vinje, 4036, 3825, 0834)
     plans = ["vinje/planer.sos", "vinje/kommuneplan.gml"]
@@ -77,7 +83,7 @@ LAYER_KEYS = {
 }
 """Config key → the layer kind its files hold (``None``: whatever the file holds)."""
 
-SECTIONS = ("region", "parameters", "kategorier", "farger", "kommune")
+SECTIONS = ("region", "parameters", "kategorier", "farger", "steder", "kommune")
 """Top-level sections of a config file."""
 REGION_KEYS = ("navn", "slug", "attribution", "sprak")
 DEFAULT_LANGUAGES = ("nb",)
@@ -141,6 +147,10 @@ class RegionConfig:
     path: Path | None = None
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     """Map languages, the main one (whose pages are ``kart/*.html``) first."""
+    places: Path | None = None
+    """A places file that adds to the built-in gazetteer (``[steder] fil``)."""
+    roads: Source | None = None
+    """A road network to measure distances along (``[steder] vegnett``)."""
 
     @property
     def language(self) -> str:
@@ -179,6 +189,7 @@ class RegionConfig:
             if "geometry" in s.options
         ]
         paths += [p for p in (self.category_overrides, self.combination_overrides) if p]
+        paths += [p for p in (self.places, self.roads.path if self.roads else None) if p]
         return paths
 
 
@@ -227,6 +238,8 @@ def load_config(
     _check_slug_free(slug, municipalities, path)
     overrides = _table(raw, "kategorier", path)
     _check_keys(overrides, ("overstyring", "kombinasjon"), f"{path}: [kategorier]", "keys")
+    places = _table(raw, "steder", path)
+    _check_keys(places, ("fil", "vegnett"), f"{path}: [steder]", "keys")
     config = RegionConfig(
         navn=str(region.get("navn", "Region")),
         slug=slug,
@@ -238,6 +251,8 @@ def load_config(
         colours=_colours(_table(raw, "farger", path), path),
         path=path,
         languages=_languages(region.get("sprak", list(DEFAULT_LANGUAGES)), path),
+        places=_inside(places["fil"], base, path, "[steder] fil") if "fil" in places else None,
+        roads=_roads(places["vegnett"], base, path) if "vegnett" in places else None,
     )
     if check_files:
         _check_files(config, path)
@@ -247,6 +262,21 @@ def load_config(
 def _override_file(table: dict[str, Any], key: str, base: Path, path: Path) -> Path | None:
     """A ``[kategorier]`` file, inside the config's folder; ``None`` if not given."""
     return _inside(table[key], base, path, f"[kategorier] {key}") if key in table else None
+
+
+def _roads(entry: Any, base: Path, path: Path) -> Source:
+    """``[steder] vegnett``: a line layer's path, or a table with ``path`` and ``layer``."""
+    where = "[steder] vegnett"
+    if isinstance(entry, dict):
+        _check_keys(entry, ("path", "layer"), f"{path}: {where}", "keys")
+        if "path" not in entry:
+            raise ConfigError(f"{path}: {where} needs a path")
+        layer = entry.get("layer")
+        if layer is not None and not isinstance(layer, str):
+            raise ConfigError(f"{path}: {where} layer must be a text, got {layer!r}")
+        options = {"layer": layer} if layer else {}
+        return Source(_inside(entry["path"], base, path, where), None, options)
+    return Source(_inside(entry, base, path, where), None)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from arealkart.config import MunicipalityInput, RegionConfig, Source, load_confi
 from arealkart.errors import InputError, SchemaError
 from arealkart.load.quality import check_quality
 from arealkart.load.read import read_plan
+from arealkart.load.roads import read_roads
 from arealkart.model.issues import Issue, concat_issues, issues_frame
 from arealkart.model.output_layers import output_parts
 from arealkart.model.plandata import PlanData, combine, relabel
@@ -31,8 +32,9 @@ from arealkart.publish.maps.assets import check_assets
 from arealkart.publish.outputs import BuildResult, map_languages, write_outputs
 from arealkart.publish.site import preflight
 from arealkart.publish.summary import summarise
+from arealkart.registry.places import gazetteer, merge_places, read_places
 
-__all__ = ["account", "build", "load_region"]
+__all__ = ["account", "build", "load_region", "region_places"]
 
 log = logging.getLogger(__name__)
 
@@ -111,13 +113,14 @@ def build(
     workers
         Processes for the available-land step; default the number of cores.
     lang
-        Map language or languages, of ``"nb"``, ``"nn"``, ``"en"``; default those of the
-        config (``[region] sprak``), whose first is the main language (``kart/``).
+        Language or languages of the maps and the report, of ``"nb"``, ``"nn"``, ``"en"``;
+        default those of the config (``[region] sprak``), whose first is the main language
+        (``kart/``, ``rapport/``).
     progress
         Show progress bars.
     parts
         Which outputs to write (see :data:`OUTPUT_PARTS`): ``"tables"`` (GeoPackage and
-        CSV), ``"geojson"``, ``"maps"``; default all.
+        CSV), ``"geojson"``, ``"maps"``, ``"rapport"`` (the report); default all.
     keep_going
         Report unreadable files in the issues report instead of stopping (see
         :func:`load_region`).
@@ -151,6 +154,8 @@ def build(
         data.buildings,
         data.constraints,
         data.plots,
+        places=region_places(cfg),
+        roads=read_roads(cfg.roads.path, **cfg.roads.options) if cfg.roads else None,
         workers=workers or os.cpu_count() or 1,
         progress=progress,
         **cfg.parameters,
@@ -177,6 +182,11 @@ def _require_zones(data: PlanData, cfg: RegionConfig) -> None:
     lost = data.issues[data.issues["rule"] == "fil_uleselig"]["file"].tolist()
     why = f"; unreadable: {lost}" if lost else ""
     raise InputError(cfg.path, f"nothing usable was read: no plan zones in any input{why}")
+
+
+def region_places(config: RegionConfig) -> pd.DataFrame:
+    """The places free land is measured to: the gazetteer and the config's places file."""
+    return merge_places(gazetteer(), read_places(config.places) if config.places else None)
 
 
 def account(data: PlanData, result: AvailableLand, issues: pd.DataFrame) -> pd.DataFrame:

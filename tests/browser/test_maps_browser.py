@@ -17,7 +17,7 @@ import pyogrio
 import pytest
 import shapely
 
-from arealkart.model.vocabulary import ZONE_USES
+from arealkart.model.vocabulary import ATTRACTION_TYPES, MIXED_USES, ZONE_USES
 from arealkart.publish.maps import build_map, save_map
 from arealkart.registry.kommuner import VEST_TELEMARK, boundaries, resolve
 from arealkart.registry.style import format_number, texts
@@ -403,3 +403,66 @@ def test_a_combined_use_area_says_what_may_mix_in_its_popup(open_page, site):
         uses = {t[u] for u in ZONE_USES}  # how the zone is used today, from its homes
         assert shown[t["bruk"]] in uses
         assert int(shown[t["boliger_helars"]]) >= 0 and int(shown[t["boliger_fritid"]]) >= 0
+
+
+def _mixed(props: dict) -> bool:
+    return props["kombinasjon"] == "bolig_fritid" or props["bruk"] in MIXED_USES
+
+
+def test_the_combined_use_filter_keeps_exactly_the_mixed_areas(open_page, site):
+    areas = pd.DataFrame([f["properties"] for f in geojson(site, "vest-telemark-ledig")])
+    kept = areas[areas.apply(_mixed, axis=1)]
+    assert 0 < len(kept) < len(areas)
+    page = open_page("vest-telemark")
+    page.click(".ak-filter summary")
+    page.check(".ak-filter input[name=kombinert]")
+    drawn = page.evaluate("arealkart.drawn()")
+    for category in CATEGORIES:
+        assert drawn[category] == (kept["kategori"] == category).sum(), category
+    assert texts(LANG)["filter_paa"] in page.inner_text(".ak-filter summary")
+    page.click(".ak-filter .ak-reset")
+    assert not page.is_checked(".ak-filter input[name=kombinert]")
+    assert sum(page.evaluate("arealkart.drawn()")[c] for c in CATEGORIES) == len(areas)
+
+
+def test_within_n_km_of_a_naeringshage_keeps_exactly_the_near_land(open_page, site):
+    areas = pd.DataFrame([f["properties"] for f in geojson(site, "vest-telemark-ledig")])
+    plots = pd.DataFrame([f["properties"] for f in geojson(site, "vest-telemark-tomter")])
+    metres = areas["avstand_naeringshage_m"]
+    km = next(x for x in (3.0, 2.5, 3.5, 4.0) if ((metres - x * 1000).abs() > 1).all())
+    page = open_page("vest-telemark")
+    page.click(".ak-filter summary")
+    page.fill(".ak-filter input[name=naeringshage_km]", format_number(km, LANG))
+    drawn = page.evaluate("arealkart.drawn()")
+    kept = areas[metres <= km * 1000]
+    assert 0 < len(kept) < len(areas)
+    for category in CATEGORIES:
+        assert drawn[category] == (kept["kategori"] == category).sum(), category
+    assert drawn["tomter"] == (plots["avstand_naeringshage_m"] <= km * 1000).sum()
+
+
+def test_mixed_zones_are_drawn_dashed_and_the_legend_says_so(open_page, site):
+    features = geojson(site, "vest-telemark-ledig")
+    mixed = next(f for f in features if f["properties"]["bruk"] in MIXED_USES)
+    plain = next(f for f in features if f["properties"]["bruk"] == "som_regulert")
+    page = open_page("vest-telemark")
+    dash = "(id) => arealkart.itemOf(id).layer.options.dashArray"
+    assert page.evaluate(dash, mixed["id"]) and not page.evaluate(dash, plain["id"])
+    assert texts(LANG)["lag_blandet"] in page.inner_text(".ak-legend")
+
+
+def test_a_popup_gives_the_distances_in_km_and_the_score(open_page, site):
+    t = texts(LANG)
+    feature = next(f for f in geojson(site, "seljord-ledig") if f["properties"]["poeng"])
+    props = feature["properties"]
+    page = open_page("seljord")
+    page.evaluate("(id) => arealkart.openItem(arealkart.itemOf(id), null)", feature["id"])
+    page.wait_for_selector(".leaflet-popup-content")
+    text = page.inner_text(".leaflet-popup-content")
+    distances = " · ".join(
+        f"{t['til_' + kind]} {format_number(props[f'avstand_{kind}_m'] / 1000, LANG)} {t['km']}"
+        for kind in ATTRACTION_TYPES
+    )
+    assert f"{t['avstand']}\t{distances} ({t[props['avstand_grunnlag']]})" in text
+    assert f"{t['poeng']}\t{format_number(props['poeng'], LANG)}" in text
+    assert f"{t['rang']}\t{props['rang']}" in text

@@ -92,6 +92,8 @@ def _default_text(value) -> str:
         return ", ".join(f"H{code}" for code in sorted(value))
     if isinstance(value, tuple):
         return str(list(value))
+    if isinstance(value, dict) and all(isinstance(v, dict) for v in value.values()):
+        return "; ".join(f"{k}: {_default_text(v)}" for k, v in value.items())
     if isinstance(value, dict):
         return ", ".join(f"{k} {v}" for k, v in value.items())
     return str(value)

@@ -47,6 +47,8 @@ def test_cli_writes_every_output_under_output(cli_output):
         expected |= {f"kart/{lang}/{s}.html" for s in (*SLUGS, "index", "vest-telemark")}
     expected |= {f"geojson/{s}-ledig.geojson" for s in SLUGS}
     expected |= {f"geojson/{s}-tomter.geojson" for s in SLUGS}
+    for folder in ("rapport", "rapport/nb", "rapport/en"):  # the report, as the maps
+        expected |= {f"{folder}/{s}.html" for s in (*SLUGS, "vest-telemark")}
     written = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
     assert written == expected
     assert "Vest-Telemark:" in stdout and "daa free" in stdout

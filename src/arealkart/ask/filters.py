@@ -21,7 +21,13 @@ from shapely.geometry.base import BaseGeometry
 from arealkart.ask.places import parse_bbox, parse_point, read_area
 from arealkart.errors import MunicipalityError, QueryError
 from arealkart.model.output_layers import QUERY_LAYERS, OutputLayer
-from arealkart.model.vocabulary import CATEGORIES, COMBINATIONS, ZONE_USES
+from arealkart.model.vocabulary import (
+    ATTRACTION_TYPES,
+    CATEGORIES,
+    COMBINATIONS,
+    DISTANCE_COLUMNS,
+    ZONE_USES,
+)
 from arealkart.registry.kommuner import kommunenummer
 
 DISTANCE = "avstand_m"
@@ -35,9 +41,12 @@ SORT_KEYS = {
     "area": (None, True),
     "pris": ("pris", False),
     "price": ("pris", False),
+    "poeng": ("poeng", True),
+    "score": ("poeng", True),
 }
-"""Named sort orders: nearest first, largest first, cheapest first.  Any other value is a
-column name, ascending, or descending with a leading ``-`` (e.g. ``"-tomter_estimert"``)."""
+"""Named sort orders: nearest first, largest first, cheapest first, most attractive first.
+Any other value is a column name, ascending, or descending with a leading ``-`` (e.g.
+``"-tomter_estimert"``)."""
 
 _CATEGORY_ALIASES = {"næring": "naering", "naering": "naering"}
 
@@ -57,6 +66,8 @@ class Filters:
     va: bool | None = None
     point: shapely.Point | None = None
     radius_m: float | None = None
+    near_type: tuple[str, float] | None = None
+    """The distance column of a kind of place and the most metres it may say."""
     region: BaseGeometry | None = None
     plan_ids: tuple[str, ...] | None = None
     feltnavn: tuple[str, ...] | None = None
@@ -96,6 +107,8 @@ class Filters:
             )
             if values is not None and column in fields
         ]
+        if self.near_type is not None and self.near_type[0] in fields:
+            clauses.append(f"{self.near_type[0]} <= {self.near_type[1]!r}")
         area = QUERY_LAYERS[self.layer].area
         nullable = self.layer == "tomter"  # a plot without a stated size uses its polygon's
         for column, (low, high), keep_null in (
@@ -128,6 +141,7 @@ def make_filters(
     va: bool | None = None,
     near: Any = None,
     within_km: float | None = None,
+    near_type: str | None = None,
     bbox: Any = None,
     polygon: str | os.PathLike[str] | BaseGeometry | None = None,
     plan_id: str | Iterable[str] | None = None,
@@ -155,7 +169,8 @@ def make_filters(
         pris=_price_range(min_pris, max_pris, layer),
         va=_plots_only(va, "va", layer),
         point=point,
-        radius_m=_radius(within_km, point),
+        radius_m=_radius(within_km if near_type is None else None, point),
+        near_type=_near_type(near_type, within_km, point, layer),
         region=_region(bbox, polygon),
         plan_ids=_texts(plan_id, "plan_id"),
         feltnavn=_texts(feltnavn, "feltnavn", upper=True),
@@ -271,6 +286,27 @@ def _radius(within_km: float | None, point: shapely.Point | None) -> float | Non
     if not within_km > 0:
         raise QueryError(f"within_km must be positive, got {within_km}")
     return float(within_km) * 1000.0
+
+
+def _near_type(
+    kind: str | None, within_km: float | None, point: shapely.Point | None, layer: str
+) -> tuple[str, float] | None:
+    """``near_type`` with ``within_km``: within so many km of the nearest place of a kind."""
+    if kind is None:
+        return None
+    key = str(kind).strip().casefold().replace("æ", "ae")
+    if key not in ATTRACTION_TYPES:
+        raise QueryError(f"unknown near_type {kind!r}; valid values: {list(ATTRACTION_TYPES)}")
+    if layer not in ("ledige_arealer", "tomter"):
+        raise QueryError("near_type applies to free areas and plots; query layer='ledige_arealer'")
+    if within_km is None:
+        raise QueryError(f"near_type needs within_km: how near to a {key} (km)")
+    if point is not None:
+        raise QueryError("within_km is measured from near= or from near_type, not both")
+    _finite("within_km", within_km)
+    if not within_km >= 0:
+        raise QueryError(f"within_km must not be negative, got {within_km}")
+    return (DISTANCE_COLUMNS[key], float(within_km) * 1000.0)
 
 
 def _region(bbox: Any, polygon: Any) -> BaseGeometry | None:

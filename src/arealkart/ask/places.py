@@ -33,9 +33,9 @@ from shapely.geometry.base import BaseGeometry
 from arealkart.errors import MunicipalityError, QueryError
 from arealkart.load.geometry import polygonal_part
 from arealkart.load.repair import check_and_repair
-from arealkart.model.resources import package_data
 from arealkart.model.schema import CRS
 from arealkart.registry.kommuner import resolve
+from arealkart.registry.places import gazetteer
 
 WGS84 = "EPSG:4326"
 NORWAY_LONLAT = (4.0, 57.5, 31.5, 71.5)
@@ -66,16 +66,6 @@ class Place:
     def point(self) -> shapely.Point:
         """The place in EPSG:25832."""
         return _from_lonlat(self.lon, self.lat)
-
-
-def gazetteer() -> pd.DataFrame:
-    """The built-in gazetteer as a table (a copy).
-
-    Columns ``navn``, ``alias`` (``|``-separated), ``kommunenummer``, ``lat``, ``lon``
-    (WGS84), ``type`` and ``kilde`` (the source of the coordinates); the file is
-    ``arealkart/data/steder.csv``.
-    """
-    return _gazetteer().copy()
 
 
 def find_place(name: str) -> Place:
@@ -302,9 +292,7 @@ def _ascii_keys(name: str) -> set[str]:
 
 @cache
 def _gazetteer() -> pd.DataFrame:
-    table = pd.read_csv(
-        package_data("steder.csv"), dtype={"kommunenummer": str}, keep_default_na=False
-    )
+    table = gazetteer()
     table["alias_list"] = [[a for a in s.split("|") if a] for s in table["alias"]]
     return table
 

@@ -64,6 +64,7 @@ def query(
     va: bool | None = None,
     near: Any = None,
     within_km: float | None = None,
+    near_type: str | None = None,
     bbox: Any = None,
     polygon: str | os.PathLike[str] | BaseGeometry | None = None,
     plan_id: str | Iterable[str] | None = None,
@@ -107,7 +108,12 @@ def query(
         ``"32V 442000 6590000"``, a pair, or a shapely Point in EPSG:25832 (see
         :func:`arealkart.ask.places.parse_point`).  Adds the column ``avstand_m``.
     within_km
-        Keep features within this many km of ``near`` (edge distance).
+        Keep features within this many km of ``near`` (edge distance), or, with
+        ``near_type``, of the nearest place of that kind.
+    near_type
+        Free areas and plots: ``sentrum``, ``skole``, ``barnehage``, ``butikk`` or
+        ``naeringshage``; with ``within_km``, keeps the land whose ``avstand_<type>_m`` is
+        at most that (e.g. ``near_type="naeringshage", within_km=3``).
     bbox
         ``"west,south,east,north"`` in degrees or ``"minE,minN,maxE,maxN"`` in EPSG:25832;
         keeps features that intersect it.
@@ -150,6 +156,7 @@ def query(
         va=va,
         near=near,
         within_km=within_km,
+        near_type=near_type,
         bbox=bbox,
         polygon=polygon,
         plan_id=plan_id,
@@ -221,6 +228,10 @@ def _attribute_mask(index: LayerIndex, f: Filters, rows: np.ndarray) -> np.ndarr
         mask &= _in_range(index.area_m2[rows], f.area_m2)
     if f.pris != (None, None):
         mask &= _in_range(index.numbers("pris")[rows], f.pris)
+    if f.near_type is not None:
+        column, metres = f.near_type
+        index.require_column(column)
+        mask &= _in_range(index.numbers(column)[rows], (None, metres))
     if f.va is not None:
         va = index.booleans("va").iloc[rows]
         mask &= (va == f.va).fillna(False).to_numpy(dtype=bool)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from arealkart.errors import ConfigError
 from arealkart.model.resources import package_data
-from arealkart.model.vocabulary import BUILDING_CATEGORIES
+from arealkart.model.vocabulary import ATTRACTION_TYPES, BUILDING_CATEGORIES
 
 RULES = ("fotavtrykk", "ssb")
 """Rules that decide built land: footprints with setbacks, or Statistics Norway's."""
@@ -45,6 +45,9 @@ class Parameters:
     avstand: Mapping[str, float] = field(default_factory=dict)
     min_areal: Mapping[str, float] = field(default_factory=dict)
     tomtestorrelse: Mapping[str, float] = field(default_factory=dict)
+    naer_m: Mapping[str, float] = field(default_factory=dict)
+    fjern_m: Mapping[str, float] = field(default_factory=dict)
+    vekt: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     blokkerende: frozenset[int] = frozenset()
     flaggende: frozenset[int] = frozenset()
 
@@ -68,8 +71,10 @@ class Parameters:
         merged: dict[str, Any] = {}
         for key, value in changes.items():
             current = getattr(self, key)
-            if isinstance(current, Mapping):
-                merged[key] = {**current, **_category_map(key, value)}
+            if key == "vekt":
+                merged[key] = _weights(current, value)
+            elif isinstance(current, Mapping):
+                merged[key] = {**current, **_keyed_map(key, value)}
             elif isinstance(current, frozenset | tuple):
                 merged[key] = type(current)(_codes(key, value))
             elif isinstance(current, bool):
@@ -93,6 +98,9 @@ LIMITS = {
     "avstand": (0.0, 1_000.0),
     "min_areal": (0.0, 10_000_000.0),
     "tomtestorrelse": (0.0, 10_000_000.0),
+    "naer_m": (0.0, 1_000_000.0),
+    "fjern_m": (0.0, 1_000_000.0),
+    "vekt": (0.0, 1_000.0),
 }
 """Sane bounds of each number (shares 0–1, lengths in m, areas in m²); a value outside
 is a :class:`~arealkart.errors.ConfigError`, never a silent nonsense result."""
@@ -129,15 +137,42 @@ def _codes(key: str, value: Any) -> list[int]:
     return [int(v) for v in value]
 
 
-def _category_map(key: str, value: Any) -> dict[str, float]:
+_PLACE_KEYED = ("naer_m", "fjern_m")
+"""Mapping parameters keyed by kind of place; the others are keyed by category."""
+
+
+def _keyed_map(key: str, value: Any) -> dict[str, float]:
+    """A table of category (or, for distances and weights, kind of place) → number."""
+    by_place = key in _PLACE_KEYED or key.startswith("vekt.")
+    keys, what, plural = (
+        (ATTRACTION_TYPES, "kind of place", "kinds of place")
+        if by_place
+        else (BUILDING_CATEGORIES, "category", "categories")
+    )
     if not isinstance(value, Mapping):
-        raise ConfigError(f"parameter {key!r} must be a table of category → number")
+        raise ConfigError(f"parameter {key!r} must be a table of {what} → number")
+    bad = sorted(set(value) - set(keys))
+    if bad:
+        raise ConfigError(f"parameter {key!r}: unknown {plural} {bad}; expected {list(keys)}")
+    return {k: _number(f"{key}.{k}", v) for k, v in value.items()}
+
+
+def _weights(current: Mapping[str, Mapping[str, float]], value: Any) -> dict[str, Any]:
+    """``vekt``: category → kind of place → weight, merged into the defaults."""
+    if not isinstance(value, Mapping) or not all(isinstance(v, Mapping) for v in value.values()):
+        raise ConfigError(
+            "parameter 'vekt' must be a table per category of kind of place → weight, "
+            "e.g. [parameters.vekt.bolig] skole = 3"
+        )
     bad = sorted(set(value) - set(BUILDING_CATEGORIES))
     if bad:
         raise ConfigError(
-            f"parameter {key!r}: unknown categories {bad}; expected {list(BUILDING_CATEGORIES)}"
+            f"parameter 'vekt': unknown categories {bad}; expected {list(BUILDING_CATEGORIES)}"
         )
-    return {k: _number(f"{key}.{k}", v) for k, v in value.items()}
+    merged = {category: dict(table) for category, table in current.items()}
+    for category, table in value.items():
+        merged[category] = {**merged.get(category, {}), **_keyed_map(f"vekt.{category}", table)}
+    return merged
 
 
 def _checked(params: Parameters) -> Parameters:
@@ -153,6 +188,9 @@ def _checked(params: Parameters) -> Parameters:
         **{f"avstand.{k}": v for k, v in params.avstand.items()},
         **{f"min_areal.{k}": v for k, v in params.min_areal.items()},
         **{f"tomtestorrelse.{k}": v for k, v in params.tomtestorrelse.items()},
+        **{f"naer_m.{k}": v for k, v in params.naer_m.items()},
+        **{f"fjern_m.{k}": v for k, v in params.fjern_m.items()},
+        **{f"vekt.{c}.{k}": v for c, table in params.vekt.items() for k, v in table.items()},
     }
     negative = [k for k, v in numbers.items() if not v >= 0]
     if negative:
@@ -161,6 +199,9 @@ def _checked(params: Parameters) -> Parameters:
         raise ConfigError("tomtestorrelse must be positive for every category")
     if params.ledig_maks_andel > params.utbygd_min_andel:
         raise ConfigError("ledig_maks_andel must not exceed utbygd_min_andel")
+    closer = [k for k in ATTRACTION_TYPES if params.fjern_m[k] <= params.naer_m[k]]
+    if closer:
+        raise ConfigError(f"fjern_m must be greater than naer_m for {closer}")
     return params
 
 
@@ -184,6 +225,9 @@ def _default_parameters() -> Parameters:
             avstand=dict(raw["avstand"]),
             min_areal=dict(raw["min_areal"]),
             tomtestorrelse=dict(raw["tomtestorrelse"]),
+            naer_m=dict(raw["naer_m"]),
+            fjern_m=dict(raw["fjern_m"]),
+            vekt={category: dict(table) for category, table in raw["vekt"].items()},
             blokkerende=frozenset(rules.loc[rules["effekt"] == "blokkerer", "kode"]),
             flaggende=frozenset(rules.loc[rules["effekt"] == "flagger", "kode"]),
         )

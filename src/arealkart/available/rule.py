@@ -45,6 +45,7 @@ import pandas as pd
 import shapely
 from tqdm import tqdm
 
+from arealkart.available.attraction import RoadNetwork, attraction, places_by_kind
 from arealkart.available.engine import Obstacles, ZoneSplit, area, split_zones
 from arealkart.available.parameters import Parameters
 from arealkart.available.plans import resolve_overlaps, select_zones_in_force
@@ -116,6 +117,8 @@ def available_land(
     constraints: gpd.GeoDataFrame | None = None,
     plots: gpd.GeoDataFrame | None = None,
     *,
+    places: pd.DataFrame | gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | RoadNetwork | None = None,
     parameters: Parameters | None = None,
     workers: int = 1,
     progress: bool = False,
@@ -132,6 +135,14 @@ def available_land(
         names, ``kommunenummer`` taken from the zone or municipality they lie in if
         missing: see :func:`arealkart.load.frames.canonical_layer`); ``None`` or empty
         where there are none.
+    places
+        Centres, schools, kindergartens, shops and næringshager that free land is measured
+        to (see :mod:`arealkart.available.attraction`): a places table (see
+        :func:`arealkart.registry.places.read_places`) or points with a ``type`` column;
+        default the built-in gazetteer (the region's centres).
+    roads
+        A road network (a line layer in any CRS, or a :class:`RoadNetwork`) to measure
+        distances along; default straight lines.
     parameters
         Thresholds; default :meth:`Parameters.default`.
     workers
@@ -149,10 +160,10 @@ def available_land(
     zones = canonical_layer(zones, "zones")
     if "kategori" not in zones.columns:
         raise ConfigError("zones have no 'kategori' column; run classify_zones(zones) first")
-    places = zones[["kommunenummer", "geometry"]]
-    buildings = canonical_layer(buildings, "buildings", places=places)
-    constraints = canonical_layer(constraints, "constraints", places=places)
-    plots = canonical_layer(plots, "plots", places=places)
+    areas = zones[["kommunenummer", "geometry"]]
+    buildings = canonical_layer(buildings, "buildings", places=areas)
+    constraints = canonical_layer(constraints, "constraints", places=areas)
+    plots = canonical_layer(plots, "plots", places=areas)
     zones, plan_issues = select_zones_in_force(zones, params)
     zones, overlap_issues = resolve_overlaps(zones, params)
     counted = counted_zones(zones, params)
@@ -160,8 +171,25 @@ def available_land(
     out_zones, free, built, blocked = _assemble(zones, counted, split, params)
     out_zones = home_use(out_zones, buildings, params.blandet_andel)
     judged = judge_plots(plots, out_zones, buildings, constraints, params)
+    points = places_by_kind(places)
+    network = RoadNetwork.from_lines(roads) if isinstance(roads, gpd.GeoDataFrame) else roads
+    free = attraction(_with_use(free, out_zones), points, params, network)
+    judged = attraction(judged, points, params, network, ranked=_free_plots(judged))
     issues = concat_issues([plan_issues, overlap_issues])
     return AvailableLand(out_zones, free, judged, built, blocked, issues, params)
+
+
+def _with_use(free: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Free areas with their zone's ``bruk`` (its use today), after ``kombinasjon``."""
+    use = free["zone_id"].map(zones.drop_duplicates("zone_id").set_index("zone_id")["bruk"])
+    out = free.copy()
+    at = out.columns.get_loc("kombinasjon") + 1 if "kombinasjon" in out else len(out.columns) - 1
+    out.insert(int(at), "bruk", use.astype("string"))
+    return out
+
+
+def _free_plots(plots: gpd.GeoDataFrame) -> np.ndarray:
+    return (plots["status"] == "ledig").to_numpy(dtype=bool, na_value=False)
 
 
 # --- running municipalities, in parallel ------------------------------------------------------

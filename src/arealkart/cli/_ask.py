@@ -88,7 +88,13 @@ _from_option = click.option(
     "--near",
     help="A place (Dalen), 'lat,lon' (59.44,8.00), 'E,N' in EPSG:25832 or '32V 442000 6590000'.",
 )
-@click.option("--within-km", type=float, help="Only within this distance of --near, km.")
+@click.option(
+    "--within-km", type=float, help="Only within this distance of --near (or --near-type), km."
+)
+@click.option(
+    "--near-type",
+    help="With --within-km: near a sentrum, skole, barnehage, butikk or naeringshage.",
+)
 @click.option("--bbox", help="'west,south,east,north' in degrees, or 'minE,minN,maxE,maxN'.")
 @click.option(
     "--polygon", type=click.Path(path_type=Path), help="Only within the polygons of this file."
@@ -96,7 +102,9 @@ _from_option = click.option(
 @click.option("--plan-id", multiple=True, help="Plan id (repeatable).")
 @click.option("--feltnavn", multiple=True, help="Field name, e.g. BFS1 (repeatable).")
 @click.option(
-    "--sort", help="avstand (nearest first), areal (largest), pris (cheapest) or a column."
+    "--sort",
+    help="avstand (nearest first), areal (largest), pris (cheapest), score (most attractive) "
+    "or a column.",
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most this many rows.")
 @click.option(
@@ -133,6 +141,8 @@ def query(
       arealkart query --near 59.44,8.00 --kategori bolig,kombinert
       arealkart query --kombinasjon bolig_fritid --kommune Fyresdal
       arealkart query --layer soner --bruk helars_i_fritidsfelt
+      arealkart query --kategori naering --near-type naeringshage --within-km 3
+      arealkart query --kommune Seljord --kategori bolig --sort score --limit 10
       arealkart query --layer tomter --status ledig --kommune Seljord --va --max-pris 400000
       arealkart query --layer soner --status delvis_utbygd --bbox 7.9,59.4,8.1,59.5
       arealkart query --polygon område.geojson --output treff.geojson
@@ -155,7 +165,7 @@ def query(
     except QueryError as exc:
         raise QueryError(option_names(str(exc))) from None
     if fmt == "table" or output is None:  # fmt is "table" exactly when there is no output
-        _print_result(rows, layer, options["limit"])
+        _print_result(rows, layer, options["limit"], options["near_type"])
         return
     done = write_result(rows, output, fmt, layer=layer, source=source)
     if not is_quiet(ctx) and str(output) != "-":
@@ -163,7 +173,7 @@ def query(
 
 
 _API_NAMES = re.compile(
-    r"(?<!')\b(min_daa|max_daa|min_m2|max_m2|min_pris|max_pris|within_km|plan_id)\b(?!')"
+    r"(?<!')\b(min_daa|max_daa|min_m2|max_m2|min_pris|max_pris|within_km|near_type|plan_id)\b(?!')"
 )
 
 
@@ -174,11 +184,11 @@ def option_names(message: str) -> str:
     return re.sub(r"\blayer='(\w+)'", r"--layer \1", message)
 
 
-def _print_result(rows: Any, layer: str, limit: int | None) -> None:
+def _print_result(rows: Any, layer: str, limit: int | None, near_type: str | None) -> None:
     from arealkart.cli._text import result_table, result_totals
 
     if len(rows):
-        echo_lines(result_table(rows, layer))
+        echo_lines(result_table(rows, layer, near_type))
         click.echo("")
     else:
         click.echo("(no matches)")

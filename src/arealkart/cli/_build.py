@@ -1,4 +1,4 @@
-"""The commands that write: ``build`` (everything) and ``map`` (only the maps).
+"""The commands that write: ``build`` (everything), ``map`` and ``report`` (one part).
 
 Registered on the ``arealkart`` group by :mod:`arealkart.cli.main`.
 """
@@ -91,7 +91,7 @@ def build(
     keep_going: bool,
     force: bool,
 ) -> None:
-    r"""Load, classify, compute free land, and write maps, GeoJSON, GeoPackage and tables.
+    r"""Load, classify, compute free land; write maps, report, GeoJSON, GeoPackage, tables.
 
     Every input feature is accounted for: it is in the outputs or in the issues report
     (issues.csv). The build prints the balance per input file and fails, writing nothing,
@@ -148,6 +148,53 @@ def map_command(
       arealkart map --config region.toml --output ut/ --lang en
       arealkart map --assets local
     """
+    _write_part(ctx, "maps", "maps", config, output, workers, lang, force, assets)
+
+
+@click.command(name="report", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@_config_option
+@_output_option
+@_workers_option
+@_lang_option
+@_force_option
+@verbosity
+@click.pass_context
+@keep_blocks
+def report_command(
+    ctx: click.Context,
+    config: Path | None,
+    output: str,
+    workers: int | None,
+    lang: tuple[str, ...],
+    force: bool,
+) -> None:
+    r"""Write only the report (rapport/*.html): the region's and each municipality's.
+
+    Free land per category and municipality (charts and tables), plots by status,
+    combined use planned and actual, the most attractive free areas, the issues, the rule
+    and parameters, the plans' dates; the figures are those of sammendrag.csv. Built into
+    the folder of a build of the same inputs, the report links to its maps.
+
+    \b
+    Examples:
+      arealkart report
+      arealkart report --config region.toml --output ut/ --lang nn
+    """
+    _write_part(ctx, "rapport", "report pages", config, output, workers, lang, force)
+
+
+def _write_part(
+    ctx: click.Context,
+    part: str,
+    noun: str,
+    config: Path | None,
+    output: str,
+    workers: int | None,
+    lang: tuple[str, ...],
+    force: bool,
+    assets: str = "cdn",
+) -> None:
+    """Build one output part (``maps``, ``rapport``) and say how many files it wrote."""
     from arealkart.pipeline import build as run_build  # the whole pipeline, only when it runs
 
     quiet = is_quiet(ctx)
@@ -157,12 +204,12 @@ def map_command(
         workers=workers,
         lang=lang or None,
         progress=not quiet,
-        parts=("maps",),
+        parts=(part,),
         force=force,
         assets=assets,
     )
     if not quiet:
-        click.echo(f"Wrote {len(result.files)} maps to {_common_folder(result.files)}")
+        click.echo(f"Wrote {len(result.files)} {noun} to {_common_folder(result.files)}")
 
 
 def _print_build(result: Any) -> None:

@@ -17,6 +17,7 @@ from arealkart.classify import classify_zones
 from arealkart.errors import ArealkartError
 from arealkart.load.describe import GdalLayer
 from arealkart.model.plandata import PlanData
+from arealkart.model.vocabulary import DISTANCE_COLUMNS
 from arealkart.registry.kommuner import names as municipality_names
 
 # --- query tables ---------------------------------------------------------------------------
@@ -63,6 +64,7 @@ TABLE_COLUMNS = {
         Column("kategori", "kategori"),
         Column("daa", "areal_daa", _number(1), True),
         Column("tomter", "tomter_estimert", _number(0), True),
+        Column("poeng", "poeng", _number(1), True),
     ],
     "tomter": [
         Column("id", "tomt_id"),
@@ -73,6 +75,7 @@ TABLE_COLUMNS = {
         Column("m²", "tomt_m2", _number(0), True),
         Column("pris", "pris", _number(0), True),
         Column("va", "va", _yes_no),
+        Column("poeng", "poeng", _number(1), True),
     ],
     "soner": [
         Column("id", "zone_id"),
@@ -89,11 +92,18 @@ TABLE_COLUMNS = {
 NOUNS = {"ledige_arealer": "free areas", "tomter": "plots", "soner": "zones"}
 
 
-def result_table(rows: pd.DataFrame, layer: str) -> list[str]:
-    """A plain-text table of query results, one line per row, with a heading line."""
+def result_table(rows: pd.DataFrame, layer: str, near_type: str | None = None) -> list[str]:
+    """A plain-text table of query results, one line per row, with a heading line.
+
+    ``avstand_m`` is shown as ``km`` when the query had a point, and the distance to the
+    nearest place of ``near_type`` as ``km <type>`` when it asked for one.
+    """
     columns = [c for c in TABLE_COLUMNS[layer] if c.source in rows.columns or c.source == "kommune"]
     if "avstand_m" in rows.columns:
         columns.append(Column("km", "avstand_m", _km, True))
+    kind = None if near_type is None else near_type.strip().casefold().replace("æ", "ae")
+    if kind in DISTANCE_COLUMNS and DISTANCE_COLUMNS[kind] in rows.columns:
+        columns.append(Column(f"km {kind}", DISTANCE_COLUMNS[kind], _km, True))
     names = _municipality_names(rows)
     cells = [
         [

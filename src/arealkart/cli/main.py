@@ -4,6 +4,7 @@ Commands::
 
     arealkart build    # load, classify, compute free land, write maps, GeoJSON, GeoPackage, CSV
     arealkart map      # only the maps, from a config
+    arealkart report   # only the report (rapport/), from a config
     arealkart query    # ask the last build for free areas, plots or zones
     arealkart export   # write one layer of the last build as GeoJSON, GeoJSONSeq, GPKG or CSV
     arealkart info     # what an input file holds, before building
@@ -35,7 +36,7 @@ import click
 
 from arealkart import __version__
 from arealkart.cli._ask import export, info, query
-from arealkart.cli._build import build, map_command
+from arealkart.cli._build import build, map_command, report_command
 from arealkart.cli._options import (
     CONTEXT,
     EXIT_BUG,
@@ -70,6 +71,7 @@ def cli(ctx: click.Context) -> None:
     Examples:
       arealkart build                       # the built-in Vest-Telemark demo
       arealkart build --config region.toml --output ut/
+      arealkart report --lang en            # the report alone, in English
       arealkart query --kommune Vinje --kategori fritid --min-daa 2
       arealkart query --near Dalen --within-km 10 --sort areal --limit 20
       arealkart export --layer tomter --format geojsonseq --output tomter.geojsons
@@ -78,7 +80,7 @@ def cli(ctx: click.Context) -> None:
     configure_logging(settings(ctx))
 
 
-for _command in (build, map_command, query, export, info):
+for _command in (build, map_command, report_command, query, export, info):
     cli.add_command(_command)
 
 

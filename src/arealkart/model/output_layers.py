@@ -35,8 +35,9 @@ __all__ = [
 GEOPACKAGE = "arealkart.gpkg"
 """File name of a build's GeoPackage in the output folder."""
 
-OUTPUT_PARTS = ("tables", "geojson", "maps")
-"""What a build can write: GeoPackage and CSV tables, GeoJSON, and the HTML maps."""
+OUTPUT_PARTS = ("tables", "geojson", "maps", "rapport")
+"""What a build can write: GeoPackage and CSV tables, GeoJSON, the HTML maps, and the
+report (``rapport/``), in the order they are written."""
 
 PRECISION = {"_m2": 2, "_daa": 4, "_andel": 4}
 """Decimals of published numbers, by the end of the column's name: areas in m² to

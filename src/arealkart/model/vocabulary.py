@@ -6,11 +6,17 @@ Each tuple is written once here; a new category or status is one line.
 from __future__ import annotations
 
 __all__ = [
+    "ATTRACTION_TYPES",
     "BUILDING_CATEGORIES",
     "CATEGORIES",
+    "COUNTS_AS",
+    "DISTANCE_BASES",
+    "DISTANCE_COLUMNS",
+    "PLACE_TYPES",
     "PLOT_STATUSES",
     "REGION_NUMBER",
     "REGISTER_STATUSES",
+    "SETTLEMENT_TYPES",
     "ZONE_STATUSES",
 ]
 
@@ -61,3 +67,27 @@ ZONE_USES = (
 )
 """How a zone of housing, leisure homes or combined use is used (``bruk``), from the homes
 that stand in it (see :mod:`arealkart.available.use`)."""
+
+MIXED_USES = ("blandet", "fritid_i_boligfelt", "helars_i_fritidsfelt")
+"""The ``bruk`` of zones where year-round and leisure homes mix."""
+
+ATTRACTION_TYPES = ("sentrum", "skole", "barnehage", "butikk", "naeringshage")
+"""Kinds of place whose distance makes land attractive to settle on or run a business
+from; each gives a column ``avstand_<type>_m`` (see :mod:`arealkart.available.attraction`)."""
+
+DISTANCE_COLUMNS = {kind: f"avstand_{kind}_m" for kind in ATTRACTION_TYPES}
+"""Kind of place → the column of the distance (m) to the nearest place of the kind."""
+
+SETTLEMENT_TYPES = ("kommunesenter", "bygd")
+"""Kinds of settlement in the gazetteer: a municipal centre, a village."""
+
+PLACE_TYPES = (*SETTLEMENT_TYPES, *ATTRACTION_TYPES)
+"""Every ``type`` a row of a places file may have (``data/steder.csv``)."""
+
+COUNTS_AS = {"kommunesenter": "sentrum"}
+"""A settlement kind that also counts as a kind of attraction: a municipal centre is a
+centre."""
+
+DISTANCE_BASES = ("luftlinje", "vegnett")
+"""How distances were measured (``avstand_grunnlag``): in a straight line, or along the
+road network the config gives."""

@@ -1,4 +1,4 @@
-"""Write a build's outputs: GeoPackage and CSV tables, GeoJSON, and the HTML maps.
+"""Write a build's outputs: GeoPackage and CSV tables, GeoJSON, the HTML maps and the report.
 
 Everything is written into a staging folder inside the output folder and moved into place
 only when every file is complete, so a build that fails leaves the previous output intact.
@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
 from pathlib import Path
 
-import geopandas as gpd
-import pandas as pd
 import pyogrio.errors
 from tqdm import tqdm
 
@@ -27,7 +25,6 @@ from arealkart.model.output_layers import (
     OUTPUT_LAYERS,
     output_parts,
 )
-from arealkart.model.plandata import PlanData
 from arealkart.model.vocabulary import LANGUAGES, REGION_NUMBER
 from arealkart.publish.export import (
     atomic_path,
@@ -41,29 +38,13 @@ from arealkart.publish.export import (
 from arealkart.publish.maps import build_map, save_map
 from arealkart.publish.maps.assets import LIB_FOLDER, copy_assets
 from arealkart.publish.maps.index import MAPS, index_html, map_folder, relative_link
+from arealkart.publish.report import write_reports
+from arealkart.publish.result import BuildResult
+from arealkart.publish.scopes import Scope, build_scopes
 from arealkart.publish.site import Site, checksum, fingerprint, write_error
-from arealkart.registry.kommuner import boundaries as municipality_boundaries
 from arealkart.registry.style import texts
 
 __all__ = ["BuildResult", "map_languages", "write_outputs"]
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    """What a build computed (see :func:`arealkart.build`), and the files it wrote.
-
-    ``balance`` is the accounting: features read, written and reported per input file and
-    layer (all ``unaccounted`` are 0, or the build would have failed).  ``files`` is empty
-    until :func:`write_outputs` has written them.
-    """
-
-    config: RegionConfig
-    data: PlanData
-    result: AvailableLand
-    summary: pd.DataFrame
-    issues: pd.DataFrame
-    balance: pd.DataFrame
-    files: tuple[Path, ...] = ()
 
 
 def write_outputs(
@@ -91,8 +72,9 @@ def write_outputs(
     output
         The output folder (created if missing).
     lang
-        Map language or languages (see :data:`arealkart.model.vocabulary.LANGUAGES`);
-        default the config's (``[region] sprak``).
+        Language or languages of the maps and the report (see
+        :data:`arealkart.model.vocabulary.LANGUAGES`); default the config's
+        (``[region] sprak``).
     parts
         Which of :data:`~arealkart.model.output_layers.OUTPUT_PARTS` to write; default all.
     progress
@@ -118,16 +100,25 @@ def write_outputs(
     """
     languages = map_languages(build.config, lang)
     kept: set[str]  # set inside the Site below, before any writer runs
+    written: list[Path] = []
+    scopes = cache(lambda: build_scopes(build))  # cut once, for the maps and the report
+
+    def in_tree(stage: Path) -> Callable[[str], bool]:
+        """Whether a file (relative path) is in the new tree: written so far, or kept."""
+        return lambda path: path in kept or (stage / path) in written
+
     writers = {
         "tables": lambda stage: _write_tables(stage, build),
         "geojson": lambda stage: _write_geojson(stage, build.config, build.result),
-        "maps": lambda stage: _write_maps(stage, build, languages, kept, assets),
+        "maps": lambda stage: _write_maps(stage, build, languages, kept, assets, scopes()),
+        "rapport": lambda stage: write_reports(
+            stage, build, languages, scopes=scopes(), present=in_tree(stage)
+        ),
     }
     chosen = output_parts(parts)
     inputs = _input_files(build.config)
     with Site(output, _fingerprint(build.config, inputs, assets), force=force) as site:
         kept = set(site.carried_over())
-        written: list[Path] = []
         try:
             for part in tqdm(chosen, desc="skriv", unit="del", disable=not progress, leave=False):
                 written.extend(writers[part](site.stage))
@@ -144,7 +135,7 @@ def write_outputs(
 
 
 def map_languages(config: RegionConfig, lang: str | Sequence[str] | None) -> tuple[str, ...]:
-    """The languages a build writes its maps in: ``lang`` (one or more), else the config's.
+    """The languages of a build's maps and report: ``lang`` (one or more), else the config's.
 
     Raises
     ------
@@ -218,21 +209,6 @@ def _write_tables(stage: Path, build: BuildResult) -> list[Path]:
     ]
 
 
-def _municipal_parts(result: AvailableLand, kommunenummer: str) -> AvailableLand:
-    def cut(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        return gdf[gdf["kommunenummer"] == kommunenummer]
-
-    return AvailableLand(
-        cut(result.zones),
-        cut(result.free),
-        cut(result.plots),
-        cut(result.built),
-        cut(result.blocked),
-        result.issues,
-        result.parameters,
-    )
-
-
 def _write_geojson(stage: Path, cfg: RegionConfig, result: AvailableLand) -> list[Path]:
     """Free areas and plots as RFC 7946 GeoJSON, for the region and each municipality.
 
@@ -259,7 +235,12 @@ _FEATURE_ID = "_feature_id"
 
 
 def _write_maps(
-    stage: Path, build: BuildResult, languages: Sequence[str], kept: set[str], assets: str
+    stage: Path,
+    build: BuildResult,
+    languages: Sequence[str],
+    kept: set[str],
+    assets: str,
+    scopes: Sequence[Scope],
 ) -> list[Path]:
     """The region map, one map per municipality and an index, in each of ``languages``.
 
@@ -274,7 +255,6 @@ def _write_maps(
         for lang in LANGUAGES
         if lang in languages or (map_folder(lang, cfg.language) / "index.html").as_posix() in kept
     ]
-    scopes = _map_scopes(build)  # cut once, drawn in every language
     written = []
     for lang in languages:
         written += _write_language(stage, build, lang, present, scopes, assets)
@@ -285,42 +265,12 @@ def _write_maps(
     return written
 
 
-@dataclass(frozen=True)
-class _Scope:
-    """One map page's part of a build: a municipality's, or the region's (no kommune)."""
-
-    slug: str
-    kommune: str | None
-    result: AvailableLand
-    borders: gpd.GeoDataFrame
-    summary: pd.DataFrame
-
-
-def _map_scopes(build: BuildResult) -> list[_Scope]:
-    """The region and each municipality, with their parts of the result and summary."""
-    cfg, result, summary = build.config, build.result, build.summary
-    borders = municipality_boundaries([m.kommune.nummer for m in cfg.municipalities])
-    scopes = [_Scope(cfg.slug, None, result, borders, summary)]
-    for m in cfg.municipalities:
-        number = m.kommune.nummer
-        scopes.append(
-            _Scope(
-                m.kommune.slug,
-                m.kommune.navn,
-                _municipal_parts(result, number),
-                borders[borders["kommunenummer"] == number],
-                summary[summary["kommunenummer"] == number],
-            )
-        )
-    return scopes
-
-
 def _write_language(
     stage: Path,
     build: BuildResult,
     lang: str,
     present: Sequence[str],
-    scopes: Sequence[_Scope],
+    scopes: Sequence[Scope],
     assets: str,
 ) -> list[Path]:
     """Every map page of one language, each linking to its twins in ``present``."""

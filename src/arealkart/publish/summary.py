@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from arealkart.available.rule import AvailableLand
-from arealkart.model.vocabulary import BUILDING_CATEGORIES, REGION_NUMBER
+from arealkart.model.vocabulary import BUILDING_CATEGORIES, MIXED_USES, REGION_NUMBER
 from arealkart.registry.kommuner import names as municipality_names
+
+__all__ = ["COLUMNS", "MIXED_USES", "summarise", "summarised_plots", "summarised_zones"]
 
 COLUMNS = [
     "kommunenummer",
@@ -24,10 +26,6 @@ COLUMNS = [
     "blandede_soner",
     "blandet_ledig_daa",
 ]
-
-MIXED_USES = ("blandet", "fritid_i_boligfelt", "helars_i_fritidsfelt")
-"""The ``bruk`` of zones where year-round and leisure homes mix (counted in
-``blandede_soner``)."""
 
 
 def summarise(result: AvailableLand, region: str = "Vest-Telemark") -> pd.DataFrame:
@@ -48,7 +46,8 @@ def summarise(result: AvailableLand, region: str = "Vest-Telemark") -> pd.DataFr
         every building category, zeros where there is nothing; then one region row per
         category.  Columns: :data:`COLUMNS`.
     """
-    zones = result.zones[result.zones["status"] != "ikke_byggeland"]
+    zones = summarised_zones(result.zones)
+    plots = summarised_plots(result.plots)
     numbers = sorted(set(result.zones["kommunenummer"]) | set(result.plots["kommunenummer"]))
     grid = pd.MultiIndex.from_product(
         [numbers, BUILDING_CATEGORIES], names=["kommunenummer", "kategori"]
@@ -59,8 +58,8 @@ def summarise(result: AvailableLand, region: str = "Vest-Telemark") -> pd.DataFr
         "soner": zones.groupby(keys).size(),
         "ledige_arealer": result.free.groupby(keys).size(),
         "ledig_m2": result.free.groupby(keys)["areal_m2"].sum(),
-        "tomter": result.plots.groupby(keys).size(),
-        "ledige_tomter": result.plots[result.plots["status"] == "ledig"].groupby(keys).size(),
+        "tomter": plots.groupby(keys).size(),
+        "ledige_tomter": plots[plots["status"] == "ledig"].groupby(keys).size(),
         "tomter_estimert": zones.groupby(keys)["tomter_estimert"].sum(),
         **_homes(zones, keys),
         "blandede_soner": mixed.groupby(keys).size(),
@@ -81,6 +80,17 @@ def summarise(result: AvailableLand, region: str = "Vest-Telemark") -> pd.DataFr
     out["ledig_m2"] = out["ledig_m2"].round(1)
     out["ledig_daa"] = out["ledig_daa"].round(3)
     return out[COLUMNS]
+
+
+def summarised_zones(zones: pd.DataFrame) -> pd.DataFrame:
+    """The zones the summary counts: of a building category, and not ``ikke_byggeland``."""
+    counted = zones["kategori"].isin(BUILDING_CATEGORIES) & (zones["status"] != "ikke_byggeland")
+    return zones[counted]
+
+
+def summarised_plots(plots: pd.DataFrame) -> pd.DataFrame:
+    """The plots the summary counts: those in a zone of a building category."""
+    return plots[plots["kategori"].isin(BUILDING_CATEGORIES)]
 
 
 def _homes(zones: pd.DataFrame, keys: list[str]) -> dict[str, pd.Series]:

@@ -61,6 +61,8 @@ def test_every_source_gives_the_same_rows(demo_build, out):
         {"min_daa": 3, "max_daa": 20, "sort": "areal"},
         {"plan_id": "2019001", "feltnavn": "f12"},
         {"kombinasjon": "bolig_fritid", "kommune": ["Seljord", "Fyresdal"]},
+        {"near_type": "naeringshage", "within_km": 3, "kategori": "naering"},
+        {"kommune": "Tokke", "sort": "score"},
     ],
 )
 def test_reading_only_candidates_from_the_geopackage_loses_nothing(demo_build, out, filters):
@@ -74,6 +76,7 @@ def test_reading_only_candidates_from_the_geopackage_loses_nothing(demo_build, o
     [
         {"layer": "tomter", "status": "ledig", "max_pris": 300_000, "va": True},
         {"layer": "tomter", "min_m2": 900, "kommune": "Vinje"},
+        {"layer": "tomter", "near_type": "skole", "within_km": 2, "status": "ledig"},
         {"layer": "soner", "status": ["ledig", "delvis_utbygd"], "min_daa": 1},
     ],
 )
@@ -140,6 +143,41 @@ def test_zones_by_their_use_today(demo_build):
     assert (leisure["andel_fritid"] <= 0.75).all()
     with pytest.raises(QueryError, match=r"unknown bruk \['hytte'\].*som_regulert"):
         query(demo_build.result, layer="soner", bruk="hytte")
+
+
+def test_free_business_land_within_3_km_of_a_naeringshage(demo_build, free, plots):
+    rows = query(demo_build.result, kategori="naering", near_type="Næringshage", within_km=3)
+    metres = free["avstand_naeringshage_m"]
+    expected = free[(free["kategori"] == "naering") & (metres <= 3000)]
+    assert len(rows) and sorted(ids(rows)) == sorted(ids(expected))
+    assert len(expected) < (free["kategori"] == "naering").sum()  # the filter keeps some out
+    near_school = query(demo_build.result, layer="tomter", near_type="skole", within_km=0.5)
+    assert sorted(ids(near_school, "tomt_id")) == sorted(
+        ids(plots[plots["avstand_skole_m"] <= 500], "tomt_id")
+    )
+
+
+def test_the_most_attractive_first(demo_build, free):
+    rows = query(demo_build.result, kommune="Seljord", kategori="bolig", sort="score", limit=5)
+    seljord = free[(free["kommunenummer"] == "4022") & (free["kategori"] == "bolig")]
+    assert rows["poeng"].tolist() == sorted(seljord["poeng"], reverse=True)[:5]
+    assert rows["rang"].iloc[0] == 1
+    assert query(demo_build.result, sort="poeng")["poeng"].is_monotonic_decreasing
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ({"near_type": "kyrkje", "within_km": 3}, r"unknown near_type 'kyrkje'.*naeringshage"),
+        ({"near_type": "skole"}, "near_type needs within_km"),
+        ({"near_type": "skole", "within_km": 3, "near": "Dalen"}, "not both"),
+        ({"near_type": "skole", "within_km": -1}, "must not be negative"),
+        ({"near_type": "skole", "within_km": 3, "layer": "soner"}, "free areas and plots"),
+    ],
+)
+def test_near_type_mistakes_are_named(demo_build, filters, message):
+    with pytest.raises(QueryError, match=message):
+        query(demo_build.result, **filters)
 
 
 def test_unknown_municipality_lists_the_closest_names(demo_build):

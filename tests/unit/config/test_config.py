@@ -146,6 +146,28 @@ def test_the_demo_config_is_complete():
     assert kinds == {None, "constraints", "buildings", "plots"}
 
 
+def test_a_config_names_its_places_and_road_network(region):
+    folder = region.parent
+    (folder / "steder.csv").write_text("navn,type,kilde,lat,lon\n", encoding="utf-8")
+    (folder / "veg.gpkg").write_bytes(b"")
+    config = rewrite(
+        region,
+        "[farger]",
+        "[steder]\n"
+        'fil = "steder.csv"\n'
+        'vegnett = { path = "veg.gpkg", layer = "veglenke" }\n'
+        "[farger]",
+    )
+    cfg = load_config(config)
+    assert cfg.places == folder / "steder.csv"
+    assert cfg.roads is not None and cfg.roads.path == folder / "veg.gpkg"
+    assert cfg.roads.options == {"layer": "veglenke"}
+    assert {cfg.places, cfg.roads.path} <= set(cfg.files())  # their checksums are in the manifest
+    (folder / "steder.csv").unlink()
+    with pytest.raises(ConfigError, match=r"not found.*steder\.csv"):
+        load_config(config)
+
+
 def rewrite(config, old, new):
     text = config.read_text(encoding="utf-8")
     assert old in text
@@ -186,6 +208,19 @@ def rewrite(config, old, new):
         ('attribution = "Testdata"', 'sprak = ["nn", "nn"]', "each once"),
         ('attribution = "Testdata"', "sprak = 1", r"sprak.*got 1"),
         ('attribution = "Testdata"', 'sprak = ["nn", 2]', r"got \['nn', 2\]"),
+        (
+            "[farger]",
+            '[steder]\nfiler = "s.csv"\n[farger]',
+            r"\[steder\]: unknown keys \['filer'\]",
+        ),
+        ("[farger]", "[steder]\nfil = 3\n[farger]", r"\[steder\] fil: a file path must be a text"),
+        ("[farger]", '[steder]\nfil = "../s.csv"\n[farger]', "points outside the config's folder"),
+        (
+            "[farger]",
+            '[steder]\nvegnett = { fil = "v.gpkg" }\n[farger]',
+            r"\[steder\] vegnett: unknown keys \['fil'\]",
+        ),
+        ("[farger]", '[steder]\nvegnett = { layer = "v" }\n[farger]', "vegnett needs a path"),
     ],
 )
 def test_every_mistake_is_named(region, old, new, message):

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import shapely
 
+from arealkart.available.attraction import ATTRACTION_COLUMNS
 from arealkart.available.parameters import Parameters
 from arealkart.available.rule import AvailableLand
 from arealkart.config import DEFAULT_LANGUAGES
@@ -231,8 +232,12 @@ def test_missing_optional_columns_only_shorten_the_popups(demo):
     assert "plan_navn" not in free_rows and "hensyn_blokkerer" not in free_rows
     assert "status" not in free_rows and "plan_id" in free_rows
     plot_rows = [row[0] for row in data["layers"]["tomter"]["popup"]]
-    assert plot_rows == ["id", "storrelse", "status"]
+    assert plot_rows == ["id", "storrelse", "status", "avstand_grunnlag", "poeng", "rang"]
     assert len(data["layers"]["ledig"]["geom"]) == len(part.free)
+    no_attraction = replace(part, plots=part.plots.drop(columns=list(ATTRACTION_COLUMNS)))
+    data = payload(render(build_map(no_attraction, title="Seljord")))
+    plot_rows = [row[0] for row in data["layers"]["tomter"]["popup"]]
+    assert plot_rows == ["id", "feltnavn", "storrelse", "pris", "va", "status"]
 
 
 def test_popups_name_blocking_and_flagging_constraints(demo):

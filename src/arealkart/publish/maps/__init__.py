@@ -30,7 +30,7 @@ import pandas as pd
 import pyproj
 
 from arealkart.available.rule import AvailableLand
-from arealkart.model.vocabulary import BUILDING_CATEGORIES
+from arealkart.model.vocabulary import ATTRACTION_TYPES, BUILDING_CATEGORIES, MIXED_USES
 from arealkart.publish.export import WGS84, atomic_path
 from arealkart.publish.maps._page import MapApp, legend_html, new_map, summary_html, title_html
 from arealkart.publish.maps._policy import secured
@@ -137,6 +137,8 @@ def build_map(
         "plotColours": style()["tomtefarger"],
         "style": style()["stil"],
         "categories": list(BUILDING_CATEGORIES),
+        "attractions": list(ATTRACTION_TYPES),
+        "mixedUses": list(MIXED_USES),
         "bounds": bounds,
         "view": _box_of([f for f in (result.free, result.plots) if len(f)]) or bounds,
         "base": _base_maps(t),
@@ -152,7 +154,7 @@ def build_map(
             "ledig": free_layer(result, _municipality_names(result.free)),
             "bebygd": parts_layer(result.built, result.zones),
             "blokkert": parts_layer(result.blocked, result.zones),
-            "tomter": plots_layer(result.plots),
+            "tomter": plots_layer(result.plots, result.zones),
             "grenser": borders_layer(boundaries),
         },
     }
@@ -187,6 +189,8 @@ def _present(result: AvailableLand, boundaries: gpd.GeoDataFrame | None) -> set[
         present.add("grenser")
     if "status" in result.plots.columns:
         present |= {f"tomter:{status}" for status in result.plots["status"].dropna()}
+    if "bruk" in result.free.columns and result.free["bruk"].isin(MIXED_USES).any():
+        present.add("blandet")
     return present
 
 

@@ -195,6 +195,7 @@ def legend_html(
     rows += [
         (_swatch(key, palette[colour]) + html.escape(t[text]), "")
         for key, colour, text in (
+            ("blandet", "grense", "lag_blandet"),
             ("bebygd", "bebygd", "bebygd"),
             ("blokkert", "blokkert", "blokkert"),
             ("grenser", "grense", "kommunegrense"),

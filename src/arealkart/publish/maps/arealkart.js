@@ -282,6 +282,7 @@
       if (kind === "yesno") { return v === null || v === undefined ? T.ukjent : (v ? T.ja : T.nei); }
       if (kind === "daa") { return fmt(v / 1000, 1); }
       if (kind === "int") { return fmt(v, 0); }
+      if (kind === "score") { return fmt(v, 1); }
       if (kind === "value") { return label(v); }
       return String(v);
     }
@@ -291,7 +292,9 @@
       spec.popup.forEach(function (row) {
         var v = value(layer.akLayer, row[0], i);
         if ((v === null || v === undefined || v === "") && row[2] !== "yesno") { return; }
-        rows.push("<tr><th>" + escapeHtml(T[row[1]]) + "</th><td>" + escapeHtml(show(v, row[2])) + "</td></tr>");
+        var text = row[2] === "distances" ? distancesText(layer.akLayer, i, v) : show(v, row[2]);
+        if (text === "") { return; }
+        rows.push("<tr><th>" + escapeHtml(T[row[1]]) + "</th><td>" + escapeHtml(text) + "</td></tr>");
       });
       var head = layer.akLayer === "tomter" ? T.tomt : data.names[layer.akGroup];
       var id = value(layer.akLayer, "id", i), link = "";
@@ -301,6 +304,15 @@
       return "<div class=\"ak-popup\"><div class=\"ak-popup-head\" style=\"border-color:" +
         escapeHtml(layer.akColour) + "\">" + escapeHtml(head) + "</div><table>" + rows.join("") + "</table>" +
         nextStepHtml(layer) + link + "</div>";
+    }
+
+    // "sentrum 1,2 km · skule 0,8 km · … (i luftline)": the nearest place of each kind
+    function distancesText(key, i, basis) {
+      var parts = (data.attractions || []).map(function (kind) {
+        var m = value(key, "avstand_" + kind + "_m", i);
+        return m === null || m === undefined ? null : T["til_" + kind] + " " + fmt(m / 1000, 1) + " " + T.km;
+      }).filter(Boolean);
+      return parts.length ? parts.join(" · ") + " (" + label(basis) + ")" : "";
     }
 
     // whom to contact and the plan's documents, from the config of the feature's municipality
@@ -357,9 +369,12 @@
         if (!layer.getPopup()) {
           var size = map.getSize();
           // the popup fits beside the control columns and under the title (phones too)
+          // and scrolls inside when its facts are more than the screen holds
+          var top = phone() ? 170 : 60;
           layer.bindPopup(popupHtml, {
             maxWidth: Math.max(160, Math.min(380, size.x - 170)), minWidth: Math.min(200, size.x - 170),
-            autoPanPaddingTopLeft: [phone() ? 92 : 64, phone() ? 170 : 60], autoPanPaddingBottomRight: [64, 40]
+            maxHeight: Math.max(180, size.y - top - 40 - 40),
+            autoPanPaddingTopLeft: [phone() ? 92 : 64, top], autoPanPaddingBottomRight: [64, 40]
           });
           layer.openPopup(e.latlng);
         }
@@ -406,11 +421,13 @@
       var cat = value("ledig", "kategori", i);
       if (!groups[cat]) { return; }
       var colour = data.colours[cat], edge = (data.outlines || {})[cat] || colour;
+      // a zone where year-round and leisure homes mix: a dashed, heavier edge
+      var mixed = (data.mixedUses || []).indexOf(value("ledig", "bruk", i)) >= 0, weight = mixed ? 2 : 1;
       var layer = new Area(decodeGeometry(g), {
-        renderer: renderer, color: edge, weight: 1, opacity: 1, fillColor: colour,
-        fillOpacity: S.fyll, dotBelow: S.prikk_piksler, dotRadius: S.prikk_radius
+        renderer: renderer, color: mixed ? data.colours.grense : edge, weight: weight, opacity: 1, fillColor: colour,
+        fillOpacity: S.fyll, dotBelow: S.prikk_piksler, dotRadius: S.prikk_radius, dashArray: mixed ? "5 3" : null
       });
-      addItem(layer, "ledig", cat, i, colour, {weight: 1, fillOpacity: S.fyll}, {weight: 3, fillOpacity: Math.min(1, S.fyll + 0.25)});
+      addItem(layer, "ledig", cat, i, colour, {weight: weight, fillOpacity: S.fyll}, {weight: 3, fillOpacity: Math.min(1, S.fyll + 0.25)});
     });
 
     var plots = data.layers.tomter, points = decodeRing(plots.points || "");
@@ -1002,6 +1019,12 @@
       if (plotStatuses.length) {
         html += "<fieldset><legend>" + escapeHtml(T.filter_status_tomter) + "</legend>" + boxes("status_tomter", plotStatuses, data.plotColours) + "</fieldset>";
       }
+      if (freeCols.kategori && freeCols.kategori.some(function (c, i) { return mixedAt(freeCols, i); })) {
+        html += "<label class=\"ak-check\"><input type=\"checkbox\" name=\"kombinert\">" + escapeHtml(T.filter_kombinert) + "</label>";
+      }
+      if ([freeCols, plotCols].some(function (cols) { return (cols.avstand_naeringshage_m || []).some(function (m) { return m !== null; }); })) {
+        html += "<label class=\"ak-min\">" + escapeHtml(T.filter_naeringshage_km) + " <input type=\"text\" inputmode=\"decimal\" name=\"naeringshage_km\" value=\"\" placeholder=\"–\" size=\"5\"></label>";
+      }
       html += "<div class=\"ak-filter-foot\"><output class=\"ak-count\"></output> <button type=\"button\" class=\"ak-reset\">" + escapeHtml(T.nullstill) + "</button></div></details>";
       div.innerHTML = html;
       L.DomEvent.disableClickPropagation(div);
@@ -1009,8 +1032,8 @@
       div.addEventListener("input", apply);
       div.addEventListener("change", apply);
       div.querySelector(".ak-reset").addEventListener("click", function () {
-        div.querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = true; });
-        div.querySelector("input[name=min_daa]").value = "";
+        div.querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = box.name !== "kombinert"; });
+        div.querySelectorAll("input[type=text]").forEach(function (input) { input.value = ""; });
         apply();
       });
       control.div = div;
@@ -1024,10 +1047,27 @@
       return out;
     }
 
+    // where year-round and leisure homes may (kombinasjon) or do (bruk) mix
+    function mixedAt(cols, i) {
+      return (cols.kombinasjon && cols.kombinasjon[i] === "bolig_fritid") ||
+        (cols.bruk && (data.mixedUses || []).indexOf(cols.bruk[i]) >= 0);
+    }
+
+    function number(name) {
+      var input = control.div.querySelector("input[name=" + name + "]");
+      var n = input ? parseFloat(String(input.value).replace(",", ".")) : NaN;
+      return isFinite(n) && n >= 0 ? n : null;
+    }
+
     function apply() {
       var cats = checked("kategori"), areaOk = checked("status_areal"), plotOk = checked("status_tomter");
-      var min = parseFloat(String(control.div.querySelector("input[name=min_daa]").value).replace(",", "."));
-      var minM2 = isFinite(min) && min > 0 ? min * 1000 : 0;
+      var min = number("min_daa"), minM2 = min ? min * 1000 : 0, km = number("naeringshage_km");
+      var mixedBox = control.div.querySelector("input[name=kombinert]"), onlyMixed = !!(mixedBox && mixedBox.checked);
+      function near(cols, i) {
+        var m = cols.avstand_naeringshage_m ? cols.avstand_naeringshage_m[i] : null;
+        return km === null || (m !== null && m !== undefined && m <= km * 1000);
+      }
+      function wanted(cols, i) { return near(cols, i) && (!onlyMixed || mixedAt(cols, i)); }
       var shown = 0, total = 0, added = false;
       state.items.forEach(function (item) {
         var ok, i = item.i, cat;
@@ -1035,13 +1075,13 @@
           cat = freeCols.kategori[i];
           var area = freeCols.areal_m2 ? freeCols.areal_m2[i] : null;
           var status = freeCols.status ? freeCols.status[i] : null;
-          ok = cats[cat] !== false && (area === null || area >= minM2) && (status === null || areaOk[status] !== false);
+          ok = cats[cat] !== false && (area === null || area >= minM2) && (status === null || areaOk[status] !== false) && wanted(freeCols, i);
           total++;
           if (ok) { shown++; }
         } else if (item.key === "tomter") {
           cat = plotCols.kategori ? plotCols.kategori[i] : null;
           var plotStatus = plotCols.status ? plotCols.status[i] : null;
-          ok = (cat === null || cats[cat] !== false) && (plotStatus === null || plotOk[plotStatus] !== false);
+          ok = (cat === null || cats[cat] !== false) && (plotStatus === null || plotOk[plotStatus] !== false) && wanted(plotCols, i);
         } else {
           cat = (state.columns[item.key].kategori || [])[i];
           ok = cat === null || cat === undefined || cats[cat] !== false;
@@ -1057,7 +1097,7 @@
       var off = [cats, areaOk, plotOk].some(function (set) {
         return Object.keys(set).some(function (k) { return set[k] === false; });
       });
-      control.div.querySelector(".ak-filter-on").textContent = off || minM2 > 0 ? " (" + T.filter_paa + ")" : "";
+      control.div.querySelector(".ak-filter-on").textContent = off || minM2 > 0 || onlyMixed || km !== null ? " (" + T.filter_paa + ")" : "";
       control.div.querySelector(".ak-count").textContent = T.filter_viser.replace("{vist}", fmt(shown, 0)).replace("{totalt}", fmt(total, 0));
       state.filtered = {shown: shown, total: total};
     }

@@ -20,12 +20,24 @@ import shapely
 from arealkart.available.rule import AvailableLand
 from arealkart.errors import CRSError
 from arealkart.model.schema import CRS
+from arealkart.model.vocabulary import DISTANCE_COLUMNS
 from arealkart.publish.export import WGS84
 from arealkart.publish.maps.encode import column, encode_points, encode_polygons
 from arealkart.registry.codes import code_list
 
 SIMPLIFY_TOLERANCE = 0.5
 """Largest shift (m, in EPSG:25832) simplification may make before reprojecting."""
+
+ATTRACTION_POPUP = [
+    ("avstand_grunnlag", "avstand", "distances"),
+    ("poeng", "poeng", "score"),
+    ("rang", "rang", "int"),
+]
+"""Popup rows of attractive land: one row of the distances in km to each kind of place
+(and how they were measured), the score and the rank."""
+
+_DISTANCES = list(DISTANCE_COLUMNS.values())
+"""Sent with every free area and plot for the distances row of its popup."""
 
 FREE_POPUP = [
     ("feltnavn", "feltnavn", "text"),
@@ -45,6 +57,7 @@ FREE_POPUP = [
     ("hensyn_blokkerer", "hensyn_blokkerer", "text"),
     ("hensyn_flagger", "hensyn_flagger", "text"),
     ("tomter_estimert", "estimerte_tomter", "int"),
+    *ATTRACTION_POPUP,
 ]
 """Rows of a free area's popup: (column, text key of the label, how to show the value)."""
 
@@ -55,13 +68,22 @@ PLOT_POPUP = [
     ("pris", "pris", "int"),
     ("va", "va", "yesno"),
     ("status", "status", "value"),
+    *ATTRACTION_POPUP,
 ]
 """Rows of a plot's popup."""
 
 _NEXT_STEP_COLUMNS = ["kategori", "kommunenummer", "plan_id"]
 """Columns every free area and plot carries for its popup's contact and plan link."""
 
-_NUMBER_DECIMALS = {"sone_m2": 1, "sone_ledig_m2": 1, "areal_m2": 1, "storrelse": 0, "pris": 0}
+_NUMBER_DECIMALS = {
+    "sone_m2": 1,
+    "sone_ledig_m2": 1,
+    "areal_m2": 1,
+    "storrelse": 0,
+    "pris": 0,
+    "poeng": 1,
+    **dict.fromkeys(DISTANCE_COLUMNS.values(), 0),
+}
 
 
 def web_geometry(gdf: gpd.GeoDataFrame) -> np.ndarray:
@@ -122,7 +144,7 @@ def free_layer(result: AvailableLand, names: dict[str, str] | None = None) -> di
         for column, keep in (("hensyn_blokkerer", True), ("hensyn_flagger", False)):
             text = {h: _constraint_text(h, blocking, keep) for h in values}
             shown[column] = shown["hensyn"].map(text).astype("object")
-    columns = ["id", *_NEXT_STEP_COLUMNS, *(row[0] for row in FREE_POPUP)]
+    columns = ["id", *_NEXT_STEP_COLUMNS, *(row[0] for row in FREE_POPUP), *_DISTANCES]
     return {
         "geom": encode_polygons(web_geometry(shown)),
         "props": _props(shown, columns),
@@ -184,10 +206,20 @@ def parts_layer(parts: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> dict[str, A
     }
 
 
-def plots_layer(plots: gpd.GeoDataFrame) -> dict[str, Any]:
-    """Plots as points (a point on each plot's surface) with size, price, VA and status."""
+def plots_layer(plots: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None) -> dict[str, Any]:
+    """Plots as points (a point on each plot's surface) with size, price, VA and status.
+
+    With ``zones``, each plot also carries its zone's ``kombinasjon`` and ``bruk`` for the
+    combined-use filter.
+    """
     plots = _drawable(plots)
     shown = pd.DataFrame(plots.drop(columns=plots.geometry.name))
+    zones = zones if zones is not None else gpd.GeoDataFrame()
+    mixing = [c for c in ("kombinasjon", "bruk") if c in zones.columns]
+    if mixing and "zone_id" in shown.columns:
+        by_zone = pd.DataFrame(zones[["zone_id", *mixing]]).drop_duplicates("zone_id")
+        shown = shown.merge(by_zone, on="zone_id", how="left", suffixes=("", "_sone"))
+        shown.index = plots.index
     if "tomt_id" in shown.columns:
         shown["id"] = shown["tomt_id"]
     measured = pd.Series(shapely.area(plots.geometry.to_numpy()), index=plots.index)
@@ -198,7 +230,10 @@ def plots_layer(plots: gpd.GeoDataFrame) -> dict[str, Any]:
     points = gpd.GeoSeries(points, crs=plots.crs).to_crs(WGS84).to_numpy()
     return {
         "points": encode_points(points),
-        "props": _props(shown, [*_NEXT_STEP_COLUMNS, *(row[0] for row in PLOT_POPUP)]),
+        "props": _props(
+            shown,
+            [*_NEXT_STEP_COLUMNS, *(row[0] for row in PLOT_POPUP), *_DISTANCES, *mixing],
+        ),
         "popup": _present(PLOT_POPUP, shown),
         "tip": [c for c in ("id", "status") if c in shown.columns],
     }
