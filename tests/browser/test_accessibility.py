@@ -724,3 +724,40 @@ def test_on_a_desktop_the_open_list_ends_above_the_legend_and_overview_map(open_
     )
     (_, list_bottom), *below = boxes
     assert below and all(list_bottom <= top for top, _ in below)
+
+
+def test_on_a_phone_a_long_popup_stays_clear_of_the_closed_panels_and_scrolls(phone_page):
+    page = phone_page("vinje")
+    x, y = tap_point_of_a_free_area(page)  # the panels stay closed: their buttons at the foot
+    page.evaluate("new Promise((done) => requestAnimationFrame(() => done()))")
+    page.touchscreen.tap(x, y)
+    page.locator(".leaflet-popup").wait_for(timeout=5000)
+    assert popup_hidden_points(page) == []
+    # every fact can be read: the last row scrolls into the popup's view
+    last = page.locator(".leaflet-popup-content tr").last
+    last.scroll_into_view_if_needed()
+    row, popup = last.bounding_box(), page.locator(".leaflet-popup-content").bounding_box()
+    assert popup["y"] <= row["y"] and row["y"] + row["height"] <= popup["y"] + popup["height"] + 1
+    close = page.locator(".leaflet-popup-close-button").bounding_box()
+    assert close["width"] >= 44 and close["height"] >= 44
+
+
+@pytest.mark.parametrize("name", ["vinje", "en/vest-telemark"])
+def test_on_a_phone_the_open_filter_fits_the_screen_and_scrolls_to_its_last_control(
+    phone_page, name
+):
+    page = phone_page(name)
+    page.tap(".ak-filter summary")
+    panel = page.locator(".ak-filter details").bounding_box()
+    assert panel["y"] + panel["height"] <= PHONE["height"]
+    reset = page.locator(".ak-filter .ak-reset")
+    reset.scroll_into_view_if_needed()
+    box = reset.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]
+    km = page.locator(".ak-filter input[name=naeringshage_km]")
+    km.scroll_into_view_if_needed()
+    km.tap()
+    page.keyboard.type("abc")  # not a number: marked, and it filters nothing
+    assert km.get_attribute("aria-invalid") == "true"
+    shown = page.evaluate("arealkart.filtered")
+    assert shown["shown"] == shown["total"]

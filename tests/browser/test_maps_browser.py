@@ -393,6 +393,7 @@ def test_a_combined_use_area_says_what_may_mix_in_its_popup(open_page, site):
       const link = document.querySelector(`.ak-popup-link a[href="#${id}"]`);
       if (!link) { return null; }
       return Object.fromEntries([...link.closest('.ak-popup').querySelectorAll('tr')]
+        .filter(r => r.querySelector('th') && r.querySelector('td'))  // a heading-only row too
         .map(r => [r.querySelector('th').textContent, r.querySelector('td').textContent]));
     }"""
     for feature, expected in ((mixed, t["bolig_fritid"]), (single, None)):
@@ -459,10 +460,27 @@ def test_a_popup_gives_the_distances_in_km_and_the_score(open_page, site):
     page.evaluate("(id) => arealkart.openItem(arealkart.itemOf(id), null)", feature["id"])
     page.wait_for_selector(".leaflet-popup-content")
     text = page.inner_text(".leaflet-popup-content")
-    distances = " · ".join(
+    parts = [
         f"{t['til_' + kind]} {format_number(props[f'avstand_{kind}_m'] / 1000, LANG)} {t['km']}"
         for kind in ATTRACTION_TYPES
-    )
-    assert f"{t['avstand']}\t{distances} ({t[props['avstand_grunnlag']]})" in text
+    ]
+    distances = " · ".join(parts) + f" ({t[props['avstand_grunnlag']]})"
+    assert f"{t['avstand']}\n{distances}" in text.replace("\xa0", " ")
     assert f"{t['poeng']}\t{format_number(props['poeng'], LANG)}" in text
-    assert f"{t['rang']}\t{props['rang']}" in text
+
+
+def test_the_rank_says_of_how_many(open_page, site):
+    t = texts(LANG)
+    features = geojson(site, "seljord-ledig")
+    feature = next(f for f in features if f["properties"]["rang"])
+    props = feature["properties"]
+    peers = [
+        f
+        for f in features
+        if f["properties"]["kategori"] == props["kategori"] and f["properties"]["rang"]
+    ]
+    page = open_page("seljord")
+    page.evaluate("(id) => arealkart.openItem(arealkart.itemOf(id), null)", feature["id"])
+    page.wait_for_selector(".leaflet-popup-content")
+    expected = t["rang_av"].format(rang=props["rang"], totalt=len(peers))
+    assert f"{t['rang']}\t{expected}" in page.inner_text(".leaflet-popup-content")

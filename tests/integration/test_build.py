@@ -1,6 +1,7 @@
 """End to end: `arealkart build` on the demo writes real maps, GeoJSON, GeoPackage, tables."""
 
 import json
+import re
 import subprocess
 
 import fiona
@@ -202,3 +203,32 @@ def test_maps_are_real_leaflet_pages_with_the_layers(demo_build):
     index = (demo_build.files[0].parent / "kart" / "index.html").read_text(encoding="utf-8")
     for slug in SLUGS:
         assert f'href="{slug}.html"' in index
+
+
+def _report_links(page):
+    """The report links of a map page or index: plain hrefs, or escaped in the map's data."""
+    text = page.read_text(encoding="utf-8").replace("\\/", "/").replace('\\"', '"')
+    return re.findall(r'href="([^"]*rapport/[^"]*\.html)"', text)
+
+
+def test_every_map_and_index_links_its_report_and_every_link_resolves(demo_build):
+    out = demo_build.files[0].parent
+    pages = sorted((out / "kart").rglob("*.html"))
+    assert len(pages) == 3 * 8  # 3 languages × (index, region, 6 municipalities)
+    for page in pages:
+        links = _report_links(page)
+        expected = 7 if page.name == "index.html" else 1
+        assert len(links) == expected, page
+        for href in links:
+            target = (page.parent / href).resolve()
+            assert target.is_file(), (page, href)
+            assert target.parent.name in ("rapport", "nb", "en")
+            if page.name != "index.html":
+                assert target.name == page.name  # the report of the same scope
+
+
+def test_a_build_without_the_report_links_none(tmp_path):
+    from arealkart import build
+
+    result = build(None, tmp_path / "ut", workers=1, parts=["maps"])
+    assert not any(_report_links(p) for p in result.files if p.suffix == ".html")

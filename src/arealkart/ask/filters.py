@@ -174,7 +174,7 @@ def make_filters(
         region=_region(bbox, polygon),
         plan_ids=_texts(plan_id, "plan_id"),
         feltnavn=_texts(feltnavn, "feltnavn", upper=True),
-        sort=_sort(sort, spec, point),
+        sort=_sort(sort, spec, point, near_type),
         limit=_limit(limit),
     )
 
@@ -281,7 +281,10 @@ def _radius(within_km: float | None, point: shapely.Point | None) -> float | Non
     if within_km is None:
         return None
     if point is None:
-        raise QueryError("within_km needs a point: give near= (a place, 'lat,lon' or 'E,N')")
+        raise QueryError(
+            "within_km needs a point or a kind of place: give near= (a place, 'lat,lon' or "
+            "'E,N') or near_type= (sentrum, skole, barnehage, butikk, naeringshage)"
+        )
     _finite("within_km", within_km)
     if not within_km > 0:
         raise QueryError(f"within_km must be positive, got {within_km}")
@@ -294,9 +297,7 @@ def _near_type(
     """``near_type`` with ``within_km``: within so many km of the nearest place of a kind."""
     if kind is None:
         return None
-    key = str(kind).strip().casefold().replace("æ", "ae")
-    if key not in ATTRACTION_TYPES:
-        raise QueryError(f"unknown near_type {kind!r}; valid values: {list(ATTRACTION_TYPES)}")
+    key = _kind(kind)
     if layer not in ("ledige_arealer", "tomter"):
         raise QueryError("near_type applies to free areas and plots; query layer='ledige_arealer'")
     if within_km is None:
@@ -307,6 +308,14 @@ def _near_type(
     if not within_km >= 0:
         raise QueryError(f"within_km must not be negative, got {within_km}")
     return (DISTANCE_COLUMNS[key], float(within_km) * 1000.0)
+
+
+def _kind(kind: str) -> str:
+    """A kind of place as written (``Næringshage``) → its name (``naeringshage``)."""
+    key = str(kind).strip().casefold().replace("æ", "ae")
+    if key not in ATTRACTION_TYPES:
+        raise QueryError(f"unknown near_type {kind!r}; valid values: {list(ATTRACTION_TYPES)}")
+    return key
 
 
 def _region(bbox: Any, polygon: Any) -> BaseGeometry | None:
@@ -345,15 +354,19 @@ def _texts(value: Any, name: str, *, upper: bool = False) -> tuple[str, ...] | N
 
 
 def _sort(
-    sort: str | None, spec: OutputLayer, point: shapely.Point | None
+    sort: str | None, spec: OutputLayer, point: shapely.Point | None, near_type: str | None
 ) -> tuple[str, bool] | None:
     if sort is None:
         return (DISTANCE, False) if point is not None else None
     key = sort.strip()
     if key.casefold() in SORT_KEYS:
         column, descending = SORT_KEYS[key.casefold()]
+        if column == DISTANCE and point is None and near_type is not None:
+            return (DISTANCE_COLUMNS[_kind(near_type)], False)  # the nearest of that kind first
         if column == DISTANCE and point is None:
-            raise QueryError("sorting by distance needs a point: give near=")
+            raise QueryError(
+                "sorting by distance needs a point or a kind of place: give near= or near_type="
+            )
         sort_column = column or spec.area
         assert sort_column is not None  # every queryable layer names its area column
         return (sort_column, descending)

@@ -15,8 +15,9 @@ parameters ``naer_m``, ``fjern_m`` and ``vekt`` (``data/parametere.toml``)::
 
 summed over the kinds with at least one place.  A kind that cannot be reached along the
 roads gives 0 points.  The score never rises as a distance grows.  ``rang`` ranks the land
-within its municipality and category (1 the most attractive; equal scores share a rank);
-plots are ranked only while they are free (status ``ledig``).
+within its municipality and category (1 the most attractive; equal scores share a rank).
+Plots get a score and a rank only while they are free (status ``ledig``): a sold or built
+plot is no choice to weigh.
 """
 
 from __future__ import annotations
@@ -183,7 +184,8 @@ def attraction(
     roads
         Measure along this network instead of in straight lines.
     ranked
-        Which rows take part in the ranking (default all).
+        Which rows get a score and take part in the ranking (default all; the others get
+        their distances only).
     """
     out = land.copy()
     geoms = out.geometry.to_numpy()
@@ -197,8 +199,9 @@ def attraction(
         ["vegnett" if roads is not None else "luftlinje"] * len(out), dtype="string"
     )
     present = [kind for kind in ATTRACTION_TYPES if len(places[kind])]
-    out["poeng"] = np.round(score(out, present, params), 1)
-    out["rang"] = _rank(out, np.ones(len(out), dtype=bool) if ranked is None else ranked)
+    ranked = np.ones(len(out), dtype=bool) if ranked is None else ranked
+    out["poeng"] = np.where(ranked, np.round(score(out, present, params), 1), np.nan)
+    out["rang"] = _rank(out, ranked)
     geometry = out.geometry.name
     return out[[*(c for c in out.columns if c != geometry), geometry]]
 

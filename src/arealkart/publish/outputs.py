@@ -38,7 +38,7 @@ from arealkart.publish.export import (
 from arealkart.publish.maps import build_map, save_map
 from arealkart.publish.maps.assets import LIB_FOLDER, copy_assets
 from arealkart.publish.maps.index import MAPS, index_html, map_folder, relative_link
-from arealkart.publish.report import write_reports
+from arealkart.publish.report import report_folder, write_reports
 from arealkart.publish.result import BuildResult
 from arealkart.publish.scopes import Scope, build_scopes
 from arealkart.publish.site import Site, checksum, fingerprint, write_error
@@ -107,15 +107,23 @@ def write_outputs(
         """Whether a file (relative path) is in the new tree: written so far, or kept."""
         return lambda path: path in kept or (stage / path) in written
 
+    chosen = output_parts(parts)
+
+    def reports(lang: str) -> bool:
+        """Whether the new tree holds the reports of ``lang``: written now, or kept."""
+        if "rapport" in chosen and lang in languages:
+            return True
+        region = report_folder(lang, build.config.language) / f"{build.config.slug}.html"
+        return region.as_posix() in kept
+
     writers = {
         "tables": lambda stage: _write_tables(stage, build),
         "geojson": lambda stage: _write_geojson(stage, build.config, build.result),
-        "maps": lambda stage: _write_maps(stage, build, languages, kept, assets, scopes()),
+        "maps": lambda stage: _write_maps(stage, build, languages, kept, assets, scopes(), reports),
         "rapport": lambda stage: write_reports(
             stage, build, languages, scopes=scopes(), present=in_tree(stage)
         ),
     }
-    chosen = output_parts(parts)
     inputs = _input_files(build.config)
     with Site(output, _fingerprint(build.config, inputs, assets), force=force) as site:
         kept = set(site.carried_over())
@@ -241,13 +249,15 @@ def _write_maps(
     kept: set[str],
     assets: str,
     scopes: Sequence[Scope],
+    reports: Callable[[str], bool],
 ) -> list[Path]:
     """The region map, one map per municipality and an index, in each of ``languages``.
 
     The region's main language's pages go to ``kart/``, the others' to ``kart/<lang>/``
     with the same file names.  A page links to its twins in the new tree: those this build
     writes, and those of a build of the same inputs that are kept; a kept language's index
-    is rewritten so that every index links to every other.
+    is rewritten so that every index links to every other.  Where the tree holds a
+    language's report (``reports``), its maps and index link to it.
     """
     cfg = build.config
     present = [
@@ -257,11 +267,11 @@ def _write_maps(
     ]
     written = []
     for lang in languages:
-        written += _write_language(stage, build, lang, present, scopes, assets)
+        written += _write_language(stage, build, lang, present, scopes, assets, reports(lang))
     if assets == "local":
         written += copy_assets(stage / MAPS / LIB_FOLDER)
     for lang in present:
-        written.append(_write_index(stage, build, lang, present))
+        written.append(_write_index(stage, build, lang, present, reports(lang)))
     return written
 
 
@@ -272,8 +282,12 @@ def _write_language(
     present: Sequence[str],
     scopes: Sequence[Scope],
     assets: str,
+    with_report: bool,
 ) -> list[Path]:
-    """Every map page of one language, each linking to its twins in ``present``."""
+    """Every map page of one language, linking to its twins in ``present``.
+
+    ``with_report``: each page links to its scope's report too.
+    """
     cfg = build.config
     t = texts(lang)
     folder = map_folder(lang, cfg.language)
@@ -292,7 +306,14 @@ def _write_language(
             summary=scope.summary,
             attribution=cfg.attribution,
             colour_overrides=cfg.colours,
-            links=[("index.html", t["alle_kart"])],
+            links=[
+                ("index.html", t["alle_kart"]),
+                *(
+                    [(_report_link(cfg, lang, scope.slug), t["rapport_lenke"])]
+                    if with_report
+                    else []
+                ),
+            ],
             twins=_twins(f"{scope.slug}.html", lang, present, cfg.language),
             region=cfg.navn,
             next_steps=cfg.next_steps(),
@@ -313,14 +334,24 @@ def _twins(name: str, lang: str, present: Sequence[str], main: str) -> dict[str,
     }
 
 
-def _write_index(stage: Path, build: BuildResult, lang: str, present: Sequence[str]) -> Path:
+def _report_link(cfg: RegionConfig, lang: str, slug: str) -> str:
+    """From a map page of ``lang`` to the report of the same scope and language."""
+    folder = report_folder(lang, cfg.language)
+    return relative_link(folder / f"{slug}.html", map_folder(lang, cfg.language))
+
+
+def _write_index(
+    stage: Path, build: BuildResult, lang: str, present: Sequence[str], with_report: bool
+) -> Path:
     """The maps' index page (``kart/index.html``, ``kart/en/index.html``, …)."""
     cfg = build.config
     t = texts(lang)
     folder = map_folder(lang, cfg.language)
-    maps = [(f"{cfg.slug}.html", t["region"], REGION_NUMBER)] + [
-        (f"{m.kommune.slug}.html", m.kommune.navn, m.kommune.nummer) for m in cfg.municipalities
+    slugs = [(cfg.slug, t["region"], REGION_NUMBER)] + [
+        (m.kommune.slug, m.kommune.navn, m.kommune.nummer) for m in cfg.municipalities
     ]
+    maps = [(f"{slug}.html", name, number) for slug, name, number in slugs]
+    reports = {f"{s}.html": _report_link(cfg, lang, s) for s, _, _ in slugs} if with_report else {}
     page = index_html(
         t["tittel_region"].format(region=cfg.navn),
         maps,
@@ -328,6 +359,7 @@ def _write_index(stage: Path, build: BuildResult, lang: str, present: Sequence[s
         lang,
         attribution=cfg.attribution,
         twins=_twins("index.html", lang, present, cfg.language),
+        reports=reports,
     )
     path = stage / folder / "index.html"
     with atomic_path(path) as tmp:  # a new file: never write into a carried-over link

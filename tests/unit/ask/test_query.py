@@ -157,6 +157,18 @@ def test_free_business_land_within_3_km_of_a_naeringshage(demo_build, free, plot
     )
 
 
+def test_nearest_of_a_kind_first(demo_build, free):
+    rows = query(demo_build.result, near_type="skole", within_km=2, sort="avstand")
+    assert len(rows) and rows["avstand_skole_m"].is_monotonic_increasing
+    assert len(rows) == (free["avstand_skole_m"] <= 2000).sum()
+
+
+def test_only_free_plots_have_a_score(plots):
+    free = plots["status"] == "ledig"
+    assert plots.loc[free, "poeng"].notna().all() and plots.loc[~free, "poeng"].isna().all()
+    assert plots.loc[~free, "avstand_sentrum_m"].notna().all()  # distances for every plot
+
+
 def test_the_most_attractive_first(demo_build, free):
     rows = query(demo_build.result, kommune="Seljord", kategori="bolig", sort="score", limit=5)
     seljord = free[(free["kommunenummer"] == "4022") & (free["kategori"] == "bolig")]
@@ -211,7 +223,7 @@ def test_area_range_in_daa_and_m2(demo_build, free):
         ({"min_pris": 10}, "applies to plots only"),
         ({"va": True}, "applies to plots only"),
         ({"layer": "tomter", "min_pris": 5, "max_pris": 1}, "min_pris .* greater than max_pris"),
-        ({"within_km": 5}, "within_km needs a point"),
+        ({"within_km": 5}, "within_km needs a point or a kind of place"),
         ({"near": "Dalen", "within_km": 0}, "within_km must be positive"),
         ({"sort": "avstand"}, "sorting by distance needs a point"),
         ({"limit": 0}, "limit must be a whole number"),

@@ -292,8 +292,14 @@
       spec.popup.forEach(function (row) {
         var v = value(layer.akLayer, row[0], i);
         if ((v === null || v === undefined || v === "") && row[2] !== "yesno") { return; }
-        var text = row[2] === "distances" ? distancesText(layer.akLayer, i, v) : show(v, row[2]);
+        var text = row[2] === "distances" ? distancesText(layer.akLayer, i, v) :
+          row[2] === "rank" ? rankText(layer.akLayer, i, v) : show(v, row[2]);
         if (text === "") { return; }
+        if (row[2] === "distances") {  // the whole width below its heading: it is long
+          rows.push("<tr><th colspan=\"2\">" + escapeHtml(T[row[1]]) + "</th></tr>" +
+            "<tr><td colspan=\"2\" class=\"ak-distances\">" + escapeHtml(text) + "</td></tr>");
+          return;
+        }
         rows.push("<tr><th>" + escapeHtml(T[row[1]]) + "</th><td>" + escapeHtml(text) + "</td></tr>");
       });
       var head = layer.akLayer === "tomter" ? T.tomt : data.names[layer.akGroup];
@@ -306,13 +312,28 @@
         nextStepHtml(layer) + link + "</div>";
     }
 
-    // "sentrum 1,2 km · skule 0,8 km · … (i luftline)": the nearest place of each kind
+    // "4 av 37": the rank among the ranked land of the same municipality and category
+    var ranked = {};
+    function rankText(key, i, rank) {
+      var cols = columns[key], group = function (j) { return value(key, "kommunenummer", j) + "|" + value(key, "kategori", j); };
+      if (!ranked[key]) {
+        ranked[key] = {};
+        (cols.rang || []).forEach(function (r, j) {
+          if (r !== null && r !== undefined) { ranked[key][group(j)] = (ranked[key][group(j)] || 0) + 1; }
+        });
+      }
+      return T.rang_av.replace("{rang}", fmt(rank, 0)).replace("{totalt}", fmt(ranked[key][group(i)] || 0, 0));
+    }
+
+    // "Sentrum 1,2 km · Skule 0,8 km · … (i luftline)": the nearest place of each kind, each
+    // kept on one line (no-break spaces), the lines broken only between them
     function distancesText(key, i, basis) {
       var parts = (data.attractions || []).map(function (kind) {
         var m = value(key, "avstand_" + kind + "_m", i);
-        return m === null || m === undefined ? null : T["til_" + kind] + " " + fmt(m / 1000, 1) + " " + T.km;
+        if (m === null || m === undefined) { return null; }
+        return [T["til_" + kind], fmt(m / 1000, 1), T.km].join(" ").replace(/ /g, "\u00a0");
       }).filter(Boolean);
-      return parts.length ? parts.join(" · ") + " (" + label(basis) + ")" : "";
+      return parts.length ? parts.join(" · ") + " (" + label(basis).replace(/ /g, "\u00a0") + ")" : "";
     }
 
     // whom to contact and the plan's documents, from the config of the feature's municipality
@@ -588,7 +609,12 @@
         });
         container.classList.remove("ak-panel-open");  // now, not at the toggle events
         if (state.layerControl) { state.layerControl.collapse(); }
-        e.popup.options.autoPanPaddingTopLeft = [92, topClearance(map)];
+        var top = topClearance(map), bottom = bottomClearance(map);
+        e.popup.options.autoPanPaddingTopLeft = [92, top];
+        e.popup.options.autoPanPaddingBottomRight = [64, bottom];
+        // the tip (about 20 px) and the popup's own margins stay in view too
+        e.popup.options.maxHeight = Math.max(160, map.getSize().y - top - bottom - 44);
+        e.popup.update();
         e.popup._adjustPan();  // Leaflet 1.9: pan again, now that the panels are closed
       }
       var content = el.querySelector(".leaflet-popup-content");
@@ -697,6 +723,17 @@
       if (r.height) { bottom = Math.max(bottom, r.bottom - top); }
     });
     return bottom + 8;
+  }
+
+  // How far up from the bottom a phone's popup must stay: above the closed panels and the
+  // attribution at the foot of the map.
+  function bottomClearance(map) {
+    var container = map.getContainer(), bottom = container.getBoundingClientRect().bottom, top = 0;
+    container.querySelectorAll(".leaflet-bottom > .leaflet-control").forEach(function (c) {
+      var r = c.getBoundingClientRect();
+      if (r.height) { top = Math.max(top, bottom - r.top); }
+    });
+    return top + 8;
   }
 
   // On a phone every panel starts closed and at most one is open at a time.
@@ -1037,6 +1074,16 @@
         apply();
       });
       control.div = div;
+      // open, the panel ends above the map's foot (on a phone it would run off the screen)
+      // and scrolls inside
+      var details = div.querySelector("details");
+      function fit() {
+        if (!details.open) { details.style.maxHeight = ""; return; }
+        var foot = map.getContainer().getBoundingClientRect().bottom - 28;  // the attribution
+        details.style.maxHeight = Math.max(160, Math.floor(foot - details.getBoundingClientRect().top)) + "px";
+      }
+      details.addEventListener("toggle", fit);
+      window.addEventListener("resize", fit);
       setTimeout(apply, 0);
       return div;
     };
@@ -1053,10 +1100,15 @@
         (cols.bruk && (data.mixedUses || []).indexOf(cols.bruk[i]) >= 0);
     }
 
+    // a number typed into a field (",", or "."), null when empty; one that is not a number
+    // of 0 or more is marked invalid and filters nothing
     function number(name) {
       var input = control.div.querySelector("input[name=" + name + "]");
-      var n = input ? parseFloat(String(input.value).replace(",", ".")) : NaN;
-      return isFinite(n) && n >= 0 ? n : null;
+      if (!input) { return null; }
+      var text = String(input.value).trim(), n = Number(text.replace(",", "."));
+      var ok = text === "" || (isFinite(n) && n >= 0);
+      input.setAttribute("aria-invalid", ok ? "false" : "true");
+      return ok && text !== "" ? n : null;
     }
 
     function apply() {

@@ -69,6 +69,7 @@ def index_html(
     *,
     attribution: str | None = None,
     twins: Mapping[str, str] | None = None,
+    reports: Mapping[str, str] | None = None,
 ) -> str:
     """The maps' index page: every map with its free daa per category and free plots.
 
@@ -87,12 +88,15 @@ def index_html(
         Data note (translated as :func:`translated` does).
     twins
         Links to the index in other languages, ``{lang: href}``.
+    reports
+        Links to the report of each map, ``{map file name: href}``: a column "Rapport".
     """
     t = texts(lang)
     head = "".join(f"<th>{html.escape(t[c])} ({t['daa']})</th>" for c in BUILDING_CATEGORIES)
+    report_head = f"<th>{html.escape(t['rapport_lenke'])}</th>" if reports else ""
     head = (
         f"<tr><th>{html.escape(t['kart'])}</th>{head}"
-        f"<th>{html.escape(t['ledige_tomter'])}</th></tr>"
+        f"<th>{html.escape(t['ledige_tomter'])}</th>{report_head}</tr>"
     )
     rows = []
     for file, name, number in maps:
@@ -102,9 +106,16 @@ def index_html(
             for c in BUILDING_CATEGORIES
         )
         plots = format_number(part["ledige_tomter"].sum(), lang, 0)
+        report = ""
+        if reports and file in reports:
+            label = html.escape(t["rapport_for"].format(namn=name))
+            report = (
+                f'<td><a href="{html.escape(reports[file])}" aria-label="{label}">'
+                f"{html.escape(t['rapport_lenke'])}</a></td>"
+            )
         rows.append(
             f'<tr><td><a href="{html.escape(file)}">{html.escape(name)}</a></td>{cells}'
-            f"<td>{plots}</td></tr>"
+            f"<td>{plots}</td>{report}</tr>"
         )
     note = translated(attribution, lang)
     note_html = f'<p class="note">{html.escape(note)}</p>' if note else ""

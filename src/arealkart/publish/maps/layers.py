@@ -31,7 +31,7 @@ SIMPLIFY_TOLERANCE = 0.5
 ATTRACTION_POPUP = [
     ("avstand_grunnlag", "avstand", "distances"),
     ("poeng", "poeng", "score"),
-    ("rang", "rang", "int"),
+    ("rang", "rang", "rank"),
 ]
 """Popup rows of attractive land: one row of the distances in km to each kind of place
 (and how they were measured), the score and the rank."""

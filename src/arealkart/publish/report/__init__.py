@@ -52,7 +52,8 @@ _CSS = (
     "table{border-collapse:collapse;font-variant-numeric:tabular-nums}"
     # a caption and row headers stay in view while a wide table scrolls sideways
     "caption{text-align:left;font-weight:600;padding:.3em 0;position:sticky;left:0;"
-    "max-width:calc(100vw - 2em)}tbody th{position:sticky;left:0;background:#fff}"
+    "max-width:calc(100vw - 2em)}tbody th,thead th:first-child{position:sticky;left:0;"
+    "background:#fff}"
     "th,td{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}"
     "thead th{border-bottom:2px solid #888;vertical-align:bottom}"
     ".n{text-align:right;white-space:nowrap}thead th.n{white-space:normal}"

@@ -23,6 +23,7 @@ from arealkart.model.vocabulary import (
     ATTRACTION_TYPES,
     BUILDING_CATEGORIES,
     COMBINATIONS,
+    MIXED_USES,
     PLOT_STATUSES,
     REGION_NUMBER,
     SINGLE_USE,
@@ -347,6 +348,10 @@ _HOMES: tuple[tuple[str, str, int], ...] = (
 """Columns of the homes table: the summary column, its text, its decimals."""
 
 
+_USES = (*MIXED_USES, *(use for use in ZONE_USES if use not in MIXED_USES))
+"""The uses as the table's columns: where the homes mix first, the region's question."""
+
+
 def combined_use(ctx: Context) -> str:
     """Zones by planned use (``kombinasjon``) and actual use (``bruk``), and the homes."""
     t = ctx.t
@@ -360,7 +365,7 @@ def combined_use(ctx: Context) -> str:
     planned = plan.astype("string").fillna(SINGLE_USE)
     counts = (
         pd.crosstab(planned, used["bruk"].astype("string"))
-        .reindex(index=[SINGLE_USE, *COMBINATIONS], columns=list(ZONE_USES), fill_value=0)
+        .reindex(index=[SINGLE_USE, *COMBINATIONS], columns=list(_USES), fill_value=0)
         .fillna(0)
     )
     rows = []
@@ -368,16 +373,14 @@ def combined_use(ctx: Context) -> str:
         label = t["bare_en_bruk"] if plan == SINGLE_USE else t[plan]
         cells = [
             Cell(ctx.number(counts.loc[plan, use]), {"kombinasjon": plan, "bruk": use})
-            for use in ZONE_USES
+            for use in _USES
         ]
         cells.append(Cell(ctx.number(counts.loc[plan].sum()), {"kombinasjon": plan, "bruk": ALL}))
         rows.append(Row(label, cells))
-    sums = [
-        Cell(ctx.number(counts[use].sum()), {"kombinasjon": ALL, "bruk": use}) for use in ZONE_USES
-    ]
+    sums = [Cell(ctx.number(counts[use].sum()), {"kombinasjon": ALL, "bruk": use}) for use in _USES]
     sums.append(Cell(ctx.number(counts.to_numpy().sum()), {"kombinasjon": ALL, "bruk": ALL}))
     rows.append(Row(t["sum"], sums, total=True))
-    head = [t["planlagt_bruk"], *(t[use] for use in ZONE_USES), t["sum"]]
+    head = [t["planlagt_bruk"], *(t[use] for use in _USES), t["sum"]]
     caption = t["tabell_kombinasjon"].format(namn=ctx.name)
     parts.append(table("t-kombinasjon", caption, head, rows))
     homes = t["tabell_boliger"].format(namn=ctx.name)
@@ -412,11 +415,11 @@ def attractive(ctx: Context) -> str:
             continue
         caption = t["tabell_attraktive"].format(kategori=t[category])
         rows = [_attractive_row(ctx, i, row, kinds, len(bases) > 1) for i, row in enumerate(best)]
-        head = [t["nr"], *([t["kommune"]] if ctx.region else []), t["plan"], t["feltnavn"]]
-        head += [t["areal_kolonne"], t["poeng"]]
-        head += [t["avstand_km"].format(stad=t[f"stad_{k}"]) for k in kinds]
+        # what a reader compares first (score, field, size, distances) before the long texts
+        head = [t["nr"], t["poeng"], t["feltnavn"], *([t["kommune"]] if ctx.region else [])]
+        head += [t["areal_kolonne"], *(t["avstand_km"].format(stad=t[f"stad_{k}"]) for k in kinds)]
         head += [t["malt"]] if len(bases) > 1 else []
-        head.append(t["areal_id"])
+        head += [t["plan"], t["areal_id"]]
         parts.append(subsection(ident, t[category], table(f"t-{ident}", caption, head, rows)))
     return section("attraktive", heading, *parts)
 
@@ -436,19 +439,19 @@ def _attractive_row(
 ) -> Row:
     text = _text
     names = {m.kommune.nummer: m.kommune.navn for m in ctx.build.config.municipalities}
-    cells = [Cell(names.get(str(row["kommunenummer"]), str(row["kommunenummer"])), number=False)]
-    cells = cells if ctx.region else []
-    cells += [
-        Cell(text(row.get("plan_navn")) or text(row.get("plan_id")), number=False),
-        Cell(text(row.get("feltnavn")), number=False),
-        Cell(ctx.number(row.get("areal_daa"), 1)),
+    municipality = names.get(str(row["kommunenummer"]), str(row["kommunenummer"]))
+    cells = [
         Cell(ctx.number(row.get("poeng"), 1), {"felt": "poeng"}),
+        Cell(text(row.get("feltnavn")), number=False),
+        *([Cell(municipality, number=False)] if ctx.region else []),
+        Cell(ctx.number(row.get("areal_daa"), 1)),
+        *(_km(ctx, row.get(f"avstand_{k}_m")) for k in kinds),
     ]
-    cells += [_km(ctx, row.get(f"avstand_{k}_m")) for k in kinds]
     if basis:
         base = text(row.get("avstand_grunnlag"))
         cells.append(Cell(ctx.t.get(base, base), number=False))
     identifier = text(row.get("ledig_id"))
+    cells.append(Cell(text(row.get("plan_navn")) or text(row.get("plan_id")), number=False))
     cells.append(Cell(identifier, {"ledig_id": identifier}, number=False))
     return Row(ctx.number(index + 1), cells)
 
