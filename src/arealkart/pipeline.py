@@ -21,6 +21,7 @@ from arealkart.available.rule import AvailableLand, available_land
 from arealkart.classify import classification_issues, classify_zones
 from arealkart.config import MunicipalityInput, RegionConfig, Source, load_config
 from arealkart.errors import InputError, SchemaError
+from arealkart.load.places import read_places
 from arealkart.load.quality import check_quality
 from arealkart.load.read import read_plan
 from arealkart.load.roads import read_roads
@@ -32,7 +33,7 @@ from arealkart.publish.maps.assets import check_assets
 from arealkart.publish.outputs import BuildResult, map_languages, write_outputs
 from arealkart.publish.site import preflight
 from arealkart.publish.summary import summarise
-from arealkart.registry.places import gazetteer, merge_places, read_places
+from arealkart.registry.places import gazetteer, merge_places
 
 __all__ = ["account", "build", "load_region", "region_places"]
 

@@ -88,6 +88,8 @@ class RoadNetwork:
         length = np.hypot(*(xy[1:][same_line] - xy[:-1][same_line]).T)
         keep = start != end
         start, end, length = start[keep], end[keep], length[keep]
+        if not len(length):
+            raise ConfigError("the road network has no segments: its lines are empty or 0 m long")
         n = len(keys)
         graph = scipy.sparse.coo_array(
             (np.concatenate([length, length]), (np.r_[start, end], np.r_[end, start])),
@@ -98,6 +100,7 @@ class RoadNetwork:
     def distances(self, land: np.ndarray, places: np.ndarray) -> np.ndarray:
         """The distance (m) from each piece of land to the nearest of ``places``.
 
+        Land joins the network at every vertex inside it, or else at its nearest vertex;
         ``inf`` where no place can be reached along the roads.
         """
         tree = shapely.STRtree(self.nodes)
@@ -114,7 +117,10 @@ class RoadNetwork:
         )
         along = dijkstra(_shortest_edges(joined), directed=True, indices=n)[:n]
         land_node, land_access = _nearest(tree, land)
-        return land_access + along[land_node]
+        metres = land_access + along[land_node]
+        inside_land, inside_node = tree.query(land, predicate="intersects")
+        np.minimum.at(metres, inside_land, along[inside_node])
+        return metres
 
 
 def _shortest_edges(graph: scipy.sparse.coo_array) -> scipy.sparse.csr_array:
@@ -156,8 +162,10 @@ def places_by_kind(places: pd.DataFrame | gpd.GeoDataFrame | None) -> dict[str, 
         if places.crs is None:
             raise ConfigError("places have no CRS")
         points = places.to_crs(CRS)
-    else:
+    elif {"lat", "lon"} <= set(places.columns):
         points = place_points(places)
+    else:
+        raise ConfigError("places need lat and lon columns (WGS84), or be a GeoDataFrame")
     if len(points) and not (points.geom_type == "Point").all():
         raise ConfigError("places must be points")
     kind = points["type"].astype(str).replace(COUNTS_AS)
@@ -199,7 +207,7 @@ def attraction(
         ["vegnett" if roads is not None else "luftlinje"] * len(out), dtype="string"
     )
     present = [kind for kind in ATTRACTION_TYPES if len(places[kind])]
-    ranked = np.ones(len(out), dtype=bool) if ranked is None else ranked
+    ranked = usable & (np.ones(len(out), dtype=bool) if ranked is None else ranked)
     out["poeng"] = np.where(ranked, np.round(score(out, present, params), 1), np.nan)
     out["rang"] = _rank(out, ranked)
     geometry = out.geometry.name
@@ -207,9 +215,10 @@ def attraction(
 
 
 def _distances(geoms: np.ndarray, places: np.ndarray, roads: RoadNetwork | None) -> np.ndarray:
-    if roads is not None:
-        return roads.distances(geoms, places)
-    return _nearest(shapely.STRtree(places), geoms)[1]
+    straight = _nearest(shapely.STRtree(places), geoms)[1]
+    if roads is None:
+        return straight
+    return np.where(straight == 0, 0.0, roads.distances(geoms, places))  # a place on the land
 
 
 def score(land: pd.DataFrame, kinds: list[str], params: Parameters) -> np.ndarray:

@@ -39,7 +39,7 @@ def read_roads(path: str | os.PathLike[str], layer: str | None = None) -> gpd.Ge
         raise InputError(path, f"cannot read the road network: {exc}") from None
     if gdf.crs is None:
         raise InputError(path, "the road network has no CRS; save it with one")
-    lines = gdf[gdf.geom_type.isin(LINES)]
+    lines = gdf[gdf.geom_type.isin(LINES) & ~gdf.geometry.is_empty]
     if lines.empty:
         raise InputError(path, "the road network holds no LineString features; expected lines")
     if len(lines) < len(gdf):

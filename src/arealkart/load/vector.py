@@ -552,6 +552,23 @@ def _drop_uncoded(
 
 
 def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
+    return read_text_table(path, encoding, what="CSV plot register")
+
+
+def read_text_table(
+    path: str | os.PathLike[str], encoding: str | None = None, *, what: str = "CSV file"
+) -> pd.DataFrame:
+    """A CSV file as spreadsheets write it, every value a text (empty ones NaN).
+
+    The delimiter (``,``, ``;`` or tab) is sniffed; the encoding is ``encoding``, or UTF-8
+    (with or without a BOM), or else ISO-8859-1.
+
+    Raises
+    ------
+    FormatError
+        For a file that cannot be decoded or parsed, naming ``what`` it should have been.
+    """
+    path = Path(path)
     raw = path.read_bytes()
     text = _decode(raw, encoding, path)
     try:
@@ -564,7 +581,7 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
             io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_values=[""]
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise FormatError(path, f"not a readable CSV plot register: {exc}") from None
+        raise FormatError(path, f"not a readable {what}: {exc}") from None
     table.columns = [str(c).strip() for c in table.columns]
     return table
 

@@ -1,4 +1,4 @@
-"""Places: the built-in gazetteer and a region's own places file.
+"""Places: the built-in gazetteer, and the rules every places table keeps.
 
 The gazetteer (``arealkart/data/steder.csv``) holds the region's municipal centres and
 larger villages, each row with the source of its position.  A region's places file (the
@@ -6,7 +6,8 @@ config's ``[steder] fil``) adds schools, kindergartens, shops, business gardens
 (næringshager) and centres, or replaces a built-in row of the same name and type.  It is
 a CSV file with the gazetteer's columns (``navn``, ``type``, ``kilde``, ``lat``/``lon`` in
 WGS84 or ``ost``/``nord`` in EPSG:25832, optionally ``kommunenummer`` and ``alias``), or
-any vector file GDAL reads with points and the columns ``navn``, ``type`` and ``kilde``.
+any vector file GDAL reads with points and the columns ``navn``, ``type`` and ``kilde``
+(read by :func:`arealkart.load.places.read_places`).
 
 Every row must name its source (``kilde``): a position nobody can check is not one to
 measure distances from.  ``type`` is one of
@@ -15,21 +16,18 @@ measure distances from.  ``type`` is one of
 
 from __future__ import annotations
 
-import os
 from functools import cache
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 
 from arealkart.errors import CodeListError, InputError
 from arealkart.model.resources import package_data
 from arealkart.model.schema import CRS
 from arealkart.model.vocabulary import PLACE_TYPES
 
-__all__ = ["PLACE_COLUMNS", "gazetteer", "merge_places", "place_points", "read_places"]
+__all__ = ["PLACE_COLUMNS", "checked_places", "gazetteer", "merge_places", "place_points"]
 
 PLACE_COLUMNS = ("navn", "alias", "kommunenummer", "lat", "lon", "type", "kilde")
 """The columns of a places table (``alias`` is ``|``-separated; positions in WGS84)."""
@@ -47,25 +45,9 @@ def _gazetteer() -> pd.DataFrame:
     path = package_data("steder.csv")
     table = pd.read_csv(path, dtype={"kommunenummer": str}, keep_default_na=False)
     try:
-        return _checked(table, "arealkart/data/steder.csv")
+        return checked_places(table, "arealkart/data/steder.csv")
     except InputError as exc:
         raise CodeListError(str(exc)) from None
-
-
-def read_places(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """A region's places file as a places table (:data:`PLACE_COLUMNS`).
-
-    Raises
-    ------
-    InputError
-        For a missing or unreadable file, or a row without a name, a known type, a source
-        or a position in Norway: the error names the file, the row and what was expected.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "places file not found")
-    table = _read_csv(path) if path.suffix.lower() == ".csv" else _read_vector(path)
-    return _checked(table, str(path))
 
 
 def merge_places(base: pd.DataFrame, extra: pd.DataFrame | None) -> pd.DataFrame:
@@ -90,53 +72,19 @@ def place_points(places: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=points, crs=WGS84).to_crs(CRS)
 
 
-# --- reading and checking -------------------------------------------------------------------
+# --- checking -------------------------------------------------------------------------------
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(path, f"cannot read the places file as UTF-8 CSV: {exc}") from None
-    table.columns = [str(c).strip().lower() for c in table.columns]
-    if {"ost", "nord"} <= set(table.columns) and not {"lat", "lon"} <= set(table.columns):
-        table = _lonlat_from_utm(table, path)
-    return table
+def checked_places(table: pd.DataFrame, where: str) -> pd.DataFrame:
+    """A places table (:data:`PLACE_COLUMNS`) of ``table``'s rows, each checked.
 
+    Every row must be named, of a known type, sourced and in Norway.
 
-def _lonlat_from_utm(table: pd.DataFrame, path: Path) -> pd.DataFrame:
-    east = pd.to_numeric(table["ost"], errors="coerce")
-    north = pd.to_numeric(table["nord"], errors="coerce")
-    bad = table.index[east.isna() | north.isna()]
-    if len(bad):
-        raise InputError(
-            path,
-            "ost and nord must be numbers (EPSG:25832 metres)",
-            line=int(bad[0]) + 2,
-            feature=str(table.loc[bad[0], "navn"]) if "navn" in table else None,
-        )
-    points = gpd.GeoSeries(gpd.points_from_xy(east, north), crs=CRS).to_crs(WGS84)
-    return table.assign(lon=points.x.astype(str), lat=points.y.astype(str))
-
-
-def _read_vector(path: Path) -> pd.DataFrame:
-    try:
-        gdf = pyogrio.read_dataframe(path)
-    except Exception as exc:  # GDAL raises several types for unreadable files
-        raise InputError(path, f"cannot read the places file: {exc}") from None
-    if gdf.crs is None:
-        raise InputError(path, "the places file has no CRS; save it with one")
-    kinds = set(gdf.geometry.geom_type.dropna())
-    if kinds - {"Point"}:
-        raise InputError(path, f"expected Point features only, found {sorted(kinds)}")
-    points = gdf.geometry.to_crs(WGS84)
-    table = pd.DataFrame(gdf.drop(columns="geometry")).astype(str)
-    table.columns = [str(c).strip().lower() for c in table.columns]
-    return table.assign(lon=points.x, lat=points.y)
-
-
-def _checked(table: pd.DataFrame, where: str) -> pd.DataFrame:
-    """A places table with every column, each row named, typed, sourced and in Norway."""
+    Raises
+    ------
+    InputError
+        Naming ``where`` (the file), the row and what was expected.
+    """
     missing = sorted({"navn", "type", "kilde", "lat", "lon"} - set(table.columns))
     if missing:
         raise InputError(
@@ -144,9 +92,12 @@ def _checked(table: pd.DataFrame, where: str) -> pd.DataFrame:
             f"missing columns {missing}; expected navn, type, kilde and lat/lon (WGS84) "
             f"or ost/nord (EPSG:25832)",
         )
+    if table.columns.duplicated().any():
+        twice = sorted(set(table.columns[table.columns.duplicated()]))
+        raise InputError(where, f"columns {twice} appear twice (names are read without case)")
     out = pd.DataFrame(
         {
-            column: table[column].astype(str).str.strip()
+            column: table[column].fillna("").astype(str).str.strip()
             if column in table
             else pd.Series("", index=table.index)
             for column in PLACE_COLUMNS

@@ -22,9 +22,9 @@ from arealkart.available.attraction import (
 )
 from arealkart.available.parameters import Parameters
 from arealkart.errors import ConfigError
+from arealkart.load.places import read_places
 from arealkart.model.schema import CRS
 from arealkart.model.vocabulary import ATTRACTION_TYPES, DISTANCE_COLUMNS
-from arealkart.registry.places import read_places
 
 X, Y = 440_000.0, 6_590_000.0  # near Dalen, EPSG:25832
 PARAMS = Parameters.default()
@@ -265,3 +265,55 @@ def test_available_land_measures_free_areas_and_plots_and_ranks_free_plots_only(
     by_id = result.plots.set_index("tomt_id")
     assert by_id.loc["a", "avstand_skole_m"] == pytest.approx(570, abs=1)
     assert by_id.loc["a", "rang"] == 1 and pd.isna(by_id.loc["b", "rang"])
+
+
+def test_land_over_several_road_vertices_joins_at_the_nearest_way_to_the_place():
+    # a road with a vertex every 100 m; the land covers the first five, the school is at 1000
+    network = RoadNetwork.from_lines(roads([(x, 5) for x in range(0, 1100, 100)]))
+    wide = gpd.GeoDataFrame(
+        {"kommunenummer": ["4034"], "kategori": ["bolig"]},
+        geometry=[box(X - 5, Y, X + 405, Y + 10)],
+        crs=CRS,
+    )
+    out = attraction(wide, places_by_kind(points(("skole", 1000, 5))), PARAMS, network)
+    assert out["avstand_skole_m"].iloc[0] == pytest.approx(600, abs=1)
+
+
+def test_a_place_on_the_land_is_0_m_away_along_the_roads_too():
+    network = RoadNetwork.from_lines(roads([(10, 500), (1010, 500)]))
+    out = attraction(
+        land((0, 0, "bolig")), places_by_kind(points(("butikk", 5, 5))), PARAMS, network
+    )
+    assert out["avstand_butikk_m"].iloc[0] == 0
+
+
+def test_a_road_network_of_empty_or_zero_length_lines_is_refused():
+    stubs = roads([(10, 5), (10, 5)])
+    with pytest.raises(ConfigError, match="no segments"):
+        RoadNetwork.from_lines(stubs)
+
+
+def test_a_places_table_without_positions_is_refused():
+    with pytest.raises(ConfigError, match="lat and lon"):
+        places_by_kind(pd.DataFrame({"navn": ["x"], "type": ["skole"]}))
+
+
+def test_a_road_file_of_empty_lines_is_an_input_error(tmp_path):
+    from arealkart.errors import InputError
+    from arealkart.load.roads import read_roads
+
+    path = tmp_path / "veg.gpkg"
+    gpd.GeoDataFrame(geometry=[LineString()], crs=CRS).to_file(path)
+    with pytest.raises(InputError, match="no LineString features"):
+        read_roads(path)
+    roads([(0, 0), (100, 0)]).to_file(path)
+    assert len(read_roads(path)) == 1
+
+
+def test_land_without_a_geometry_gets_no_distance_score_or_rank():
+    rows = land((0, 0, "bolig"), (100, 0, "bolig"))
+    rows.loc[1, "geometry"] = None
+    out = attraction(rows, places_by_kind(points(("skole", 5, 5))), PARAMS)
+    assert out["avstand_skole_m"].isna().tolist() == [False, True]
+    assert pd.isna(out["poeng"].iloc[1]) and pd.isna(out["rang"].iloc[1])
+    assert out["rang"].iloc[0] == 1

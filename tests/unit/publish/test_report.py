@@ -336,3 +336,21 @@ def test_arealkart_report_writes_only_the_report(capsys, tmp_path):
     assert captured.out.startswith(f"Wrote {len(SLUGS)} report pages to ")
     written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
     assert written == {"manifest.json", *(f"rapport/nb/{s}.html" for s in SLUGS)}
+
+
+@pytest.mark.parametrize(
+    ("totals", "decimals"), [([2.4, 0.8, 1.1, 0.3], 1), ([0.04, 0.02], 1), ([3, 1, 7], 0)]
+)
+def test_a_charts_axis_labels_are_as_fine_as_its_ticks(totals, decimals):
+    from matplotlib.figure import Figure
+
+    from arealkart.publish.report._charts import _finish
+
+    ax = Figure().add_subplot()
+    ax.barh(range(len(totals)), totals)
+    _finish(ax, [f"r{i}" for i in range(len(totals))], totals, "daa", "nn", decimals)
+    ticks = ax.get_xticks()
+    labels = [ax.xaxis.get_major_formatter()(v, i) for i, v in enumerate(ticks)]
+    assert len(set(labels)) == len(labels), labels  # no two ticks read the same
+    if decimals == 0:
+        assert all(float(v).is_integer() for v in ticks)

@@ -8,9 +8,10 @@ from shapely.geometry import Point
 
 from arealkart.config import load_config
 from arealkart.errors import InputError
+from arealkart.load.places import read_places
 from arealkart.model.vocabulary import PLACE_TYPES, SETTLEMENT_TYPES
 from arealkart.pipeline import region_places
-from arealkart.registry.places import PLACE_COLUMNS, gazetteer, merge_places, read_places
+from arealkart.registry.places import PLACE_COLUMNS, gazetteer, merge_places
 
 
 def write(tmp_path, text, name="steder.csv"):
@@ -103,3 +104,30 @@ def test_the_demo_places_are_all_marked_as_invented():
     assert len(region_places(config)) == len(gazetteer()) + len(demo)
     hager = demo[demo["type"] == "naeringshage"]
     assert sorted(hager["kommunenummer"]) == ["4022", "4028", "4030", "4032", "4034", "4036"]
+
+
+def test_a_spreadsheets_places_file_semicolons_bom_decimal_commas_and_latin_1(tmp_path):
+    text = "navn;type;kilde;lat;lon\nSkulen på Åmot;skole;kommunen;59,57;7,99\n"
+    (tmp_path / "utf8.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    (tmp_path / "latin1.csv").write_bytes(text.encode("iso-8859-1"))
+    for name in ("utf8.csv", "latin1.csv"):
+        row = read_places(tmp_path / name).iloc[0]
+        assert (row["navn"], row["lat"], row["lon"]) == ("Skulen på Åmot", 59.57, 7.99)
+
+
+def test_a_point_file_with_an_empty_source_or_name_is_refused(tmp_path):
+    points = gpd.GeoDataFrame(
+        {"navn": ["Butikken", None], "type": ["butikk", "skole"], "kilde": [None, "x"]},
+        geometry=[Point(442000, 6590000), Point(442100, 6590000)],
+        crs="EPSG:25832",
+    )
+    path = tmp_path / "steder.gpkg"
+    points.to_file(path)
+    with pytest.raises(InputError, match=r"a name|the source"):
+        read_places(path)
+
+
+def test_columns_that_differ_only_in_case_are_named(tmp_path):
+    path = write(tmp_path, "navn,Navn,type,kilde,lat,lon\na,b,skole,x,59.4,8.0\n")
+    with pytest.raises(InputError, match=r"\['navn'\] appear twice"):
+        read_places(path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import matplotlib as mpl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from arealkart.registry.style import format_number
 
@@ -144,7 +145,12 @@ def _finish(
             fontsize=9,
             color="#222222",
         )
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, lang, 0)))
+    # whole ticks for counts; for small areas as many decimals as the tick step needs
+    ax.xaxis.set_major_locator(MaxNLocator(integer=decimals == 0))
+    ticks = ax.get_xticks()
+    step = float(ticks[1] - ticks[0]) if len(ticks) > 1 else 1.0
+    places = 0 if step >= 1 else max(1, -math.floor(math.log10(step)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, lang, places)))
     ax.set_xlabel(axis_label)
     ax.grid(axis="x", color="#dddddd", linewidth=0.8)
     ax.set_axisbelow(True)
