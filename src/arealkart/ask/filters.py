@@ -297,7 +297,7 @@ def _near_type(
     """``near_type`` with ``within_km``: within so many km of the nearest place of a kind."""
     if kind is None:
         return None
-    key = _kind(kind)
+    key = place_kind(kind)
     if layer not in ("ledige_arealer", "tomter"):
         raise QueryError("near_type applies to free areas and plots; query layer='ledige_arealer'")
     if within_km is None:
@@ -310,8 +310,14 @@ def _near_type(
     return (DISTANCE_COLUMNS[key], float(within_km) * 1000.0)
 
 
-def _kind(kind: str) -> str:
-    """A kind of place as written (``Næringshage``) → its name (``naeringshage``)."""
+def place_kind(kind: str) -> str:
+    """A kind of place as written (``Næringshage``) → its name (``naeringshage``).
+
+    Raises
+    ------
+    QueryError
+        For a kind that is none of :data:`~arealkart.model.vocabulary.ATTRACTION_TYPES`.
+    """
     key = str(kind).strip().casefold().replace("æ", "ae")
     if key not in ATTRACTION_TYPES:
         raise QueryError(f"unknown near_type {kind!r}; valid values: {list(ATTRACTION_TYPES)}")
@@ -362,7 +368,7 @@ def _sort(
     if key.casefold() in SORT_KEYS:
         column, descending = SORT_KEYS[key.casefold()]
         if column == DISTANCE and point is None and near_type is not None:
-            return (DISTANCE_COLUMNS[_kind(near_type)], False)  # the nearest of that kind first
+            return (DISTANCE_COLUMNS[place_kind(near_type)], False)  # nearest of the kind first
         if column == DISTANCE and point is None:
             raise QueryError(
                 "sorting by distance needs a point or a kind of place: give near= or near_type="

@@ -22,7 +22,9 @@ plot is no choice to weigh.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -97,14 +99,31 @@ class RoadNetwork:
         )
         return cls(shapely.points(keys * _SNAP), _shortest_edges(graph))
 
-    def distances(self, land: np.ndarray, places: np.ndarray) -> np.ndarray:
-        """The distance (m) from each piece of land to the nearest of ``places``.
+    @cached_property
+    def _tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.nodes)
 
-        Land joins the network at every vertex inside it, or else at its nearest vertex;
-        ``inf`` where no place can be reached along the roads.
+    def distances(
+        self, land: np.ndarray, places: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """The distance (m) from each piece of land to the nearest place of each kind.
+
+        Land joins the network at every vertex inside it, or else at its nearest vertex
+        (found once for all kinds); ``inf`` where no place can be reached along the roads.
         """
-        tree = shapely.STRtree(self.nodes)
-        place_node, place_access = _nearest(tree, places)
+        land_node, land_access = _nearest(self._tree, land)
+        inside_land, inside_node = self._tree.query(land, predicate="intersects")
+        out = {}
+        for kind, points in places.items():
+            along = self._from(points)
+            metres = land_access + along[land_node]
+            np.minimum.at(metres, inside_land, along[inside_node])
+            out[kind] = metres
+        return out
+
+    def _from(self, places: np.ndarray) -> np.ndarray:
+        """Every node's distance along the roads to the nearest of ``places``."""
+        place_node, place_access = _nearest(self._tree, places)
         n = len(self.nodes)
         roads = self.graph.tocoo()
         # one more node, joined to every place's node by the straight line to the place
@@ -115,12 +134,7 @@ class RoadNetwork:
             ),
             shape=(n + 1, n + 1),
         )
-        along = dijkstra(_shortest_edges(joined), directed=True, indices=n)[:n]
-        land_node, land_access = _nearest(tree, land)
-        metres = land_access + along[land_node]
-        inside_land, inside_node = tree.query(land, predicate="intersects")
-        np.minimum.at(metres, inside_land, along[inside_node])
-        return metres
+        return dijkstra(_shortest_edges(joined), directed=True, indices=n)[:n]
 
 
 def _shortest_edges(graph: scipy.sparse.coo_array) -> scipy.sparse.csr_array:
@@ -198,27 +212,32 @@ def attraction(
     out = land.copy()
     geoms = out.geometry.to_numpy()
     usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    present = {kind: places[kind] for kind in ATTRACTION_TYPES if len(places[kind])}
+    found = _distances(geoms[usable], present, roads) if usable.any() else {}
     for kind in ATTRACTION_TYPES:
         metres = np.full(len(out), np.nan)
-        if len(places[kind]) and usable.any():
-            metres[usable] = _distances(geoms[usable], places[kind], roads)
+        if kind in found:
+            metres[usable] = found[kind]
         out[DISTANCE_COLUMNS[kind]] = np.round(np.where(np.isinf(metres), np.nan, metres))
     out["avstand_grunnlag"] = pd.array(
         ["vegnett" if roads is not None else "luftlinje"] * len(out), dtype="string"
     )
-    present = [kind for kind in ATTRACTION_TYPES if len(places[kind])]
     ranked = usable & (np.ones(len(out), dtype=bool) if ranked is None else ranked)
-    out["poeng"] = np.where(ranked, np.round(score(out, present, params), 1), np.nan)
+    out["poeng"] = np.where(ranked, np.round(score(out, list(present), params), 1), np.nan)
     out["rang"] = _rank(out, ranked)
     geometry = out.geometry.name
     return out[[*(c for c in out.columns if c != geometry), geometry]]
 
 
-def _distances(geoms: np.ndarray, places: np.ndarray, roads: RoadNetwork | None) -> np.ndarray:
-    straight = _nearest(shapely.STRtree(places), geoms)[1]
+def _distances(
+    geoms: np.ndarray, places: Mapping[str, np.ndarray], roads: RoadNetwork | None
+) -> dict[str, np.ndarray]:
+    """Per kind, straight-line distances, or road distances (0 for a place on the land)."""
+    straight = {kind: _nearest(shapely.STRtree(p), geoms)[1] for kind, p in places.items()}
     if roads is None:
         return straight
-    return np.where(straight == 0, 0.0, roads.distances(geoms, places))  # a place on the land
+    along = roads.distances(geoms, places)
+    return {kind: np.where(straight[kind] == 0, 0.0, along[kind]) for kind in places}
 
 
 def score(land: pd.DataFrame, kinds: list[str], params: Parameters) -> np.ndarray:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from arealkart.ask.filters import place_kind
 from arealkart.ask.index import layer_area_m2
 from arealkart.classify import classify_zones
 from arealkart.errors import ArealkartError
@@ -101,8 +102,8 @@ def result_table(rows: pd.DataFrame, layer: str, near_type: str | None = None) -
     columns = [c for c in TABLE_COLUMNS[layer] if c.source in rows.columns or c.source == "kommune"]
     if "avstand_m" in rows.columns:
         columns.append(Column("km", "avstand_m", _km, True))
-    kind = None if near_type is None else near_type.strip().casefold().replace("æ", "ae")
-    if kind in DISTANCE_COLUMNS and DISTANCE_COLUMNS[kind] in rows.columns:
+    kind = None if near_type is None else place_kind(near_type)  # checked by the query
+    if kind is not None and DISTANCE_COLUMNS[kind] in rows.columns:
         columns.append(Column(f"km {kind}", DISTANCE_COLUMNS[kind], _km, True))
     names = _municipality_names(rows)
     cells = [

@@ -717,23 +717,22 @@
   // How far down a phone's popup must stay: below the title and the right-hand buttons
   // (the left-hand column is cleared by the popup's left padding).
   function topClearance(map) {
-    var container = map.getContainer(), top = container.getBoundingClientRect().top, bottom = 0;
-    container.querySelectorAll(".ak-title, .leaflet-top.leaflet-right > .leaflet-control").forEach(function (c) {
-      var r = c.getBoundingClientRect();
-      if (r.height) { bottom = Math.max(bottom, r.bottom - top); }
-    });
-    return bottom + 8;
+    return clearance(map, ".ak-title, .leaflet-top.leaflet-right > .leaflet-control", function (r, box) { return r.bottom - box.top; });
   }
 
-  // How far up from the bottom a phone's popup must stay: above the closed panels and the
-  // attribution at the foot of the map.
+  // How far up from the bottom it must stay: above the closed panels and the attribution.
   function bottomClearance(map) {
-    var container = map.getContainer(), bottom = container.getBoundingClientRect().bottom, top = 0;
-    container.querySelectorAll(".leaflet-bottom > .leaflet-control").forEach(function (c) {
+    return clearance(map, ".leaflet-bottom > .leaflet-control", function (r, box) { return box.bottom - r.top; });
+  }
+
+  // The largest reach into the map of the controls ``selector`` finds, plus a margin.
+  function clearance(map, selector, reach) {
+    var container = map.getContainer(), box = container.getBoundingClientRect(), most = 0;
+    container.querySelectorAll(selector).forEach(function (c) {
       var r = c.getBoundingClientRect();
-      if (r.height) { top = Math.max(top, bottom - r.top); }
+      if (r.height) { most = Math.max(most, reach(r, box)); }
     });
-    return top + 8;
+    return most + 8;
   }
 
   // On a phone every panel starts closed and at most one is open at a time.

@@ -155,7 +155,7 @@ def free_layer(result: AvailableLand, names: dict[str, str] | None = None) -> di
 
 def _zone_columns(result: AvailableLand) -> pd.DataFrame:
     wanted = {"zone_id": "zone_id", "areal_m2": "sone_m2", "ledig_m2": "sone_ledig_m2"}
-    wanted |= {"status": "status", "hensyn": "hensyn", "bruk": "bruk"}
+    wanted |= {"status": "status", "hensyn": "hensyn"}  # bruk: the free area has its own
     wanted |= {"boliger_helars": "boliger_helars", "boliger_fritid": "boliger_fritid"}
     zones = result.zones
     if "zone_id" not in zones.columns:
