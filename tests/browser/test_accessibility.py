@@ -682,7 +682,8 @@ def test_a_language_link_opens_the_twin_at_the_same_feature(open_page, site):
     page.evaluate("arealkart.openItem(arealkart.items.find(i => i.key === 'ledig'), null)")
     page.locator(".leaflet-popup-content .ak-popup").wait_for(timeout=5000)
     page.click(".ak-popup-link a")
-    fragment = page.url.split("#")[1]
+    # the page's own address: page.url follows a history.replaceState only a moment later
+    fragment = page.evaluate("location.hash").split("#")[1]
     page.click(".ak-languages a[hreflang=en]")
     page.wait_for_function("window.arealkart && window.arealkart.ready === true")
     assert page.url.endswith(f"/kart/en/vinje.html#{fragment}")

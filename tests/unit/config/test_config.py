@@ -137,6 +137,29 @@ def test_a_planner_builds_from_their_own_config(region, tmp_path):
     assert result.result.parameters.min_bredde == 6
 
 
+def test_a_planner_measures_to_their_own_places_along_their_own_roads(region, tmp_path):
+    folder = region.parent
+    # a school 2 km east of the field, a road from the field's corner east, then north
+    (folder / "steder.csv").write_text(
+        f"navn;type;kilde;ost;nord\nSkulen;skole;kommunen;{X + 2200:.0f};{Y + 1000:.0f}\n",
+        encoding="utf-8",
+    )
+    road = shapely.LineString([(X + 200, Y), (X + 2200, Y), (X + 2200, Y + 1000)])
+    gpd.GeoDataFrame(geometry=[road], crs="EPSG:25832").to_file(folder / "veg.gpkg")
+    config = rewrite(
+        region, "[farger]", '[steder]\nfil = "steder.csv"\nvegnett = "veg.gpkg"\n[farger]'
+    )
+    out = tmp_path / "ut"
+    build(config, out, workers=1, parts=["tables"])
+    free = gpd.read_file(out / "arealkart.gpkg", layer="ledige_arealer")
+    assert set(free["avstand_grunnlag"]) == {"vegnett"}
+    # the field's free land reaches the road at its corner (X + 200, Y): 2 000 + 1 000 m on
+    east = free.geometry.bounds["maxx"].idxmax()
+    corner = shapely.Point(X + 200, Y).distance(free.geometry[east])
+    assert free.loc[east, "avstand_skole_m"] == pytest.approx(3000 + corner, abs=1)
+    assert free["poeng"].notna().all() and free["rang"].min() == 1
+
+
 def test_the_demo_config_is_complete():
     cfg = load_config(demo_config_path())
     assert cfg.languages == ("nn", "nb", "en") and cfg.language == "nn"
