@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Set up arealkart in ./.venv on a fresh Debian/Ubuntu machine.
 #   bash scripts/install.sh          # arealkart and what it needs to run
-#   bash scripts/install.sh --test   # also everything the test suite needs
+#   bash scripts/install.sh --serve  # also the OGC API service (arealkart serve: pygeoapi)
+#   bash scripts/install.sh --test   # also everything the test suite needs (and --serve's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_tests=0
+want_serve=0
 [ "${1:-}" = "--test" ] && want_tests=1
+[ "${1:-}" = "--serve" ] && want_serve=1
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -34,10 +37,12 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 if [ "$want_tests" = 1 ]; then
-  .venv/bin/python -m pip install --quiet -e '.[test]'
+  .venv/bin/python -m pip install --quiet -e '.[test,serve]'
   # the browser tests: Debian's Chromium (driven by Playwright) and the maps' JS libraries
   [ -x /usr/bin/chromium ] || apt_install chromium
   .venv/bin/python scripts/fetch_map_assets.py
+elif [ "$want_serve" = 1 ]; then
+  .venv/bin/python -m pip install --quiet -e '.[serve]'
 else
   .venv/bin/python -m pip install --quiet -e .
 fi

@@ -110,6 +110,10 @@ class AccountingError(ArealkartError):
     """Input features that are neither in the output nor in the issues report."""
 
 
+class ServiceError(ArealkartError):
+    """The OGC API service cannot start: its optional extra is missing, the port is taken."""
+
+
 def open_input(
     path: Path, error: type[InputError] = InputError, expected: str = "a file"
 ) -> BinaryIO:

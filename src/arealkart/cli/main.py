@@ -8,6 +8,7 @@ Commands::
     arealkart query    # ask the last build for free areas, plots or zones
     arealkart export   # write one layer of the last build as GeoJSON, GeoJSONSeq, GPKG or CSV
     arealkart info     # what an input file holds, before building
+    arealkart serve    # serve the last build as OGC API Features (pygeoapi, an optional extra)
 
 Every command takes ``-q/--quiet`` (only errors, no progress bars) and ``-v/--verbose``
 (progress details), before or after the command name, and ``-h/--help`` with examples.
@@ -16,8 +17,8 @@ Exit codes:
 
 =====  ====================================================================================
 0      success
-1      bad input data or configuration: an unreadable file, a config error (a message,
-       no traceback)
+1      bad input data or configuration: an unreadable file, a config error, ``serve``
+       without its optional extra or on a port that is taken (a message, no traceback)
 2      bad command-line usage or query: an unknown option or value, an unknown
        municipality, place, category or status, a negative or inverted range, an
        unreadable polygon file, a query before any build (a message, no traceback)
@@ -51,6 +52,7 @@ from arealkart.cli._options import (
     settings,
     verbosity,
 )
+from arealkart.cli._serve import serve
 from arealkart.errors import ArealkartError, QueryError
 
 __all__ = ["EXIT_BUG", "EXIT_DATA", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "cli", "main"]
@@ -76,11 +78,12 @@ def cli(ctx: click.Context) -> None:
       arealkart query --near Dalen --within-km 10 --sort areal --limit 20
       arealkart export --layer tomter --format geojsonseq --output tomter.geojsons
       arealkart info plan.sos
+      arealkart serve --port 8080             # OGC API Features over the last build
     """
     configure_logging(settings(ctx))
 
 
-for _command in (build, map_command, report_command, query, export, info):
+for _command in (build, map_command, report_command, query, export, info, serve):
     cli.add_command(_command)
 
 

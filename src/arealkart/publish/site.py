@@ -18,6 +18,10 @@ Rules (see ``docs/guide.md``, "Publishing the output folder"):
   the previous build had the same fingerprint (the same arealkart version, config,
   parameters and input checksums): then they are the same build's other parts or
   languages, and are kept.
+- ``serve/`` is the service's folder: ``arealkart serve`` writes its pygeoapi config and
+  OpenAPI document there after a build.  Its files are not the build's (the manifest
+  does not list them), not foreign either, and each next build carries them over as
+  they are, so a service configured once keeps running across rebuilds.
 - Staging folders left by builds that died (their process is gone) are removed by the
   next build; a staging folder is recognised by its marker file, never by name alone.
 """
@@ -47,6 +51,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "MANIFEST",
     "PAUSE_AT",
+    "SERVICE_FOLDER",
     "Manifest",
     "Site",
     "check_foreign",
@@ -57,11 +62,16 @@ __all__ = [
     "preflight",
     "read_manifest",
     "remove_dead_stages",
+    "service_files",
     "write_error",
 ]
 
 MANIFEST = "manifest.json"
 """File name of a build's manifest in the output folder."""
+
+SERVICE_FOLDER = "serve"
+"""The folder of a published build that ``arealkart serve`` writes (its pygeoapi config):
+kept across builds, listed by no manifest, never foreign."""
 
 _OWNER = ".owner"
 _STAGE = ".arealkart-stage-"
@@ -229,6 +239,7 @@ class Site:
         build's fingerprint.
         """
         keep = set(self.foreign) if self.force else set()
+        keep |= set(service_files(self.output))
         if self.previous is not None and self.previous.fingerprint == self.fingerprint:
             keep |= {p for p in self.previous.paths() if (self.output / p).is_file()}
         return sorted(keep)
@@ -264,7 +275,8 @@ class Site:
         """The manifest of the stage's files (the carried-over foreign files excepted)."""
         foreign = set(self.foreign) if self.force else set()
         files = []
-        for path in sorted(set(_relative_files(self.stage)) - {MANIFEST} - foreign):
+        kept = set(service_files(self.stage))
+        for path in sorted(set(_relative_files(self.stage)) - {MANIFEST} - foreign - kept):
             full = self.stage / path
             files.append({"path": path, "bytes": full.stat().st_size, "sha256": checksum(full)})
         return Manifest(version, self.fingerprint, config, tuple(inputs), tuple(files))
@@ -275,7 +287,16 @@ def foreign_files(output: Path, previous: Manifest | None) -> list[str]:
     if not output.is_dir():
         return []
     listed = previous.paths() | {MANIFEST} if previous else set()
+    listed |= set(service_files(output))
     return sorted(p for p in _relative_files(output) if p not in listed)
+
+
+def service_files(output: Path) -> list[str]:
+    """The files of ``output``'s service folder (:data:`SERVICE_FOLDER`), relative paths."""
+    folder = output / SERVICE_FOLDER
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return [f"{SERVICE_FOLDER}/{p}" for p in _relative_files(folder)]
 
 
 def check_foreign(output: Path, foreign: list[str], *, force: bool) -> None:

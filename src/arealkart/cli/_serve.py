@@ -1,0 +1,99 @@
+"""The ``serve`` command: a finished build as an OGC API Features service (pygeoapi).
+
+Registered on the ``arealkart`` group by :mod:`arealkart.cli.main`; a thin skin over
+:func:`arealkart.serve.serve` and :func:`arealkart.serve.write_service`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import click
+
+from arealkart.cli._options import (
+    CONTEXT,
+    EXIT_CODES_HELP,
+    is_quiet,
+    keep_blocks,
+    settings,
+    verbosity,
+)
+
+
+@click.command(context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="A build's output folder (or its GeoPackage).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Listen on this address only.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=5000, show_default=True, help="TCP port."
+)
+@click.option(
+    "--url",
+    help="The public address, when a web server in front answers elsewhere "
+    "(default: http://HOST:PORT).",
+)
+@click.option(
+    "--write-only",
+    is_flag=True,
+    help="Write serve/pygeoapi.yml and serve/openapi.yml, and do not start a server.",
+)
+@verbosity
+@click.pass_context
+@keep_blocks
+def serve(
+    ctx: click.Context, source: Path, host: str, port: int, url: str | None, write_only: bool
+) -> None:
+    r"""Serve the last build as OGC API Features (pygeoapi) until Ctrl-C.
+
+    One collection per layer (ledige_arealer, tomter, soner, hensynssoner, sammendrag),
+    stored in EPSG:25832, answered in CRS84 or EPSG:25832, with bbox, property=value
+    filters and paging.  Writes the pygeoapi config and its OpenAPI document next to the
+    build (serve/pygeoapi.yml, serve/openapi.yml), kept by the next build, so the same
+    service can run under gunicorn behind a web server.  Needs the optional extra:
+    pip install 'arealkart[serve]'.
+
+    \b
+    Examples:
+      arealkart serve                              # http://127.0.0.1:5000/
+      arealkart serve --from ut/ --port 8080
+      arealkart serve --write-only --url https://kart.example.no/arealkart
+    """
+    from arealkart.serve import serve as run_service  # pyogrio and pygeoapi: only now
+    from arealkart.serve import write_service
+
+    quiet = is_quiet(ctx)
+    _quieter_server_logs(quiet=quiet, verbose=settings(ctx)["verbose"])
+    if write_only:
+        service = write_service(source, host=host, port=port, url=url)
+        if not quiet:
+            click.echo(f"Wrote {service.config} and {service.openapi}")
+        return
+
+    def ready(service: Any) -> None:
+        if not quiet:
+            click.echo(f"Serving OGC API Features at {service.url}/ (config {service.config})")
+            click.echo("Press Ctrl-C to stop.")
+
+    run_service(source, host=host, port=port, url=url, on_ready=ready)
+    if not quiet:
+        click.echo("Stopped.")
+
+
+def _quieter_server_logs(*, quiet: bool, verbose: bool) -> None:
+    """Keep pygeoapi's own warnings (one per request without ``offset``) for ``-v``.
+
+    Werkzeug logs each request (``INFO werkzeug: … "GET /collections HTTP/1.1" 200``),
+    except with ``-q``; pygeoapi logs every refused request as an error, with its cause.
+    """
+    if not verbose:
+        logging.getLogger("pygeoapi").setLevel(logging.ERROR)
+    if quiet:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
