@@ -230,3 +230,18 @@ def main_ok(argv: list[str]) -> bool:
     except SystemExit as exc:
         return exc.code in (0, None)
     return True
+
+
+def test_a_port_in_use_is_a_clear_error(site, capsys, monkeypatch):
+    for name in ("PYGEOAPI_CONFIG", "PYGEOAPI_OPENAPI"):  # serve sets them: restore after
+        monkeypatch.setenv(name, "")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        with pytest.raises(SystemExit) as caught:
+            main(["serve", "--from", str(site), "--port", port])
+    assert caught.value.code == 1
+    err = capsys.readouterr().err
+    assert f"cannot listen on http://127.0.0.1:{port}" in err and "--port" in err
+    assert "Traceback" not in err

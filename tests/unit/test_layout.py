@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "arealkart"
-HEAVY = ("geopandas", "shapely", "folium", "pandas", "pyogrio")
+HEAVY = ("geopandas", "shapely", "folium", "pandas", "pyogrio", "pygeoapi", "flask")
 
 
 def module_name(path: Path) -> str:
