@@ -9,32 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from arealkart.errors import ConfigError
 
 __all__ = ["database_label", "quoted_name", "redacted"]
 
 _PASSWORD_WORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)", re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*:)([^/?#]*)(@)")
 _NAME_PART = re.compile(r'^(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+")$')
 
 
 def redacted(url: str) -> str:
     """``url`` with any password replaced by ``***``, fit to print, log or write down.
 
-    Works on URLs (``postgresql://user:secret@host/db``) and on libpq's ``key=value``
-    strings (``host=… password=secret``).
+    Works on URLs (``postgresql://user:secret@host/db``, ``…?password=secret``) and on
+    libpq's ``key=value`` strings (``host=… password=secret``).
     """
-    if "://" not in url:
-        return _PASSWORD_WORD.sub(r"\1***", url)
-    parts = urlsplit(url)
-    query = _PASSWORD_WORD.sub(r"\1***", parts.query.replace("&", " ")).replace(" ", "&")
-    if parts.password is None:
-        return urlunsplit(parts._replace(query=query))
-    user = parts.username or ""
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}", query=query))
+    return _PASSWORD_WORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***\3", url))
 
 
 def database_label(url: str, table: str | None = None, query: str | None = None) -> str:
