@@ -175,6 +175,17 @@ def test_a_schema_left_by_a_build_that_died_is_removed_by_the_next(postgis_db):
     assert schemas == [("arealkart",)]
 
 
+def test_two_builds_never_write_one_schema_at_once(postgis_db):
+    layer = pd.DataFrame({"a": [1]})
+    with psycopg.connect(postgis_db, autocommit=True) as other:  # a build busy writing
+        other.execute("SELECT pg_advisory_lock(hashtext('arealkart:plan'))")
+        with pytest.raises(OutputError, match="another build is writing schema 'plan'"):
+            write_postgis({"t": layer}, postgis_db, schema="plan")
+        write_postgis({"t": layer}, postgis_db, schema="anna")  # another schema is free
+    write_postgis({"t": layer}, postgis_db, schema="plan")  # and this one once it is done
+    assert _rows(postgis_db, "SELECT count(*) FROM plan.t")[0][0] == 1
+
+
 def test_bad_schema_names_and_unreachable_servers_are_clear_errors(postgis_server, tmp_path):
     layer = pd.DataFrame({"a": [1]})
     with pytest.raises(OutputError, match="plain lower-case SQL name"):
