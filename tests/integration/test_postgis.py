@@ -175,6 +175,38 @@ def test_a_schema_left_by_a_build_that_died_is_removed_by_the_next(postgis_db):
     assert schemas == [("arealkart",)]
 
 
+def test_values_arrive_as_they_were_written(postgis_db):
+    import datetime as dt
+
+    from shapely.geometry import Point, Polygon
+
+    texts = ["tab\there", "line\nbreak", "back\\slash 'quote' \"dq\"", None]
+    layer = gpd.GeoDataFrame(
+        {
+            "tekst": texts,
+            "tal": pd.array([1, None, 3, 4], dtype="Int64"),
+            "areal_m2": [1.234567, float("nan"), 3.0, 4.0],
+            "ja": pd.array([True, None, False, True], dtype="boolean"),
+            "dato": [dt.date(2024, 4, 11), None, dt.date(2020, 1, 1), None],
+        },
+        geometry=[Polygon([(0, 0), (1, 0), (1, 1)]), Point(2, 2), Polygon(), None],
+        crs=25832,
+    )
+    write_postgis({"t": layer}, postgis_db)
+    rows = _rows(
+        postgis_db,
+        "SELECT tekst, tal, areal_m2, ja, dato, ST_GeometryType(geometry), ST_SRID(geometry) "
+        "FROM arealkart.t ORDER BY fid",
+    )
+    assert [r[0] for r in rows] == texts
+    assert [r[1] for r in rows] == [1, None, 3, 4]
+    assert [r[2] for r in rows] == [1.23, None, 3.0, 4.0]  # rounded as every output (0.01 m²)
+    assert [r[3] for r in rows] == [True, None, False, True]
+    assert [r[4] for r in rows] == [dt.date(2024, 4, 11), None, dt.date(2020, 1, 1), None]
+    assert [r[5] for r in rows] == ["ST_MultiPolygon", "ST_Point", "ST_MultiPolygon", None]
+    assert {r[6] for r in rows[:3]} == {25832}
+
+
 def test_two_builds_never_write_one_schema_at_once(postgis_db):
     layer = pd.DataFrame({"a": [1]})
     with psycopg.connect(postgis_db, autocommit=True) as other:  # a build busy writing

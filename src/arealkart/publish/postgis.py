@@ -294,7 +294,10 @@ def _ewkb(geoms: gpd.GeoSeries) -> list[str | None]:
     """Hex EWKB with the SRID; multi-polygons for the polygon layers, as the column says."""
     array = np.asarray(geoms.values, dtype=object)
     polygons = shapely.get_type_id(array) == 3
-    array[polygons] = [shapely.MultiPolygon([p]) for p in array[polygons]]
+    array[polygons] = [
+        shapely.MultiPolygon([p]) if not p.is_empty else shapely.MultiPolygon()
+        for p in array[polygons]
+    ]
     array = shapely.set_srid(array, SRID)
     return [None if g is None else g for g in shapely.to_wkb(array, hex=True, include_srid=True)]
 
