@@ -37,9 +37,16 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 if [ "$want_tests" = 1 ]; then
-  .venv/bin/python -m pip install --quiet -e '.[test,serve]'
+  .venv/bin/python -m pip install --quiet -e '.[test,postgis,serve]'
   # the browser tests: Debian's Chromium (driven by Playwright) and the maps' JS libraries
   [ -x /usr/bin/chromium ] || apt_install chromium
+  # the PostGIS tests: Debian's PostgreSQL server and its PostGIS extension (the tests
+  # start a private cluster of their own on 127.0.0.1; see tests/postgis_server.py)
+  if ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
+    pg_version=$(ls /usr/lib/postgresql | sort -n | tail -1)
+    apt_install "postgresql-${pg_version}-postgis-3"
+  fi
   .venv/bin/python scripts/fetch_map_assets.py
 elif [ "$want_serve" = 1 ]; then
   .venv/bin/python -m pip install --quiet -e '.[serve]'

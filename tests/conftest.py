@@ -1,4 +1,4 @@
-"""Shared fixtures: a demo build, once per session.
+"""Shared fixtures: a demo build, once per session; a PostGIS server, once per worker.
 
 Shared constants and helpers (the repository's paths, the samples in ``../shared``) are in
 ``helpers.py``; builders of small test inputs in ``builders.py``.
@@ -16,6 +16,35 @@ def demo_build(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("demo-output")
     return build(None, out, workers=1)
+
+
+@pytest.fixture(scope="session")
+def postgis_server():
+    """A private PostgreSQL + PostGIS cluster on 127.0.0.1 (see ``postgis_server.py``).
+
+    Skips, with the reason, where the machine cannot run one (``scripts/install.sh --test``
+    installs what it needs).
+    """
+    pytest.importorskip("psycopg", reason="psycopg is not installed (install.sh --test)")
+    from contextlib import ExitStack
+
+    from postgis_server import NoServerError, postgis_server
+
+    with ExitStack() as stack:
+        try:
+            server = stack.enter_context(postgis_server())
+        except NoServerError as exc:
+            pytest.skip(f"no PostGIS server can start here: {exc}")
+        yield server
+
+
+@pytest.fixture
+def postgis_db(postgis_server, request):
+    """A fresh database with PostGIS for one test; its URL."""
+    import re
+
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40]
+    return postgis_server.create_database(f"{name}_{id(request) % 100000}")
 
 
 DEVICES = ("/dev/null", "/dev/full")

@@ -35,9 +35,11 @@ _EXPORTS = {
     "classify_zones": "arealkart.classify",
     "query": "arealkart.ask.search",
     "read_plan": "arealkart.load.read",
+    "read_postgis": "arealkart.load.postgis",
     "summarise": "arealkart.publish.summary",
     "write_geojson": "arealkart.publish.export",
     "write_geopackage": "arealkart.publish.export",
+    "write_postgis": "arealkart.publish.postgis",
 }
 """Public name → the module that defines it."""
 
@@ -53,9 +55,11 @@ __all__ = [
     "classify_zones",
     "query",
     "read_plan",
+    "read_postgis",
     "summarise",
     "write_geojson",
     "write_geopackage",
+    "write_postgis",
 ]
 
 
@@ -78,10 +82,12 @@ if TYPE_CHECKING:
     from arealkart.available.rule import AvailableLand, available_land
     from arealkart.classify import classify_zones
     from arealkart.errors import ArealkartError
+    from arealkart.load.postgis import read_postgis
     from arealkart.load.read import read_plan
     from arealkart.model.plandata import PlanData
     from arealkart.pipeline import build
     from arealkart.publish.export import write_geojson, write_geopackage
     from arealkart.publish.maps import build_map
+    from arealkart.publish.postgis import write_postgis
     from arealkart.publish.result import BuildResult
     from arealkart.publish.summary import summarise

@@ -70,6 +70,7 @@ from pathlib import Path
 from typing import Any
 
 from arealkart.errors import ConfigError, MunicipalityError
+from arealkart.model.database import database_label, quoted_name, redacted
 from arealkart.model.resources import shipped_data
 from arealkart.model.vocabulary import LANGUAGES
 from arealkart.registry.kommuner import Kommune, resolve
@@ -101,13 +102,28 @@ FILE_OPTIONS = {
 """Reader options a file table may carry, and what they mean."""
 
 
+DATABASE_OPTIONS = ("table", "query", "crs", "objtype", "columns")
+"""Keys of a PostGIS source table besides ``postgis`` (the connection URL)."""
+
+
 @dataclass(frozen=True)
 class Source:
-    """One input file and the options to read it with."""
+    """One input file, or one PostGIS table or query, and the options to read it with.
+
+    A PostGIS source has its connection URL in ``database``, its ``table`` or ``query`` in
+    ``options``, and ``path`` holds only its label (``postgis:<db>.<table>``): nothing is
+    read from disk for it.
+    """
 
     path: Path
     kind: str | None
     options: dict[str, Any] = field(default_factory=dict)
+    database: str | None = None
+
+    @property
+    def is_file(self) -> bool:
+        """Whether the source is a file (not a PostGIS table or query)."""
+        return self.database is None
 
 
 CONTACT_KEYS = ("navn", "epost", "telefon", "nettside")
@@ -181,7 +197,7 @@ class RegionConfig:
 
     def files(self) -> list[Path]:
         """Every input file the config names (plans, registers, plot geometry, overrides)."""
-        paths = [s.path for m in self.municipalities for s in m.sources]
+        paths = [s.path for m in self.municipalities for s in m.sources if s.is_file]
         paths += [
             s.options["geometry"]
             for m in self.municipalities
@@ -478,6 +494,8 @@ def _source(
         return Source(_inside(item, base, path, where), kind)
     if not isinstance(item, dict):
         raise ConfigError(f"{path}: {kommune.navn}: expected a path or a table, got {item!r}")
+    if "postgis" in item:
+        return _database_source(item, kind, f"{path}: {kommune.navn}: {key}")
     options = dict(item)
     file = options.pop("path", None) or options.pop("register", None)
     if file is None:
@@ -492,6 +510,25 @@ def _source(
             raise ConfigError(f"{path}: {kommune.navn}: {file}: 'geometry' is for plots only")
         options["geometry"] = _inside(options["geometry"], base, path, where)
     return Source(_inside(file, base, path, where), kind, options)
+
+
+def _database_source(item: dict[str, Any], kind: str | None, where: str) -> Source:
+    """A ``{ postgis = "URL", table = "…" }`` (or ``query = "…"``) entry."""
+    options = dict(item)
+    url = options.pop("postgis")
+    if not isinstance(url, str) or not url.strip():
+        shown = redacted(str(url))
+        raise ConfigError(f"{where}: 'postgis' must be a connection URL, got {shown!r}")
+    _check_keys(options, DATABASE_OPTIONS, f"{where}: {redacted(url)}", "keys")
+    if ("table" in options) == ("query" in options):
+        raise ConfigError(
+            f"{where}: {redacted(url)}: give either table = 'schema.table' or query = 'SELECT …'"
+        )
+    _check_option_types(options, f"{where}: {redacted(url)}")
+    if "table" in options:
+        quoted_name(options["table"], where)
+    label = database_label(url, options.get("table"), options.get("query"))
+    return Source(Path(label), kind, options, database=url)
 
 
 def _check_option_types(options: dict[str, Any], where: str) -> None:

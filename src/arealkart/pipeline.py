@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
@@ -22,6 +23,7 @@ from arealkart.classify import classification_issues, classify_zones
 from arealkart.config import MunicipalityInput, RegionConfig, Source, load_config
 from arealkart.errors import InputError, SchemaError
 from arealkart.load.places import read_places
+from arealkart.load.postgis import read_postgis
 from arealkart.load.quality import check_quality
 from arealkart.load.read import read_plan
 from arealkart.load.roads import read_roads
@@ -31,6 +33,7 @@ from arealkart.model.plandata import PlanData, combine, relabel
 from arealkart.publish.accounting import balance, check_balance
 from arealkart.publish.maps.assets import check_assets
 from arealkart.publish.outputs import BuildResult, map_languages, write_outputs
+from arealkart.publish.postgis import DEFAULT_SCHEMA, check_schema_name, stage_postgis
 from arealkart.publish.site import preflight
 from arealkart.publish.summary import summarise
 from arealkart.registry.places import gazetteer, merge_places
@@ -61,7 +64,7 @@ def load_region(
     sources = [(m, s) for m in config.municipalities for s in m.sources]
     parts = []
     for muni, source in tqdm(sources, desc="les", unit="fil", disable=not progress):
-        log.info("reading %s", source.path)
+        log.info("reading %s", source.path)  # a PostGIS source's path is its label
         try:
             parts.append(_read_source(source, muni, config))
         except (InputError, SchemaError) as exc:
@@ -75,6 +78,8 @@ def _read_source(source: Source, muni: MunicipalityInput, config: RegionConfig) 
     options = {"kommune": muni.kommune.nummer, **source.options}
     if source.kind is not None:
         options.setdefault("kind", source.kind)
+    if source.database is not None:
+        return read_postgis(source.database, **options)
     data = read_plan(source.path, **options)
     files = [source.path] + ([Path(options["geometry"])] if options.get("geometry") else [])
     return relabel(data, {path.name: config.label(path) for path in files})
@@ -101,6 +106,8 @@ def build(
     keep_going: bool = False,
     force: bool = False,
     assets: str = "cdn",
+    to_postgis: str | None = None,
+    schema: str = DEFAULT_SCHEMA,
 ) -> BuildResult:
     """Run the whole chain on a region and write maps, GeoJSON, GeoPackage and tables.
 
@@ -131,6 +138,13 @@ def build(
     assets
         ``"cdn"`` (default) or ``"local"``: where the maps load Leaflet from (see
         :func:`arealkart.publish.outputs.write_outputs`).
+    to_postgis
+        Also write the GeoPackage's layers and tables into this PostGIS database (a libpq
+        URL), replacing the previous build's in one swap (see
+        :mod:`arealkart.publish.postgis`); the files and the database are replaced only
+        when both are written.
+    schema
+        The PostGIS schema to write into.
 
     Returns
     -------
@@ -145,6 +159,8 @@ def build(
     cfg = config if isinstance(config, RegionConfig) else load_config(config)
     languages = map_languages(cfg, lang)  # fail early on an unknown language or asset mode
     check_assets(assets)
+    if to_postgis:
+        check_schema_name(schema)
     wanted = output_parts(parts)
     preflight(output, force=force, expected_bytes=_expected_output_bytes(cfg))
     data = check_quality(load_region(cfg, keep_going=keep_going, progress=progress))
@@ -165,10 +181,28 @@ def build(
     issues = concat_issues([data.issues, classification_issues(zones), result.issues])
     accounts = check_balance(account(data, result, issues))
     built = BuildResult(cfg, data, result, summary, issues, accounts)
-    files = write_outputs(
-        built, output, lang=languages, parts=wanted, progress=progress, force=force, assets=assets
-    )
-    return replace(built, files=files)
+    options = {"lang": languages, "parts": wanted, "force": force, "assets": assets}
+    return _publish(built, output, to_postgis, schema, progress=progress, **options)
+
+
+def _publish(
+    built: BuildResult,
+    output: str | os.PathLike[str],
+    to_postgis: str | None,
+    schema: str,
+    **options: Any,
+) -> BuildResult:
+    """Write the files and, if asked, PostGIS: both are replaced only when both are written."""
+    if not to_postgis:
+        return replace(built, files=write_outputs(built, output, **options))
+    descriptions = built.layer_descriptions()
+    staged = stage_postgis(built.layers(), to_postgis, schema=schema, descriptions=descriptions)
+    try:
+        files = write_outputs(built, output, **options)
+    except BaseException:
+        staged.discard()
+        raise
+    return replace(built, files=files, postgis=staged.swap())
 
 
 def _expected_output_bytes(cfg: RegionConfig) -> int:

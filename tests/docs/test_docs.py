@@ -33,7 +33,14 @@ import pytest
 
 from arealkart.available.parameters import Parameters
 from arealkart.cli.main import main
-from arealkart.config import FILE_OPTIONS, LAYER_KEYS, REGION_KEYS, SECTIONS, load_config
+from arealkart.config import (
+    DATABASE_OPTIONS,
+    FILE_OPTIONS,
+    LAYER_KEYS,
+    REGION_KEYS,
+    SECTIONS,
+    load_config,
+)
 from arealkart.load.limits import LIMITS
 from arealkart.model.issues import COLUMNS as ISSUE_COLUMNS
 from arealkart.publish.summary import COLUMNS as SUMMARY_COLUMNS
@@ -180,7 +187,7 @@ def test_every_config_key_and_file_option_is_documented():
         "overstyring",
         "kombinasjon",
     )
-    for key in (*keys, *FILE_OPTIONS):
+    for key in (*keys, *FILE_OPTIONS, "postgis", *DATABASE_OPTIONS):
         assert f"| `{key}` |" in text, key
 
 

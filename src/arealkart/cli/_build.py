@@ -68,6 +68,21 @@ _keep_going_option = click.option(
     is_flag=True,
     help="Report input files that cannot be read in the issues report and go on.",
 )
+_postgis_option = click.option(
+    "--to-postgis",
+    "to_postgis",
+    metavar="URL",
+    envvar="AREALKART_POSTGIS",
+    help="Also write the layers and tables into this PostGIS database, replacing the last "
+    "build's in one swap (e.g. postgresql://kart@db.example.no/plan; give the password by "
+    "PGPASSWORD or ~/.pgpass) [env AREALKART_POSTGIS].",
+)
+_schema_option = click.option(
+    "--schema",
+    default="arealkart",
+    show_default=True,
+    help="The PostGIS schema to write into (with --to-postgis).",
+)
 
 
 @click.command(context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
@@ -78,6 +93,8 @@ _keep_going_option = click.option(
 @_assets_option
 @_keep_going_option
 @_force_option
+@_postgis_option
+@_schema_option
 @verbosity
 @click.pass_context
 @keep_blocks
@@ -90,6 +107,8 @@ def build(
     assets: str,
     keep_going: bool,
     force: bool,
+    to_postgis: str | None,
+    schema: str,
 ) -> None:
     r"""Load, classify, compute free land; write maps, report, GeoJSON, GeoPackage, tables.
 
@@ -103,6 +122,7 @@ def build(
       arealkart build --config vest-telemark.toml --output /srv/kart --lang nn --lang en
       arealkart build -q --workers 2
       arealkart build --config region.toml --keep-going
+      PGPASSWORD=… arealkart build --to-postgis postgresql://kart@db/plan --schema arealkart
     """
     from arealkart.pipeline import build as run_build  # the whole pipeline, only when it runs
 
@@ -116,6 +136,8 @@ def build(
         keep_going=keep_going,
         force=force,
         assets=assets,
+        to_postgis=to_postgis,
+        schema=schema,
     )
     if not quiet:
         _print_build(result)
@@ -226,6 +248,14 @@ def _print_build(result: Any) -> None:
     click.echo(f"  issues report: {len(result.issues)} rows")
     _print_balance(result.balance)
     click.echo(f"Wrote {len(result.files)} files to {_common_folder(result.files)}")
+    if result.postgis is not None:
+        written = result.postgis
+        click.echo(
+            printable(
+                f"Wrote {len(written.rows)} tables ({sum(written.rows.values())} rows) to "
+                f"PostGIS schema {written.schema} at {written.url}"
+            )
+        )
 
 
 def _print_balance(table: Any) -> None:

@@ -117,41 +117,68 @@ def read_vector(
     encoding
         Text encoding of attribute values; Shapefiles without ``.cpg`` are detected.
     """
-    from arealkart.model.plandata import PlanData, combine
+    from arealkart.model.plandata import combine
 
     path = Path(path)
     if engine not in ENGINES:
         raise InputError(path, f"unknown engine {engine!r}; expected one of {list(ENGINES)}")
     names = [layer] if layer else _layer_names(path, engine)
     encoding = encoding or _detect_encoding(path)
-    parts = []
-    for name in names:
-        gdf = _read_layer(path, name, engine, encoding)
-        layer_kind = kind or infer_kind(gdf, columns, path=path, layer=name)
-        issues = IssueLog()
-        canonical = to_canonical(
-            gdf,
-            layer_kind,
+    parts = [
+        canonical_part(
+            _read_layer(path, name, engine, encoding),
             path=path,
             layer=name if len(names) > 1 else None,
+            kind=kind,
             kommune=kommune,
             crs=crs,
             objtype=objtype,
             columns=columns,
-            issues=issues,
         )
-        counts = pd.DataFrame(
-            [
-                {
-                    "file": path.name,
-                    "layer": layer_kind,
-                    "features": len(gdf),
-                    "crs": crs_label(crs if crs is not None else gdf.crs),
-                }
-            ]
-        )
-        parts.append(PlanData(**{layer_kind: canonical}, issues=issues.frame(), counts=counts))
+        for name in names
+    ]
     return combine(parts)
+
+
+def canonical_part(
+    gdf: gpd.GeoDataFrame,
+    *,
+    path: Path,
+    layer: str | None = None,
+    kind: str | None = None,
+    kommune: str | int | None = None,
+    crs: Any = None,
+    objtype: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> PlanData:
+    """One layer as read from a file or a database table, as a canonical :class:`PlanData`.
+
+    Its kind is inferred from its columns unless given; ``counts`` records the features read
+    under ``path.name`` (the label of the input in the accounting) with the input's CRS.
+    """
+    from arealkart.model.plandata import PlanData
+
+    layer_kind = kind or infer_kind(gdf, columns, path=path, layer=layer)
+    issues = IssueLog()
+    canonical = to_canonical(
+        gdf,
+        layer_kind,
+        path=path,
+        layer=layer,
+        kommune=kommune,
+        crs=crs,
+        objtype=objtype,
+        columns=columns,
+        issues=issues,
+    )
+    read = {
+        "file": path.name,
+        "layer": layer_kind,
+        "features": len(gdf),
+        "crs": crs_label(crs if crs is not None else gdf.crs),
+    }
+    counts = pd.DataFrame([read])
+    return PlanData(**{layer_kind: canonical}, issues=issues.frame(), counts=counts)
 
 
 def infer_kind(

@@ -6,25 +6,30 @@ only when every file is complete, so a build that fails leaves the previous outp
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import os
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pyogrio.errors
+import shapely
 from tqdm import tqdm
 
 from arealkart.available.rule import AvailableLand
 from arealkart.config import RegionConfig
 from arealkart.errors import ConfigError
+from arealkart.model.database import redacted
+from arealkart.model.issues import source_file
 from arealkart.model.output_layers import (
     GEOJSON_LAYERS,
     GEOPACKAGE,
-    LAYER_DESCRIPTIONS,
-    OUTPUT_LAYERS,
     output_parts,
 )
+from arealkart.model.schema import KINDS
 from arealkart.model.vocabulary import LANGUAGES, REGION_NUMBER
 from arealkart.publish.export import (
     atomic_path,
@@ -124,7 +129,7 @@ def write_outputs(
             stage, build, languages, scopes=scopes(), present=in_tree(stage)
         ),
     }
-    inputs = _input_files(build.config)
+    inputs = _input_files(build.config) + _database_inputs(build)
     with Site(output, _fingerprint(build.config, inputs, assets), force=force) as site:
         kept = set(site.carried_over())
         try:
@@ -172,6 +177,45 @@ def _input_files(cfg: RegionConfig) -> list[dict[str, object]]:
     ]
 
 
+def _database_inputs(build: BuildResult) -> list[dict[str, object]]:
+    """Every PostGIS input: its label, its server (no password) and a digest of what was read.
+
+    The digest covers the canonical rows read from it, so a table that changed between two
+    builds changes the fingerprint, as a changed file does.
+    """
+    entries = []
+    for source in (s for m in build.config.municipalities for s in m.sources if not s.is_file):
+        label = source.path.name
+        rows = [_rows_from(build.data.layer(kind), label) for kind in KINDS]
+        digest = hashlib.sha256()
+        for frame in rows:
+            digest.update(
+                pd.util.hash_pandas_object(_hashable(frame), index=False).to_numpy().tobytes()
+            )
+        entries.append(
+            {
+                "path": label,
+                "postgis": redacted(str(source.database)),
+                "rows": sum(len(frame) for frame in rows),
+                "sha256": digest.hexdigest(),
+            }
+        )
+    return entries
+
+
+def _rows_from(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    files = frame["source"].map(source_file).str.split("|")
+    return frame[[label in names for names in files]]
+
+
+def _hashable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A layer's rows with geometries as WKB and every value as text, to digest."""
+    out = pd.DataFrame(frame).copy()
+    if "geometry" in out:
+        out["geometry"] = shapely.to_wkb(np.asarray(out["geometry"]), hex=True)
+    return out.astype(str)
+
+
 def _config_entry(cfg: RegionConfig) -> dict[str, object] | None:
     if cfg.path is None:
         return None
@@ -194,23 +238,10 @@ def _fingerprint(cfg: RegionConfig, inputs: list[dict[str, object]], assets: str
 
 
 def _write_tables(stage: Path, build: BuildResult) -> list[Path]:
-    result, data = build.result, build.data
-    frames = {
-        "soner": result.zones,
-        "ledige_arealer": result.free,
-        "tomter": result.plots,
-        "hensynssoner": data.constraints,
-        "bygninger": data.buildings,
-        "sammendrag": build.summary,
-        "avvik": build.issues,
-        "regnskap": build.balance,
-    }
-    layers = {name: frames[name] for name in OUTPUT_LAYERS}
-    cfg = build.config
-    note = f" ({cfg.attribution})" if cfg.attribution else ""
-    descriptions = {name: text + note for name, text in LAYER_DESCRIPTIONS.items()}
     return [
-        write_geopackage(layers, stage / GEOPACKAGE, descriptions=descriptions),
+        write_geopackage(
+            build.layers(), stage / GEOPACKAGE, descriptions=build.layer_descriptions()
+        ),
         write_csv(build.summary, stage / "sammendrag.csv"),
         write_csv(build.issues, stage / "issues.csv"),
         write_csv(build.balance, stage / "regnskap.csv"),

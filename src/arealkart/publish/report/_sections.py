@@ -641,7 +641,9 @@ def data_dates(ctx: Context) -> str:
             }
             rows.append(Row(m.kommune.navn, _date_cells(ctx, part, len(files))))
     if ctx.region:
-        rows.append(Row(ctx.name, _date_cells(ctx, zones, len(set(cfg.files()))), total=True))
+        tables = sum(not s.is_file for m in cfg.municipalities for s in m.sources)  # PostGIS
+        inputs = len(set(cfg.files())) + tables
+        rows.append(Row(ctx.name, _date_cells(ctx, zones, inputs), total=True))
     head = [t["kommune"], t["inndatafiler"], t["planer"], t["tidligste"], t["seneste"]]
     head.append(t["uten_dato"])
     parts = [
