@@ -52,3 +52,53 @@ def empty_result() -> AvailableLand:
     """The result of the available-land rule on no zones at all."""
     empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
     return AvailableLand(empty, empty, empty, empty, empty, pd.DataFrame(), Parameters.default())
+
+
+def sosi_plan(path, squares, *, hazards=(), komm="4036", planid="2025001", koordsys="22"):
+    """A SOSI 4.5 reguleringsplan at ``path``: one zone per ``(east, north, side, code)``
+    square (RpArealformålOmråde, bounded by one closed curve) and one RpFareSone (H320 flood)
+    per ``(east, north, side)`` square in ``hazards``; coordinates in cm (ENHET 0.01).
+    """
+    lines = [
+        ".HODE",
+        "..TEGNSETT UTF-8",
+        "..TRANSPAR",
+        f"...KOORDSYS {koordsys}",
+        "...ORIGO-NØ 0 0",
+        "...ENHET 0.01",
+        "..SOSI-VERSJON 4.5",
+    ]
+    serial = 0
+
+    def surface(east, north, side, objtype, attrs):
+        nonlocal serial
+        ring = [
+            (north, east),
+            (north + side, east),
+            (north + side, east + side),
+            (north, east + side),
+            (north, east),
+        ]
+        serial += 1
+        curve = serial
+        lines.extend([f".KURVE {curve}:", "..OBJTYPE RpFormålGrense", "..NØ"])
+        lines.extend(f"{round(n * 100)} {round(e * 100)}" for n, e in ring)
+        serial += 1
+        lines.extend([f".FLATE {serial}:", f"..OBJTYPE {objtype}", *attrs])
+        lines.extend(["..NASJONALAREALPLANID", f"...KOMM {komm}", f"...PLANID {planid}"])
+        lines.extend(["..IDENT", f"...LOKALID {objtype}-{serial}", f"..REF :{curve}", "..NØ"])
+        lines.append(f"{round((north + side / 2) * 100)} {round((east + side / 2) * 100)}")
+
+    for i, (east, north, side, code) in enumerate(squares):
+        surface(
+            east,
+            north,
+            side,
+            "RpArealformålOmråde",
+            [f"..RPAREALFORMÅL {code}", f"..FELTNAVN F{i + 1}", "..EIERFORM 3"],
+        )
+    for east, north, side in hazards:
+        surface(east, north, side, "RpFareSone", ["..RPFARE 320", "..HENSYNSONENAVN H320_1"])
+    lines.append(".SLUTT")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

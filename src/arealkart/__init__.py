@@ -33,6 +33,7 @@ _EXPORTS = {
     "build": "arealkart.pipeline",
     "build_map": "arealkart.publish.maps",
     "classify_zones": "arealkart.classify",
+    "convert": "arealkart.publish.convert",
     "query": "arealkart.ask.search",
     "read_plan": "arealkart.load.read",
     "read_postgis": "arealkart.load.postgis",
@@ -53,6 +54,7 @@ __all__ = [
     "build",
     "build_map",
     "classify_zones",
+    "convert",
     "query",
     "read_plan",
     "read_postgis",
@@ -86,6 +88,7 @@ if TYPE_CHECKING:
     from arealkart.load.read import read_plan
     from arealkart.model.plandata import PlanData
     from arealkart.pipeline import build
+    from arealkart.publish.convert import convert
     from arealkart.publish.export import write_geojson, write_geopackage
     from arealkart.publish.maps import build_map
     from arealkart.publish.postgis import write_postgis

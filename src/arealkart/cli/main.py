@@ -9,6 +9,7 @@ Commands::
     arealkart export   # write one layer of the last build as GeoJSON, GeoJSONSeq, GPKG or CSV
     arealkart info     # what an input file holds, before building
     arealkart serve    # serve the last build as OGC API Features (pygeoapi, an optional extra)
+    arealkart convert  # a SOSI or plan GML file as GeoPackage, FlatGeobuf or GeoJSON
 
 Every command takes ``-q/--quiet`` (only errors, no progress bars) and ``-v/--verbose``
 (progress details), before or after the command name, and ``-h/--help`` with examples.
@@ -38,6 +39,7 @@ import click
 from arealkart import __version__
 from arealkart.cli._ask import export, info, query
 from arealkart.cli._build import build, map_command, report_command
+from arealkart.cli._convert import convert
 from arealkart.cli._options import (
     CONTEXT,
     EXIT_BUG,
@@ -79,11 +81,12 @@ def cli(ctx: click.Context) -> None:
       arealkart export --layer tomter --format geojsonseq --output tomter.geojsons
       arealkart info plan.sos
       arealkart serve --port 8080             # OGC API Features over the last build
+      arealkart convert plan.sos plan.gpkg    # SOSI or plan GML to GeoPackage
     """
     configure_logging(settings(ctx))
 
 
-for _command in (build, map_command, report_command, query, export, info, serve):
+for _command in (build, map_command, report_command, query, export, info, serve, convert):
     cli.add_command(_command)
 
 

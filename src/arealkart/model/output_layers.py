@@ -15,12 +15,15 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from arealkart.errors import ConfigError
 from arealkart.model import vocabulary
 from arealkart.model.resources import package_data
 
 __all__ = [
+    "CONVERT_FORMATS",
+    "CONVERT_LAYERS",
     "GEOJSON_LAYERS",
     "GEOPACKAGE",
     "LAYER_DESCRIPTIONS",
@@ -28,6 +31,7 @@ __all__ = [
     "OUTPUT_PARTS",
     "PRECISION",
     "QUERY_LAYERS",
+    "ConvertLayer",
     "OutputLayer",
     "output_parts",
 ]
@@ -123,6 +127,43 @@ LAYER_DESCRIPTIONS: Mapping[str, str] = {
     name: layer.description for name, layer in OUTPUT_LAYERS.items()
 }
 """GeoPackage layer name → its description."""
+
+
+@dataclass(frozen=True)
+class ConvertLayer:
+    """One layer of what ``arealkart convert`` writes.
+
+    Attributes
+    ----------
+    name
+        The layer name (``soner``); with FlatGeobuf and GeoJSON, the file's suffix.
+    kind
+        The canonical layer written (``zones``), or ``None`` for the issues report.
+    description
+        The layer description.
+    """
+
+    name: str
+    kind: str | None
+    description: str
+
+
+@cache
+def _conversion() -> dict[str, Any]:
+    with package_data("konvertering.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+CONVERT_FORMATS: Mapping[str, str] = {
+    str(name): str(suffix) for name, suffix in _conversion()["formats"].items()
+}
+"""What ``arealkart convert`` writes: format name → file suffix (``gpkg`` → ``.gpkg``)."""
+
+CONVERT_LAYERS: Mapping[str, ConvertLayer] = {
+    name: ConvertLayer(name, _text(spec.get("kind")), str(spec["description"]))
+    for name, spec in _conversion()["layers"].items()
+}
+"""The layers ``arealkart convert`` writes, in order: one per kind, then the issues report."""
 
 
 def output_parts(parts: Iterable[str] | None) -> tuple[str, ...]:

@@ -328,8 +328,9 @@ def write_geopackage(
     *,
     descriptions: Mapping[str, str] | None = None,
     indexed: Sequence[str] = INDEXED_COLUMNS,
+    crs: str = CRS,
 ) -> Path:
-    """Write layers (GeoDataFrames in EPSG:25832, or plain tables) into one GeoPackage.
+    """Write layers (GeoDataFrames, reprojected to ``crs``, or plain tables) into one GeoPackage.
 
     The file is written in full to a temporary path and then renamed, so an existing
     GeoPackage is replaced only by a complete one.  Spatial indexes are on, attribute
@@ -339,7 +340,7 @@ def write_geopackage(
     """
     descriptions = descriptions or {}
     with atomic_path(path) as tmp:
-        _write_layers(layers, tmp, descriptions)
+        _write_layers(layers, tmp, descriptions, crs)
         _index_columns(tmp, {name: list(frame.columns) for name, frame in layers.items()}, indexed)
     return Path(path)
 
@@ -352,13 +353,13 @@ def _index_columns(path: Path, columns: Mapping[str, list[str]], indexed: Sequen
 
 
 def _write_layers(
-    layers: Mapping[str, pd.DataFrame], tmp: Path, descriptions: Mapping[str, str]
+    layers: Mapping[str, pd.DataFrame], tmp: Path, descriptions: Mapping[str, str], crs: str
 ) -> None:
     with _fixed_gdal_date():
         for name, frame in layers.items():
             options = {"DESCRIPTION": descriptions.get(name, name), "SPATIAL_INDEX": "YES"}
             if isinstance(frame, gpd.GeoDataFrame):
-                frame = _gpkg_ready(frame.to_crs(CRS) if frame.crs else frame.set_crs(CRS))
+                frame = gdal_ready((frame if frame.crs else frame.set_crs(CRS)).to_crs(crs))
                 pyogrio.write_dataframe(
                     frame,
                     tmp,
@@ -370,12 +371,12 @@ def _write_layers(
             else:
                 options.pop("SPATIAL_INDEX")
                 pyogrio.write_dataframe(
-                    _gpkg_ready(frame), tmp, layer=name, driver="GPKG", layer_options=options
+                    gdal_ready(frame), tmp, layer=name, driver="GPKG", layer_options=options
                 )
 
 
-def _gpkg_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cast text extension dtypes to plain objects; keep nullable Int64 and boolean.
+def gdal_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy to write with GDAL: rounded, text extension dtypes as plain objects.
 
     pyogrio writes pandas' nullable ``Int64`` and ``boolean`` columns as GDAL integer and
     boolean fields with nulls, so they are kept; ``Float64`` becomes ``float64``.

@@ -10,7 +10,7 @@ from arealkart.cli.main import main
 from builders import polygon_file
 from helpers import REAL
 
-COMMANDS = ["build", "map", "report", "query", "export", "info", "serve"]
+COMMANDS = ["build", "map", "report", "query", "export", "info", "serve", "convert"]
 
 
 @pytest.fixture(scope="module")
