@@ -41,3 +41,16 @@ def read_json(path):
 def signed_area(ring):
     xy = np.asarray(ring)
     return 0.5 * np.sum(xy[:-1, 0] * xy[1:, 1] - xy[1:, 0] * xy[:-1, 1])
+
+
+def run_cli(argv, capsys):
+    """Run the ``arealkart`` CLI in this process; return (exit code, stdout, stderr)."""
+    from arealkart.cli.main import main
+
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

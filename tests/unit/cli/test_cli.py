@@ -6,9 +6,8 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from arealkart.cli.main import main
 from builders import polygon_file
-from helpers import REAL
+from helpers import REAL, run_cli
 
 COMMANDS = ["build", "map", "report", "query", "export", "info", "serve", "convert"]
 
@@ -18,15 +17,7 @@ def out(demo_build):
     return str(demo_build.files[0].parent)
 
 
-def run(argv, capsys):
-    """Run the CLI; return (exit code, stdout, stderr)."""
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+run = run_cli
 
 
 # --- help -------------------------------------------------------------------------------------

@@ -24,13 +24,13 @@ import pytest
 import shapely
 from test_sosi import balanced, curve, flate, head, square_curves, write
 
-from arealkart.cli.main import main
 from arealkart.errors import ConfigError, QueryError, SosiError
 from arealkart.load import read_plan
 from arealkart.load.limits import LIMITS, reading_limits
 from arealkart.load.repair import check_and_repair
 from arealkart.load.sosi import _stream, read_sosi
 from builders import star
+from helpers import run_cli
 
 GIB = 1 << 30
 
@@ -282,16 +282,9 @@ def test_query_polygon_and_info_end_with_a_clear_message(tmp_path, capsys, demo_
         read_area(path)
     out = str(demo_build.files[0].parent)
 
-    def run(argv, capsys):
-        try:
-            with reading_limits(repair_seconds=0.5):
-                main(argv)
-        except SystemExit as stop:
-            return stop.code, *capsys.readouterr()
-        return 0, *capsys.readouterr()
-
     for argv in (["query", "--from", out, "--polygon", str(path)], ["info", str(path)]):
-        code, stdout, stderr = run(argv, capsys)
+        with reading_limits(repair_seconds=0.5):
+            code, stdout, stderr = run_cli(argv, capsys)
         assert "Traceback" not in stderr
         if argv[0] == "query":
             assert code == 2 and "took more than 0.5 s (limit repair_seconds)" in stderr

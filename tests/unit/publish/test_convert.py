@@ -15,14 +15,13 @@ import geopandas as gpd
 import pyogrio
 import pytest
 
-from arealkart.cli.main import main
 from arealkart.errors import ConfigError, FormatError, InputError, OutputError
 from arealkart.load.read import read_plan
 from arealkart.model.output_layers import CONVERT_LAYERS
 from arealkart.model.schema import ID_COLUMNS
 from arealkart.publish.convert import convert
 from builders import VINJE, sosi_plan
-from helpers import REAL
+from helpers import REAL, run_cli
 
 FORMATS = ("gpkg", "fgb", "geojson")
 KIND_LAYERS = {layer.kind: name for name, layer in CONVERT_LAYERS.items() if layer.kind}
@@ -193,18 +192,8 @@ def _plan_geojson(tmp_path):
     return path
 
 
-def _run(argv, capsys):
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def test_the_cli_prints_the_layers_and_files(generated, tmp_path, capsys):
-    code, out, err = _run(["convert", str(generated), str(tmp_path / "plan.fgb")], capsys)
+    code, out, err = run_cli(["convert", str(generated), str(tmp_path / "plan.fgb")], capsys)
     assert code == 0, err
     assert "soner 3, hensynssoner 1; 0 issues (avvik)" in out
     assert out.count("wrote ") == 3 and "plan-soner.fgb (fgb, EPSG:25832)" in out
@@ -222,6 +211,6 @@ def test_the_cli_prints_the_layers_and_files(generated, tmp_path, capsys):
 )
 def test_the_cli_exit_codes(generated, tmp_path, capsys, args, code, message):
     argv = [a.format(tmp=tmp_path, plan=generated) for a in args]
-    got, _, err = _run(["convert", *argv], capsys)
+    got, _, err = run_cli(["convert", *argv], capsys)
     assert got == code and message in err
     assert not list(tmp_path.glob("a*"))
