@@ -24,25 +24,29 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pyproj
+import shapely
 
 from arealkart.errors import ConfigError, FormatError, InputError, OutputError
 from arealkart.load.read import PLAN_FORMATS, read_plan, sniff_format
+from arealkart.model.issues import IssueLog, concat_issues, source_feature, source_file
 from arealkart.model.output_layers import CONVERT_FORMATS, CONVERT_LAYERS
 from arealkart.model.plandata import PlanData
 from arealkart.model.schema import CRS, ID_COLUMNS, KINDS
 from arealkart.publish.accounting import balance, check_balance
 from arealkart.publish.export import atomic_path, gdal_ready, write_geojson, write_geopackage
 
-__all__ = ["Converted", "check_target", "convert", "convert_format"]
+__all__ = ["Converted", "check_target", "convert", "convert_format", "in_crs"]
 
 WGS84 = "EPSG:4326"
 
@@ -113,7 +117,7 @@ def convert(
     fmt, crs = check_target(target, fmt, to_crs)
     path = Path(source)
     _require_plan(path)
-    data = read_plan(path, **options)
+    data = in_crs(read_plan(path, **options), crs)
     check_balance(balance(data.counts, {k: data.layer(k) for k in KINDS}, data.issues))
     layers = _layers(data, fmt)
     files = _write(layers, Path(target), fmt, crs)
@@ -174,6 +178,45 @@ def _target_crs(fmt: str, to_crs: Any) -> str:
             f"GeoJSON is written in WGS84 (RFC 7946), not {name}; write gpkg or fgb for {name}"
         )
     return name
+
+
+def in_crs(data: PlanData, crs: str) -> PlanData:
+    """The plan's layers reprojected to ``crs``; features that cannot be are reported.
+
+    A feature whose coordinates have no place in ``crs`` (an easting 25 000 km off its
+    zone's meridian is a number in EPSG:25832 but nowhere on the earth in WGS84) is left
+    out and reported as ``excluded`` (rule ``koordinat_feil``), so it is still accounted
+    for instead of being written without its geometry.
+    """
+    log = IssueLog()
+    layers = {}
+    for kind in KINDS:
+        frame = data.layer(kind)
+        if not len(frame):
+            continue
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # inf coordinates: reported below
+            moved = frame.to_crs(crs)
+        lost = ~_finite(moved.geometry.to_numpy())
+        for source in moved.loc[lost, "source"]:
+            log.add(
+                source_file(source),
+                source_feature(source),
+                kind,
+                "koordinat_feil",
+                "excluded",
+                f"its coordinates cannot be transformed to {crs} (outside that CRS's domain)",
+            )
+        layers[kind] = moved[~lost]
+    return replace(data, **layers, issues=concat_issues([data.issues, log.frame()]))
+
+
+def _finite(geometries: np.ndarray) -> np.ndarray:
+    """Whether each geometry is missing or has only finite coordinates."""
+    coords, index = shapely.get_coordinates(geometries, return_index=True)
+    bad = np.zeros(len(geometries), dtype=bool)
+    bad[index[~np.isfinite(coords).all(axis=1)]] = True
+    return ~bad
 
 
 def _require_plan(path: Path) -> None:

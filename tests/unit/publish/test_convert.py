@@ -17,22 +17,25 @@ import pytest
 
 from arealkart.errors import ConfigError, FormatError, InputError, OutputError
 from arealkart.load.read import read_plan
+from arealkart.model.issues import source_feature
 from arealkart.model.output_layers import CONVERT_LAYERS
 from arealkart.model.schema import ID_COLUMNS
 from arealkart.publish.convert import convert
 from builders import VINJE, sosi_plan
-from helpers import REAL, run_cli
+from helpers import REAL, run_cli, shared_file
 
 FORMATS = ("gpkg", "fgb", "geojson")
 KIND_LAYERS = {layer.kind: name for name, layer in CONVERT_LAYERS.items() if layer.kind}
+DIBK = REAL / "gml-dibk-rulevalidator"
 REAL_PLANS = [
     REAL / "sosi-plan-evje-4219" / "Evjetun_leirsted.sos",
     REAL / "sosi-plan-evje-4219" / "Kjetsaa_massetak.sos",
-    REAL / "gml-dibk-rulevalidator" / "gml.avgr.1-pass.gml",
-    REAL / "gml-dibk-rulevalidator" / "gml.epsg.1-pass-1.gml",
-    REAL / "gml-dibk-rulevalidator" / "gml.gmlid.1-2D-pass.gml",
-    REAL / "gml-dibk-rulevalidator" / "gml.uuid.1-pass.gml",
+    *(DIBK / f"gml.{name}.gml" for name in ("avgr.1-pass", "epsg.1-pass-1", "gmlid.1-2D-pass")),
+    *(DIBK / f"gml.{name}.gml" for name in ("uuid.1-pass", "avgr.1-fail", "bue.2-fail")),
+    *(DIBK / f"gml.{name}.gml" for name in ("flate.1-fail", "kurve.2-fail")),
 ]
+"""Every real sample the readers read (the fail samples with their issues); flate.4-fail,
+whose eastings lie 25 000 km off the meridian, has its own test."""
 
 
 @pytest.fixture
@@ -126,6 +129,21 @@ def test_geojson_is_rfc_7946_wgs84(generated, tmp_path):
         assert pyogrio.read_info(path)["crs"] == "EPSG:4326"
     with pytest.raises(ConfigError, match="RFC 7946"):
         convert(generated, tmp_path / "plan.geojson", to_crs="EPSG:25833")
+
+
+def test_a_feature_outside_the_target_crs_is_reported_not_written(tmp_path):
+    source = shared_file("data", "real", "gml-dibk-rulevalidator", "gml.flate.4-fail.gml")
+    read = read_plan(source)
+    assert len(read.zones) == 1 and read.zones.total_bounds[0] < -25e6  # valid in 25832 only
+    done = convert(source, tmp_path / "plan.geojson")  # WGS84: it has no place there
+    issues = gpd.read_file(tmp_path / "plan-avvik.geojson")
+    assert done.features == {"avvik": len(read.issues) + 1}
+    assert not list(tmp_path.glob("plan-soner*"))
+    moved = issues[issues["rule"] == "koordinat_feil"]
+    assert list(moved["action"]) == ["excluded"] and list(moved["layer"]) == ["zones"]
+    assert moved["feature"].iloc[0] == source_feature(read.zones["source"].iloc[0])
+    kept = convert(source, tmp_path / "plan.gpkg")  # in its own CRS it is written as read
+    assert kept.features["soner"] == 1 and kept.features["avvik"] == len(read.issues)
 
 
 def test_an_input_without_a_crs_takes_crs_as_other_commands_do(tmp_path):
