@@ -214,6 +214,7 @@ def test_two_builds_never_write_one_schema_at_once(postgis_db):
         with pytest.raises(OutputError, match="another build is writing schema 'plan'"):
             write_postgis({"t": layer}, postgis_db, schema="plan")
         write_postgis({"t": layer}, postgis_db, schema="anna")  # another schema is free
+        other.execute("SELECT pg_advisory_unlock(hashtext('arealkart:plan'))")  # it is done
     write_postgis({"t": layer}, postgis_db, schema="plan")  # and this one once it is done
     assert _rows(postgis_db, "SELECT count(*) FROM plan.t")[0][0] == 1
 

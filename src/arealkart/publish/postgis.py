@@ -15,6 +15,7 @@ the one type a layer has otherwise (``Geometry`` where they are mixed).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import secrets
@@ -105,9 +106,12 @@ class StagedSchema:
         self.close()
 
     def close(self) -> None:
-        """Release the lock on the target's name and the connection."""
-        if not self.conn.closed:
-            self.conn.close()
+        """Release the lock on the target's name, then the connection.
+
+        The lock is released before the connection closes: the server ends a closed
+        session a moment later, and a next build must not find the lock still held.
+        """
+        _release(self.conn, self.schema)
 
 
 def write_postgis(
@@ -164,7 +168,7 @@ def stage_postgis(
                 for name, frame in layers.items()
             }
     except Exception as exc:
-        conn.close()
+        _release(conn, schema)
         if isinstance(exc, ArealkartError):
             raise
         raise _error(url, f"cannot write schema {schema!r}", exc) from None
@@ -197,13 +201,26 @@ def _open(url: str) -> Any:
 
 
 def _lock(conn: Any, url: str, schema: str) -> None:
-    row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [f"arealkart:{schema}"])
+    row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [_lock_key(schema)])
     if not row.fetchone()[0]:
         raise OutputError(
             redacted(url), f"another build is writing schema {schema!r}; try again when it is done"
         )
     if conn.execute("SELECT to_regtype('geometry')").fetchone()[0] is None:
         raise OutputError(redacted(url), "the database has no PostGIS (CREATE EXTENSION postgis)")
+
+
+def _lock_key(schema: str) -> str:
+    return f"arealkart:{schema}"
+
+
+def _release(conn: Any, schema: str) -> None:
+    """Release the lock on ``schema`` (if held) and close the connection."""
+    if conn.closed:
+        return
+    with contextlib.suppress(Exception):  # a broken connection holds no lock
+        conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", [_lock_key(schema)])
+    conn.close()
 
 
 def _drop_leftovers(conn: Any, schema: str) -> None:
