@@ -33,7 +33,7 @@ from arealkart.model.plandata import PlanData, combine, relabel
 from arealkart.publish.accounting import balance, check_balance
 from arealkart.publish.maps.assets import check_assets
 from arealkart.publish.outputs import BuildResult, map_languages, write_outputs
-from arealkart.publish.postgis import DEFAULT_SCHEMA, check_schema_name, stage_postgis
+from arealkart.publish.postgis import DEFAULT_SCHEMA, check_postgis, stage_postgis
 from arealkart.publish.site import preflight
 from arealkart.publish.summary import summarise
 from arealkart.registry.places import gazetteer, merge_places
@@ -160,7 +160,7 @@ def build(
     languages = map_languages(cfg, lang)  # fail early on an unknown language or asset mode
     check_assets(assets)
     if to_postgis:
-        check_schema_name(schema)
+        check_postgis(to_postgis, schema)  # before the work, not after it
     wanted = output_parts(parts)
     preflight(output, force=force, expected_bytes=_expected_output_bytes(cfg))
     data = check_quality(load_region(cfg, keep_going=keep_going, progress=progress))

@@ -255,6 +255,26 @@ def test_the_cli_writes_postgis_and_shows_no_password(postgis_db, tmp_path):
     assert _rows(postgis_db, "SELECT count(*) FROM plan.ledige_arealer")[0][0] > 0
 
 
+def test_a_build_checks_the_database_before_it_does_its_work(postgis_db, tmp_path, monkeypatch):
+    import arealkart.pipeline
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the build read its inputs before checking the database")
+
+    monkeypatch.setattr(arealkart.pipeline, "load_region", no_work)
+    closed = f"postgresql://postgres:{SECRET}@127.0.0.1:1/plan"
+    with pytest.raises(OutputError, match="cannot connect"):
+        build(None, tmp_path / "a", to_postgis=closed)
+    database = postgis_db.rsplit("/", 1)[1]
+    with psycopg.connect(postgis_db, autocommit=True) as conn:  # a user who may only read
+        conn.execute("CREATE ROLE lesar_utan_skrivetilgang LOGIN")
+        conn.execute(f'REVOKE CREATE ON DATABASE "{database}" FROM PUBLIC')
+    reader = postgis_db.replace("//postgres@", "//lesar_utan_skrivetilgang@")
+    with pytest.raises(OutputError, match="may not create schemas"):
+        build(None, tmp_path / "b", to_postgis=reader)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
 def test_the_cli_refuses_a_bad_schema_before_building(postgis_db, tmp_path):
     done = _arealkart(
         "build", "--output", str(tmp_path / "o"), "--to-postgis", postgis_db, "--schema", "Plan X"

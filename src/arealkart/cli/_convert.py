@@ -19,7 +19,7 @@ from arealkart.cli._options import (
     verbosity,
 )
 from arealkart.errors import ConfigError
-from arealkart.model.output_layers import CONVERT_FORMATS
+from arealkart.model.output_layers import CONVERT_FORMATS, CONVERT_LAYERS
 
 
 @click.command(context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
@@ -80,8 +80,9 @@ def convert(
     )
     if is_quiet(ctx):
         return
-    issues = done.features.pop("avvik", 0)
-    layers = ", ".join(f"{name} {count}" for name, count in done.features.items())
+    kinds = [name for name, layer in CONVERT_LAYERS.items() if layer.kind]  # none hidden
+    issues = done.features.get("avvik", 0)
+    layers = ", ".join(f"{name} {done.features.get(name, 0)}" for name in kinds)
     click.echo(printable(f"{source}: {layers}; {issues} issues (avvik)"))
     for path in done.files:
         click.echo(printable(f"wrote {path} ({done.format}, {done.crs})"))

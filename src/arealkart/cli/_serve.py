@@ -31,10 +31,8 @@ from arealkart.cli._options import (
     show_default=True,
     help="A build's output folder (or its GeoPackage).",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Listen on this address only.")
-@click.option(
-    "--port", type=click.IntRange(1, 65535), default=5000, show_default=True, help="TCP port."
-)
+@click.option("--host", help="Listen on this address only [default: 127.0.0.1].")
+@click.option("--port", type=click.IntRange(1, 65535), help="TCP port [default: 5000].")
 @click.option(
     "--url",
     help="The public address, when a web server in front answers elsewhere "
@@ -43,13 +41,19 @@ from arealkart.cli._options import (
 @click.option(
     "--write-only",
     is_flag=True,
-    help="Write serve/pygeoapi.yml and serve/openapi.yml, and do not start a server.",
+    help="Write serve/pygeoapi.yml and serve/openapi.yml, and do not start a server; "
+    "without --host, --port and --url, keeps the address of the config it replaces.",
 )
 @verbosity
 @click.pass_context
 @keep_blocks
 def serve(
-    ctx: click.Context, source: Path, host: str, port: int, url: str | None, write_only: bool
+    ctx: click.Context,
+    source: Path,
+    host: str | None,
+    port: int | None,
+    url: str | None,
+    write_only: bool,
 ) -> None:
     r"""Serve the last build as OGC API Features (pygeoapi) until Ctrl-C.
 
@@ -82,7 +86,7 @@ def serve(
             click.echo(f"Serving OGC API Features at {service.url}/ (config {service.config})")
             click.echo("Press Ctrl-C to stop.")
 
-    run_service(source, host=host, port=port, url=url, on_ready=ready)
+    run_service(source, host=host or "127.0.0.1", port=port or 5000, url=url, on_ready=ready)
     if not quiet:
         click.echo("Stopped.")
 

@@ -142,7 +142,7 @@ def convert_format(target: str | os.PathLike[str], fmt: str | None = None) -> st
     if suffix == ".json":
         found = "geojson"
     if found is None:
-        suffixes = ", ".join(CONVERT_FORMATS.values())
+        suffixes = ", ".join([*CONVERT_FORMATS.values(), ".json"])
         raise ConfigError(
             f"{target}: cannot tell the format from the suffix {suffix!r}; give --format or "
             f"a target ending in {suffixes}"
@@ -246,9 +246,10 @@ def _write(
     layers: Mapping[str, pd.DataFrame], target: Path, fmt: str, crs: str
 ) -> tuple[Path, ...]:
     paths = [target] if fmt == "gpkg" else [_layer_file(target, name, fmt) for name in layers]
-    folders = [str(path) for path in paths if path.is_dir()]
+    folders = [path.name for path in paths if path.is_dir()]
     if folders:
-        raise OutputError(target, f"cannot be written: {folders} are folders, not files")
+        names = ", ".join(folders)
+        raise OutputError(target, f"cannot be written: {names} in the way (a folder, not a file)")
     try:
         if fmt == "gpkg":
             return (_write_geopackage(layers, target, crs),)

@@ -38,6 +38,7 @@ __all__ = [
     "DEFAULT_SCHEMA",
     "PostgisWritten",
     "StagedSchema",
+    "check_postgis",
     "check_schema_name",
     "stage_postgis",
     "write_postgis",
@@ -173,6 +174,34 @@ def stage_postgis(
             raise
         raise _error(url, f"cannot write schema {schema!r}", exc) from None
     return StagedSchema(conn, url, schema, stage, rows)
+
+
+def check_postgis(url: str, schema: str = DEFAULT_SCHEMA) -> None:
+    """Check, before a build does its work, that it could write ``schema`` at ``url``.
+
+    The server answers, the database has PostGIS, the user may create schemas in it, and
+    no other build is writing ``schema`` now.
+
+    Raises
+    ------
+    OutputError
+        Naming what is missing, the URL redacted.
+    """
+    check_schema_name(schema)
+    conn = _open(url)
+    try:
+        _lock(conn, url, schema)
+        allowed = conn.execute(
+            "SELECT has_database_privilege(current_user, current_database(), 'CREATE')"
+        ).fetchone()[0]
+        if not allowed:
+            raise OutputError(
+                redacted(url),
+                "the user may not create schemas in this database "
+                "(GRANT CREATE ON DATABASE … TO …)",
+            )
+    finally:
+        _release(conn, schema)
 
 
 def check_schema_name(schema: str) -> str:

@@ -64,11 +64,15 @@ def require_pygeoapi() -> None:
             ) from None
 
 
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+
+
 def write_service(
     source: str | os.PathLike[str],
     *,
-    host: str = "127.0.0.1",
-    port: int = 5000,
+    host: str | None = None,
+    port: int | None = None,
     url: str | None = None,
 ) -> Service:
     """Write the build's pygeoapi config and OpenAPI document into its ``serve/`` folder.
@@ -78,9 +82,13 @@ def write_service(
     source
         A build's output folder or its GeoPackage.
     host, port
-        Where the server will listen.
+        Where the server will listen (default 127.0.0.1:5000).
     url
         The public address, if a web server in front answers elsewhere.
+
+    With none of ``host``, ``port`` and ``url`` given, the address of the config being
+    replaced is kept: refreshing a service's config after a rebuild (``serve
+    --write-only``) keeps the public address it was set up with.
 
     Returns
     -------
@@ -97,8 +105,11 @@ def write_service(
     require_pygeoapi()
     import yaml  # with pygeoapi
 
-    config = service_config(source, host=host, port=port, url=url)
     folder = service_folder(build_path(source).resolve())
+    if host is None and port is None and url is None:
+        host, port, url = _previous_address(folder / CONFIG_FILE)
+    host, port = host or DEFAULT_HOST, port or DEFAULT_PORT
+    config = service_config(source, host=host, port=port, url=url)
     service = Service(folder / CONFIG_FILE, folder / OPENAPI_FILE, config["server"]["url"])
     header = _HEADER.format(
         source=build_path(source).resolve(),
@@ -111,6 +122,18 @@ def write_service(
     _write_text(service.openapi, _openapi(service.config))
     log.info("wrote %s and %s", service.config, service.openapi)
     return service
+
+
+def _previous_address(config: Path) -> tuple[str | None, int | None, str | None]:
+    """Host, port and public address of an earlier config (``None`` where there is none)."""
+    import yaml
+
+    try:
+        server = yaml.safe_load(config.read_text(encoding="utf-8"))["server"]
+        bind = server["bind"]
+        return str(bind["host"]), int(bind["port"]), str(server["url"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
+        return None, None, None
 
 
 def _openapi(config: Path) -> str:
@@ -136,8 +159,8 @@ def _write_text(path: Path, text: str) -> None:
 def serve(
     source: str | os.PathLike[str],
     *,
-    host: str = "127.0.0.1",
-    port: int = 5000,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
     url: str | None = None,
     on_ready: Callable[[Service], Any] | None = None,
 ) -> Service:

@@ -135,3 +135,23 @@ def test_serve_without_its_extra_says_how_to_install_it(capsys, monkeypatch, out
     assert "needs pygeoapi" in err and "pip install 'arealkart[serve]'" in err
     assert "Traceback" not in err
     assert not (out / "serve").exists()
+
+
+def test_a_refresh_keeps_the_address_the_service_was_set_up_with(demo_build, tmp_path):
+    pytest.importorskip("pygeoapi", reason="the serve extra: pip install 'arealkart[serve]'")
+    import shutil
+
+    import yaml
+
+    from arealkart.serve import write_service
+
+    out = tmp_path / "output"
+    shutil.copytree(demo_build.files[0].parent, out)
+    public = "https://kart.kommune.no/arealkart"
+    write_service(out, port=8000, url=public)
+    refreshed = write_service(out)  # serve --write-only after a rebuild, no address given
+    server = yaml.safe_load(refreshed.config.read_text(encoding="utf-8"))["server"]
+    assert server["url"] == public and server["bind"] == {"host": "127.0.0.1", "port": 8000}
+    anew = write_service(out, port=8001)  # an address given: it is the one written
+    server = yaml.safe_load(anew.config.read_text(encoding="utf-8"))["server"]
+    assert server["url"] == "http://127.0.0.1:8001" and server["bind"]["port"] == 8001
