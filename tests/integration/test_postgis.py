@@ -398,6 +398,19 @@ def test_postgis_columns_are_mapped_and_reprojected_like_a_file(postgis_db):
     assert pd.api.types.is_datetime64_any_dtype(read.zones["ikraft"])
 
 
+def test_rows_without_a_key_are_read_with_a_warning(postgis_db, caplog):
+    with psycopg.connect(postgis_db) as conn:
+        conn.execute("CREATE TABLE utan_nokkel (arealformal int, g geometry(Polygon, 25832))")
+        conn.execute(
+            "INSERT INTO utan_nokkel VALUES (1111, ST_MakeEnvelope(420000, 6620000, 420050, "
+            "6620050, 25832)), (1120, ST_MakeEnvelope(420100, 6620000, 420150, 6620050, 25832))"
+        )
+    with caplog.at_level("WARNING", logger="arealkart.load.postgis"):
+        read = read_postgis(postgis_db, table="utan_nokkel", kommune="4036", objtype="RP")
+    assert len(read.zones) == 2
+    assert "no primary key" in caplog.text and "utan_nokkel" in caplog.text
+
+
 def test_bad_postgis_sources_are_clear_errors(postgis_db):
     with psycopg.connect(postgis_db) as conn:
         conn.execute("CREATE SCHEMA inn")

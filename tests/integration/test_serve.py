@@ -187,6 +187,8 @@ def test_property_filters_and_one_feature_by_id(server, site):
     assert shapely.equals_exact(shapely.geometry.shape(one["geometry"]), stored, tolerance=1e-6)
     assert refusal(f"{server}/collections/tomter/items/finst-ikkje") == 404
     assert refusal(f"{server}/collections/tomter/items", pris="billig") == 400
+    # a misspelt property is refused, not answered as if it were not there (all features)
+    assert refusal(f"{server}/collections/ledige_arealer/items", kategorie="bolig") == 400
 
 
 def test_gdal_reads_a_collection_back_with_the_same_features(server, site):

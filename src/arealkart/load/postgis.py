@@ -16,6 +16,7 @@ The database driver is ``psycopg`` (version 3), the optional extra ``arealkart[p
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,8 @@ from arealkart.model.database import database_label, quoted_name, redacted
 
 if TYPE_CHECKING:
     from arealkart.model.plandata import PlanData
+
+log = logging.getLogger(__name__)
 
 __all__ = ["INSTALL_HINT", "connect", "first_line", "open_connection", "read_postgis"]
 
@@ -149,7 +152,15 @@ def _read_frame(conn: Any, table: str | None, query: str | None, label: str) -> 
     geoms = shapely.from_wkb(wkb, on_invalid="ignore")
     gdf = gpd.GeoDataFrame(frame, geometry=geoms, crs=_srid(geoms, label))
     key = key or next((n for n in KEY_NAMES if n in attributes and gdf[n].is_unique), None)
-    return gdf.set_index(key).rename_axis(None) if key and gdf[key].notna().all() else gdf
+    if key and gdf[key].notna().all():
+        return gdf.set_index(key).rename_axis(None)
+    log.warning(
+        "%s: no primary key and no unique %s column: its rows are numbered in the order the "
+        "database returns them, which may change between builds (give the table a key)",
+        label,
+        "/".join(KEY_NAMES),
+    )
+    return gdf
 
 
 def _primary_key(conn: Any, table: str) -> str | None:

@@ -215,6 +215,9 @@ def _provider(gpkg: Path, layer: str) -> dict[str, Any]:
         "table": layer,
         "storage_crs": STORAGE_CRS,
         "crs": [CRS84, STORAGE_CRS],
+        # every other query parameter reaches the provider, which refuses an unknown one
+        # (400) instead of answering as if it were not there (a typo would return all)
+        "include_extra_query_parameters": True,
     }
     id_column = OUTPUT_LAYERS[layer].id
     if id_column is not None:

@@ -187,7 +187,12 @@ class GeoPackageProvider(BaseProvider):
         """SQL for ``column = value`` filters, each value read as its column's type."""
         terms = []
         for column, value in properties:
-            kind = self._fields[column]["type"]  # pygeoapi passes only known fields
+            if column not in self._fields:
+                raise ProviderInvalidQueryError(
+                    user_msg=f"{self.table} has no property {column!r} to filter by; "
+                    f"its properties: {', '.join(sorted(self._fields))}"
+                )
+            kind = self._fields[column]["type"]
             terms.append(f'"{column}" = {_sql_value(column, value, kind)}')
         return " AND ".join(terms) or None
 
