@@ -112,7 +112,7 @@ def to_working_crs(
     if gdf.crs is None:
         raise CRSError(
             path,
-            "the layer has no CRS; name one, e.g. crs='EPSG:25832' (or --crs on the CLI)",
+            f"the layer has no CRS; name one: {NAME_A_CRS}",
         )
     if check:
         check_coordinates(gdf, path)
@@ -133,6 +133,9 @@ def crs_label(crs: object) -> str | None:
     code = parsed.to_epsg()
     return f"EPSG:{code}" if code else parsed.name
 
+
+NAME_A_CRS = "crs = 'EPSG:25832' in its config entry (--crs for arealkart info and convert)"
+"""How a user names the CRS of an input that has none, wherever it is read."""
 
 NORWAY_LONLAT = (-10.0, 55.0, 35.0, 82.0)
 """Longitude/latitude box around mainland Norway, Svalbard and Jan Mayen."""

@@ -22,6 +22,7 @@ from pyproj import Transformer
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from arealkart.errors import CRSError
+from arealkart.load.geometry import NAME_A_CRS
 from arealkart.load.gml.features import _Feature
 from arealkart.load.planobjects import layer_of
 from arealkart.model.schema import CRS as WORKING_CRS
@@ -139,7 +140,7 @@ def _file_crs(
         raise CRSError(
             path,
             "the file names no CRS (no srsName on the collection's gml:boundedBy "
-            "or on any geometry); pass crs='EPSG:25832' (or --crs on the CLI)",
+            f"or on any geometry); name one: {NAME_A_CRS}",
         )
     try:
         user = pyproj.CRS.from_user_input(crs if crs is not None else WORKING_CRS)
