@@ -175,6 +175,15 @@ def test_a_schema_left_by_a_build_that_died_is_removed_by_the_next(postgis_db):
     assert schemas == [("arealkart",)]
 
 
+def test_a_schema_whose_name_only_looks_like_a_stage_is_left_alone(postgis_db):
+    with psycopg.connect(postgis_db) as conn:  # 'arealkart__ny_%' as a LIKE pattern matches it
+        conn.execute("CREATE SCHEMA arealkart2xny_mine")
+        conn.execute("CREATE TABLE arealkart2xny_mine.t (x int)")
+    layer = pd.DataFrame({"a": [1]})
+    write_postgis({"t": layer}, postgis_db)
+    assert _rows(postgis_db, "SELECT count(*) FROM arealkart2xny_mine.t") == [(0,)]
+
+
 def test_values_arrive_as_they_were_written(postgis_db):
     import datetime as dt
 

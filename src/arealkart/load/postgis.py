@@ -16,9 +16,10 @@ The database driver is ``psycopg`` (version 3), the optional extra ``arealkart[p
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["INSTALL_HINT", "connect", "first_line", "open_connection", "read_postgis"]
+__all__ = ["INSTALL_HINT", "first_line", "open_connection", "read_postgis"]
 
 INSTALL_HINT = "install the PostGIS extra: pip install 'arealkart[postgis]'"
 
@@ -60,13 +61,6 @@ def open_connection(url: str, *, autocommit: bool = False) -> Any:
         raise InputError(redacted(url), f"cannot connect: {first_line(exc)}") from None
 
 
-@contextmanager
-def connect(url: str, *, autocommit: bool = False) -> Iterator[Any]:
-    """A psycopg connection to ``url`` for the block (see :func:`open_connection`)."""
-    with open_connection(url, autocommit=autocommit) as conn:
-        yield conn
-
-
 def first_line(exc: Exception) -> str:
     """A database error's first line, any password in it redacted."""
     return redacted(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
@@ -82,9 +76,11 @@ def read_postgis(
     crs: Any = None,
     objtype: str | None = None,
     columns: Mapping[str, str] | None = None,
-    **_ignored: Any,
 ) -> PlanData:
     """Read one PostGIS table or query into its canonical layer.
+
+    ``counts`` holds, besides the rows read, a SHA-256 of them (``sha256``): what a file's
+    checksum is to a file, for the build's fingerprint and manifest.
 
     Parameters
     ----------
@@ -111,10 +107,19 @@ def read_postgis(
     if (table is None) == (query is None):
         which = "both" if table else "neither"
         raise ConfigError(f"{label}: give either 'table' or 'query', not {which}")
-    with connect(url) as conn:
+    with open_connection(url) as conn:
         gdf = _read_frame(conn, table, query, label)
     options = {"kind": kind, "kommune": kommune, "crs": crs, "objtype": objtype}
-    return canonical_part(gdf, path=Path(label), columns=columns, **options)
+    data = canonical_part(gdf, path=Path(label), columns=columns, **options)
+    return replace(data, counts=data.counts.assign(sha256=_digest(gdf)))
+
+
+def _digest(gdf: gpd.GeoDataFrame) -> str:
+    """A SHA-256 of the rows as read: their keys, values and geometries (as WKB)."""
+    rows = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(str)
+    rows["geometry"] = shapely.to_wkb(gdf.geometry.to_numpy(), hex=True)
+    hashed = pd.util.hash_pandas_object(rows.assign(key=rows.index.astype(str)), index=False)
+    return hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()
 
 
 KEY_NAMES = ("fid", "gid", "ogc_fid")
@@ -136,10 +141,11 @@ def _read_frame(conn: Any, table: str | None, query: str | None, label: str) -> 
     """
     import psycopg
 
-    source = f"SELECT * FROM {quoted_name(table, label)}" if table else _bare(str(query))
+    name = quoted_name(table, label) if table else None
+    source = f"SELECT * FROM {name}" if name else _bare(str(query))
     try:
         names, geometry = _columns(conn, source, label)
-        key = _primary_key(conn, quoted_name(table, label)) if table else None
+        key = _primary_key(conn, name) if name else None
         others = [f'q."{n}"' for n in names if n != geometry]
         select = ", ".join([*others, f'ST_AsEWKB(q."{geometry}") AS "{geometry}"'])
         order = f' ORDER BY q."{key}"' if key else ""

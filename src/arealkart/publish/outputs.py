@@ -6,30 +6,24 @@ only when every file is complete, so a build that fails leaves the previous outp
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import os
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pyogrio.errors
-import shapely
 from tqdm import tqdm
 
 from arealkart.available.rule import AvailableLand
 from arealkart.config import RegionConfig
 from arealkart.errors import ConfigError
 from arealkart.model.database import redacted
-from arealkart.model.issues import source_file
 from arealkart.model.output_layers import (
     GEOJSON_LAYERS,
     GEOPACKAGE,
     output_parts,
 )
-from arealkart.model.schema import KINDS
 from arealkart.model.vocabulary import LANGUAGES, REGION_NUMBER
 from arealkart.publish.export import (
     atomic_path,
@@ -178,42 +172,24 @@ def _input_files(cfg: RegionConfig) -> list[dict[str, object]]:
 
 
 def _database_inputs(build: BuildResult) -> list[dict[str, object]]:
-    """Every PostGIS input: its label, its server (no password) and a digest of what was read.
+    """Every PostGIS input: its label, its server (no password), rows read and their SHA-256.
 
-    The digest covers the canonical rows read from it, so a table that changed between two
-    builds changes the fingerprint, as a changed file does.
+    The digest is the reader's (in ``counts``), so a table that changed between two builds
+    changes the fingerprint, as a changed file does.
     """
+    counts = build.data.counts
     entries = []
     for source in (s for m in build.config.municipalities for s in m.sources if not s.is_file):
-        label = source.path.name
-        rows = [_rows_from(build.data.layer(kind), label) for kind in KINDS]
-        digest = hashlib.sha256()
-        for frame in rows:
-            digest.update(
-                pd.util.hash_pandas_object(_hashable(frame), index=False).to_numpy().tobytes()
-            )
+        read = counts[counts["file"] == source.path.name].iloc[0]
         entries.append(
             {
-                "path": label,
+                "path": source.path.name,
                 "postgis": redacted(str(source.database)),
-                "rows": sum(len(frame) for frame in rows),
-                "sha256": digest.hexdigest(),
+                "rows": int(read["features"]),
+                "sha256": str(read["sha256"]),
             }
         )
     return entries
-
-
-def _rows_from(frame: pd.DataFrame, label: str) -> pd.DataFrame:
-    files = frame["source"].map(source_file).str.split("|")
-    return frame[[label in names for names in files]]
-
-
-def _hashable(frame: pd.DataFrame) -> pd.DataFrame:
-    """A layer's rows with geometries as WKB and every value as text, to digest."""
-    out = pd.DataFrame(frame).copy()
-    if "geometry" in out:
-        out["geometry"] = shapely.to_wkb(np.asarray(out["geometry"]), hex=True)
-    return out.astype(str)
 
 
 def _config_entry(cfg: RegionConfig) -> dict[str, object] | None:

@@ -156,11 +156,9 @@ def stage_postgis(
     (and the lock on ``schema``) until :meth:`StagedSchema.swap` or
     :meth:`StagedSchema.discard`.
     """
-    check_schema_name(schema)
-    conn = _open(url)
+    conn = _claim(url, schema)
     stage = f"{schema}{_STAGE}{secrets.token_hex(4)}"
     try:
-        _lock(conn, url, schema)
         _drop_leftovers(conn, schema)
         with conn.transaction():
             conn.execute(f'CREATE SCHEMA "{stage}"')
@@ -187,10 +185,8 @@ def check_postgis(url: str, schema: str = DEFAULT_SCHEMA) -> None:
     OutputError
         Naming what is missing, the URL redacted.
     """
-    check_schema_name(schema)
-    conn = _open(url)
+    conn = _claim(url, schema)
     try:
-        _lock(conn, url, schema)
         allowed = conn.execute(
             "SELECT has_database_privilege(current_user, current_database(), 'CREATE')"
         ).fetchone()[0]
@@ -222,21 +218,35 @@ def check_schema_name(schema: str) -> str:
     return schema
 
 
-def _open(url: str) -> Any:
+def _claim(url: str, schema: str) -> Any:
+    """A connection to ``url`` holding the lock on ``schema``, in a database with PostGIS.
+
+    Raises
+    ------
+    OutputError
+        For a bad schema name, a server that cannot be reached, no PostGIS, or another
+        build writing ``schema`` now (the connection is closed then).
+    """
+    check_schema_name(schema)
     try:
-        return open_connection(url, autocommit=True)
+        conn = open_connection(url, autocommit=True)
     except InputError as exc:
         raise OutputError(exc.path, exc.detail) from None
-
-
-def _lock(conn: Any, url: str, schema: str) -> None:
-    row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [_lock_key(schema)])
-    if not row.fetchone()[0]:
-        raise OutputError(
-            redacted(url), f"another build is writing schema {schema!r}; try again when it is done"
-        )
-    if conn.execute("SELECT to_regtype('geometry')").fetchone()[0] is None:
-        raise OutputError(redacted(url), "the database has no PostGIS (CREATE EXTENSION postgis)")
+    try:
+        if conn.execute("SELECT to_regtype('geometry')").fetchone()[0] is None:
+            raise OutputError(
+                redacted(url), "the database has no PostGIS (CREATE EXTENSION postgis)"
+            )
+        locked = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [_lock_key(schema)])
+        if not locked.fetchone()[0]:
+            raise OutputError(
+                redacted(url),
+                f"another build is writing schema {schema!r}; try again when it is done",
+            )
+    except BaseException:
+        _release(conn, schema)
+        raise
+    return conn
 
 
 def _lock_key(schema: str) -> str:
@@ -254,9 +264,10 @@ def _release(conn: Any, schema: str) -> None:
 
 def _drop_leftovers(conn: Any, schema: str) -> None:
     """Stage and old schemas of builds that died (this build holds the lock)."""
-    names = conn.execute(
-        "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s OR nspname LIKE %s",
-        [f"{schema}{_STAGE}%", f"{schema}{_OLD}%"],
+    names = conn.execute(  # starts_with, not LIKE: '_' in a name is no wildcard
+        "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s) "
+        "OR starts_with(nspname, %s)",
+        [f"{schema}{_STAGE}", f"{schema}{_OLD}"],
     ).fetchall()
     for (name,) in names:
         log.info("PostGIS: dropping %s, left by a build that stopped", name)
