@@ -37,7 +37,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 if [ "$want_tests" = 1 ]; then
-  .venv/bin/python -m pip install --quiet -e '.[test,postgis,serve]'
+  .venv/bin/python -m pip install --quiet -e '.[test,postgis,serve,dask]'
   # the browser tests: Debian's Chromium (driven by Playwright) and the maps' JS libraries
   [ -x /usr/bin/chromium ] || apt_install chromium
   # the PostGIS tests: Debian's PostgreSQL server and its PostGIS extension (the tests

@@ -9,6 +9,25 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def build_cache(tmp_path_factory):
+    """Builds keep their cache in a temporary folder, never in the user's ~/.cache.
+
+    Set in the environment, so the CLI's subprocesses use it too; a test of the cache
+    itself gives its own ``cache_dir``.
+    """
+    import os
+
+    folder = tmp_path_factory.mktemp("build-cache")
+    previous = os.environ.get("AREALKART_CACHE")
+    os.environ["AREALKART_CACHE"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("AREALKART_CACHE", None)
+    else:
+        os.environ["AREALKART_CACHE"] = previous
+
+
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory):
     """The built-in demo, built once per test session into a temporary folder."""

@@ -26,15 +26,9 @@ done by :mod:`arealkart.available.engine` with array operations, in parallel acr
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import gc
 import logging
-import multiprocessing
-import os
-import signal
-import sys
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -43,15 +37,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from tqdm import tqdm
 
 from arealkart.available.attraction import RoadNetwork, attraction, places_by_kind
-from arealkart.available.engine import Obstacles, ZoneSplit, area, split_zones
+from arealkart.available.engine import Obstacles, WkbPickled, ZoneSplit, area, split_zones
 from arealkart.available.parameters import Parameters
 from arealkart.available.plans import resolve_overlaps, select_zones_in_force
 from arealkart.available.plots import judge_plots
 from arealkart.available.use import home_use
 from arealkart.errors import ConfigError
+from arealkart.executors import executor, run_ordered
 from arealkart.load.frames import canonical_layer
 from arealkart.model.issues import concat_issues
 from arealkart.model.resources import package_data
@@ -110,6 +104,9 @@ class AvailableLand:
     issues: pd.DataFrame
     parameters: Parameters
 
+    LAYERS = ("zones", "free", "plots", "built", "blocked")
+    """The fields that are layers (one row per zone, free area, plot or part)."""
+
 
 def available_land(
     zones: gpd.GeoDataFrame,
@@ -121,6 +118,7 @@ def available_land(
     roads: gpd.GeoDataFrame | RoadNetwork | None = None,
     parameters: Parameters | None = None,
     workers: int = 1,
+    pool: Executor | None = None,
     progress: bool = False,
     **overrides: Any,
 ) -> AvailableLand:
@@ -146,7 +144,10 @@ def available_land(
     parameters
         Thresholds; default :meth:`Parameters.default`.
     workers
-        Processes to run municipalities in parallel (1: in this process).
+        Local processes to run municipalities in parallel (1: in this process).
+    pool
+        Run the municipalities on this executor instead (see :mod:`arealkart.executors`):
+        a dask cluster's, say; ``workers`` is then ignored.
     progress
         Show a progress bar over municipalities.
     **overrides
@@ -167,7 +168,10 @@ def available_land(
     zones, plan_issues = select_zones_in_force(zones, params)
     zones, overlap_issues = resolve_overlaps(zones, params)
     counted = counted_zones(zones, params)
-    split = _run_municipalities(zones, counted, buildings, constraints, params, workers, progress)
+    with contextlib.nullcontext(pool) if pool else executor(workers) as runner:
+        split = _run_municipalities(
+            zones, counted, buildings, constraints, params, runner, progress
+        )
     out_zones, free, built, blocked = _assemble(zones, counted, split, params)
     out_zones = home_use(out_zones, buildings, params.blandet_andel)
     judged = judge_plots(plots, out_zones, buildings, constraints, params)
@@ -194,9 +198,26 @@ def _free_plots(plots: gpd.GeoDataFrame) -> np.ndarray:
 
 # --- running municipalities, in parallel ------------------------------------------------------
 
-_SHARED: dict[str, Any] = {}
-"""What a forked worker reads (set just before the pool starts and inherited by fork, so
-nothing is pickled to the workers; only each municipality's arrays come back)."""
+
+@dataclass(frozen=True)
+class _MunicipalityInput(WkbPickled):
+    """One municipality's zones and obstacles, as arrays: what a worker splits.
+
+    It travels to a worker process with its geometries as WKB, so a task needs nothing
+    from the process that made it (see :mod:`arealkart.executors`).
+    """
+
+    zones: np.ndarray
+    category: np.ndarray
+    counted: np.ndarray
+    obstacles: Obstacles
+    params: Parameters
+
+    GEOMETRIES = ("zones",)
+
+
+def _split_municipality(job: _MunicipalityInput) -> ZoneSplit:
+    return split_zones(job.zones, job.category, job.counted, job.obstacles, job.params)
 
 
 def _run_municipalities(
@@ -205,88 +226,39 @@ def _run_municipalities(
     buildings: gpd.GeoDataFrame,
     constraints: gpd.GeoDataFrame,
     params: Parameters,
-    workers: int,
+    pool: Executor,
     progress: bool,
 ) -> ZoneSplit:
     """Split every zone, one municipality at a time, and gather the parts in zone order."""
-    groups = {
-        "zones": _positions_by_municipality(zones),
-        "buildings": _positions_by_municipality(buildings),
-        "constraints": _positions_by_municipality(constraints),
-    }
-    _SHARED.update(
-        zones=(zones.geometry.to_numpy(), zones["kategori"].astype(str).to_numpy(), counted),
-        buildings=buildings.geometry.to_numpy(),
-        constraints=(
-            constraints.geometry.to_numpy(),
-            constraints["hensyn_kode"].astype(int).to_numpy(),
-        ),
-        groups=groups,
-        params=params,
+    groups = _positions_by_municipality(zones)
+    keys = sorted(groups, key=lambda k: -len(groups[k]))  # largest first: workers stay busy
+    jobs = _jobs(keys, groups, zones, counted, buildings, constraints, params)
+    splits = run_ordered(
+        pool, _split_municipality, jobs, desc="ledig areal", unit="kommune", progress=progress
     )
-    keys = sorted(groups["zones"], key=lambda k: -len(groups["zones"][k]))
-    bar = tqdm(total=len(keys), desc="ledig areal", unit="kommune", disable=not progress)
-    try:
-        parts = list(_map(keys, workers, bar))
-    finally:
-        _SHARED.clear()
-        bar.close()
-    return _merge_splits(len(zones), [(groups["zones"][k], split) for k, split in parts])
+    return _merge_splits(len(zones), [(groups[k], s) for k, s in zip(keys, splits, strict=True)])
 
 
-def _map(keys: list[str], workers: int, bar: tqdm) -> Iterator[tuple[str, ZoneSplit]]:
-    """``(key, split)`` per municipality, largest first, in a pool when ``workers > 1``."""
-    if workers <= 1 or len(keys) <= 1:
-        for key in keys:
-            yield key, _municipality_job(key)
-            bar.update()
-        return
-    context = multiprocessing.get_context("fork")
-    gc.freeze()  # the forked workers read the layers; keep the collector from copying them
-    try:
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=_die_with_parent,
-            initargs=(os.getpid(),),
-        ) as pool:
-            for key, split in zip(keys, pool.map(_municipality_job, keys), strict=True):
-                yield key, split
-                bar.update()
-    finally:
-        gc.unfreeze()
-
-
-def _die_with_parent(parent: int) -> None:
-    """A worker's first step: end it when the build process dies, even by ``kill -9``.
-
-    Linux sends the worker SIGKILL when its parent goes (``PR_SET_PDEATHSIG``); a parent
-    already gone before that was set is caught by comparing the parent pid.
-    """
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _municipality_job(key: str) -> ZoneSplit:
-    geoms, category, counted = _SHARED["zones"]
-    groups = _SHARED["groups"]
+def _jobs(
+    keys: list[str],
+    groups: dict[str, np.ndarray],
+    zones: gpd.GeoDataFrame,
+    counted: np.ndarray,
+    buildings: gpd.GeoDataFrame,
+    constraints: gpd.GeoDataFrame,
+    params: Parameters,
+) -> Iterator[_MunicipalityInput]:
+    geoms, category = zones.geometry.to_numpy(), zones["kategori"].astype(str).to_numpy()
+    building_pos = _positions_by_municipality(buildings)
+    constraint_pos = _positions_by_municipality(constraints)
+    building_geoms = buildings.geometry.to_numpy()
+    constraint_geoms = constraints.geometry.to_numpy()
+    constraint_codes = constraints["hensyn_kode"].astype(int).to_numpy()
     none = np.empty(0, dtype=np.int64)
-    pos = groups["zones"][key]
-    building_pos = groups["buildings"].get(key, none)
-    constraint_pos = groups["constraints"].get(key, none)
-    constraint_geoms, constraint_codes = _SHARED["constraints"]
-    obstacles = Obstacles(
-        _SHARED["buildings"][building_pos],
-        constraint_geoms[constraint_pos],
-        constraint_codes[constraint_pos],
-    )
-    return split_zones(geoms[pos], category[pos], counted[pos], obstacles, _SHARED["params"])
+    for key in keys:
+        pos, b, c = groups[key], building_pos.get(key, none), constraint_pos.get(key, none)
+        obstacles = Obstacles(building_geoms[b], constraint_geoms[c], constraint_codes[c])
+        yield _MunicipalityInput(geoms[pos], category[pos], counted[pos], obstacles, params)
 
 
 def _merge_splits(n: int, parts: list[tuple[np.ndarray, ZoneSplit]]) -> ZoneSplit:

@@ -46,8 +46,34 @@ _workers_option = click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Processes for the available-land step (default: number of cores).",
+    help="Processes that build municipalities in parallel (default: number of cores).",
 )
+_scheduler_option = click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    envvar="AREALKART_SCHEDULER",
+    help="Build the municipalities on this dask.distributed scheduler (tcp://host:8786) "
+    "instead of local processes; needs arealkart[dask] [env AREALKART_SCHEDULER].",
+)
+_cache_option = click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="AREALKART_CACHE",
+    help="Cache folder: municipalities whose inputs did not change are reused from it "
+    "[env AREALKART_CACHE; default ~/.cache/arealkart].",
+)
+_no_cache_option = click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Build every municipality anew; neither read nor write the cache.",
+)
+
+
+def _cache_options(function: Any) -> Any:
+    return _scheduler_option(_cache_option(_no_cache_option(function)))
+
+
 _lang_option = click.option(
     "--lang",
     type=click.Choice(list(LANGUAGES)),
@@ -89,6 +115,7 @@ _schema_option = click.option(
 @_config_option
 @_output_option
 @_workers_option
+@_cache_options
 @_lang_option
 @_assets_option
 @_keep_going_option
@@ -103,6 +130,9 @@ def build(
     config: Path | None,
     output: str,
     workers: int | None,
+    scheduler: str | None,
+    cache_dir: Path | None,
+    no_cache: bool,
     lang: tuple[str, ...],
     assets: str,
     keep_going: bool,
@@ -122,6 +152,8 @@ def build(
       arealkart build --config vest-telemark.toml --output /srv/kart --lang nn --lang en
       arealkart build -q --workers 2
       arealkart build --config region.toml --keep-going
+      arealkart build --config norge.toml --scheduler tcp://10.0.0.5:8786
+      arealkart build --no-cache
       PGPASSWORD=… arealkart build --to-postgis postgresql://kart@db/plan --schema arealkart
     """
     from arealkart.pipeline import build as run_build  # the whole pipeline, only when it runs
@@ -131,6 +163,9 @@ def build(
         config,
         output,
         workers=workers,
+        scheduler=scheduler,
+        cache=not no_cache,
+        cache_dir=cache_dir,
         lang=lang or None,
         progress=not quiet,
         keep_going=keep_going,
@@ -147,6 +182,7 @@ def build(
 @_config_option
 @_output_option
 @_workers_option
+@_cache_options
 @_lang_option
 @_assets_option
 @_force_option
@@ -161,6 +197,7 @@ def map_command(
     lang: tuple[str, ...],
     assets: str,
     force: bool,
+    **run: Any,
 ) -> None:
     r"""Write only the interactive maps (kart/*.html) from a config.
 
@@ -170,13 +207,14 @@ def map_command(
       arealkart map --config region.toml --output ut/ --lang en
       arealkart map --assets local
     """
-    _write_part(ctx, "maps", "maps", config, output, workers, lang, force, assets)
+    _write_part(ctx, "maps", "maps", config, output, workers, lang, force, assets, **run)
 
 
 @click.command(name="report", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
 @_config_option
 @_output_option
 @_workers_option
+@_cache_options
 @_lang_option
 @_force_option
 @verbosity
@@ -189,6 +227,7 @@ def report_command(
     workers: int | None,
     lang: tuple[str, ...],
     force: bool,
+    **run: Any,
 ) -> None:
     r"""Write only the report (rapport/*.html): the region's and each municipality's.
 
@@ -202,7 +241,7 @@ def report_command(
       arealkart report
       arealkart report --config region.toml --output ut/ --lang nn
     """
-    _write_part(ctx, "rapport", "report pages", config, output, workers, lang, force)
+    _write_part(ctx, "rapport", "report pages", config, output, workers, lang, force, **run)
 
 
 def _write_part(
@@ -215,6 +254,10 @@ def _write_part(
     lang: tuple[str, ...],
     force: bool,
     assets: str = "cdn",
+    *,
+    scheduler: str | None = None,
+    cache_dir: Path | None = None,
+    no_cache: bool = False,
 ) -> None:
     """Build one output part (``maps``, ``rapport``) and say how many files it wrote."""
     from arealkart.pipeline import build as run_build  # the whole pipeline, only when it runs
@@ -224,6 +267,9 @@ def _write_part(
         config,
         output,
         workers=workers,
+        scheduler=scheduler,
+        cache=not no_cache,
+        cache_dir=cache_dir,
         lang=lang or None,
         progress=not quiet,
         parts=(part,),
@@ -247,6 +293,7 @@ def _print_build(result: Any) -> None:
         )
     click.echo(f"  issues report: {len(result.issues)} rows")
     _print_balance(result.balance)
+    _print_cache(result)
     click.echo(f"Wrote {len(result.files)} files to {_common_folder(result.files)}")
     if result.postgis is not None:
         written = result.postgis
@@ -256,6 +303,21 @@ def _print_build(result: Any) -> None:
                 f"PostGIS schema {written.schema} at {written.url}"
             )
         )
+
+
+def _print_cache(result: Any) -> None:
+    """How many municipalities came from the cache, and which were built anew, and why."""
+    report = result.cache
+    if report is None:
+        click.echo("Cache: not used (--no-cache)")
+        return
+    names = {m.kommune.nummer: m.kommune.navn for m in result.config.municipalities}
+    total = len(result.config.municipalities)
+    line = f"Cache: {len(report.reused)} of {total} municipalities reused"
+    why = {"changed": report.stale, "damaged entry": report.corrupt, "PostGIS": report.uncached}
+    anew = [f"{names[n]} ({reason})" for reason, ns in why.items() for n in ns]
+    anew += [names[n] for n in report.built]
+    click.echo(line + (f"; built anew: {', '.join(anew)}" if anew else ""))
 
 
 def _print_balance(table: Any) -> None:

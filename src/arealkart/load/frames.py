@@ -79,8 +79,8 @@ def canonical_layer(
             "the frame has no CRS, so its coordinates cannot be placed; set the one they are "
             "in, e.g. frame.set_crs('EPSG:25832')",
         )
-    if is_canonical(gdf, kind):
-        return gdf
+    if is_canonical(gdf, kind):  # only optional columns may be missing: add them as nulls
+        return gdf if set(KIND_COLUMNS[kind]) <= set(gdf.columns) else conform(gdf, kind)
     frame = gdf
     if "kommunenummer" not in column_targets(gdf.columns, columns) or _some_missing(gdf):
         frame = gdf.assign(kommunenummer=municipalities_by_location(gdf, places, label))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -37,6 +37,9 @@ class BuildResult:
     files: tuple[Path, ...] = ()
     postgis: PostgisWritten | None = None
     """What the build wrote into PostGIS (``to_postgis``), if it wrote there."""
+    cache: Any = None
+    """What the build took from its cache (a
+    :class:`~arealkart.pipeline.cache.CacheReport`), if it used one."""
 
     def layers(self) -> dict[str, pd.DataFrame]:
         """The build's output layers and tables (the GeoPackage's), in their order."""

@@ -378,6 +378,25 @@ def test_parallel_workers_give_the_same_result(demo_build):
     assert one.free["ledig_id"].tolist() == two.free["ledig_id"].tolist()
 
 
+def test_zones_with_the_required_columns_only_are_enough():
+    """A user's own frame (no arealst, planstatus, ikraft …) goes through the whole rule."""
+    zones = gpd.GeoDataFrame(
+        {
+            "zone_id": ["a", "b"],
+            "kommunenummer": ["4036", "4036"],
+            "source": ["mine", "mine"],
+            "plan_id": ["1", "1"],
+            "objtype": ["RP", "RP"],
+            "arealformal": [1111, 3040],
+        },
+        geometry=[box(0, 0, 100, 100), box(200, 0, 300, 50)],
+        crs=CRS,
+    )
+    result = available_land(classify_zones(zones), workers=1)
+    assert result.zones["ledig_m2"].round(6).tolist() == [10_000.0, 0.0]
+    assert result.zones["status"].tolist() == ["ledig", "ikke_byggeland"]
+
+
 # --- invariants on random data ------------------------------------------------------------
 
 coords = st.floats(min_value=0, max_value=200, allow_nan=False, allow_infinity=False)

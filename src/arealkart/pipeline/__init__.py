@@ -8,28 +8,35 @@ place only when all are complete (see :mod:`arealkart.publish.outputs`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Iterable, Sequence
+import pickle
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 from tqdm import tqdm
 
-from arealkart.available.rule import AvailableLand, available_land
-from arealkart.classify import classification_issues, classify_zones
-from arealkart.config import MunicipalityInput, RegionConfig, Source, load_config
-from arealkart.errors import InputError, SchemaError
+from arealkart.available.rule import AvailableLand
+from arealkart.config import MunicipalityInput, RegionConfig, load_config
+from arealkart.errors import InputError
+from arealkart.executors import executor, run_tasks
 from arealkart.load.places import read_places
-from arealkart.load.postgis import read_postgis
-from arealkart.load.quality import check_quality
-from arealkart.load.read import read_plan
-from arealkart.load.roads import read_roads
-from arealkart.model.issues import Issue, concat_issues, issues_frame
+from arealkart.model.issues import concat_issues
 from arealkart.model.output_layers import output_parts
-from arealkart.model.plandata import PlanData, combine, relabel
+from arealkart.model.plandata import PlanData, combine
+from arealkart.pipeline._municipality import (
+    STAGES,
+    MunicipalityResult,
+    MunicipalityTask,
+    read_municipality,
+    run_municipality,
+)
+from arealkart.pipeline.cache import BuildCache, CacheReport, default_cache_dir
 from arealkart.publish.accounting import balance, check_balance
 from arealkart.publish.maps.assets import check_assets
 from arealkart.publish.outputs import BuildResult, map_languages, write_outputs
@@ -38,7 +45,14 @@ from arealkart.publish.site import preflight
 from arealkart.publish.summary import summarise
 from arealkart.registry.places import gazetteer, merge_places
 
-__all__ = ["account", "build", "load_region", "region_places"]
+__all__ = [
+    "account",
+    "build",
+    "build_municipalities",
+    "load_region",
+    "merge_available",
+    "region_places",
+]
 
 log = logging.getLogger(__name__)
 
@@ -59,40 +73,10 @@ def load_region(
         Report a file that cannot be read at all as one ``unreadable`` row in the issues
         report and go on, instead of stopping with its error.
     progress
-        Show a progress bar over the files.
+        Show a progress bar over the municipalities.
     """
-    sources = [(m, s) for m in config.municipalities for s in m.sources]
-    parts = []
-    for muni, source in tqdm(sources, desc="les", unit="fil", disable=not progress):
-        log.info("reading %s", source.path)  # a PostGIS source's path is its label
-        try:
-            parts.append(_read_source(source, muni, config))
-        except (InputError, SchemaError) as exc:
-            if not keep_going:
-                raise
-            parts.append(_unreadable(source, config, exc))
-    return combine(parts)
-
-
-def _read_source(source: Source, muni: MunicipalityInput, config: RegionConfig) -> PlanData:
-    options = {"kommune": muni.kommune.nummer, **source.options}
-    if source.kind is not None:
-        options.setdefault("kind", source.kind)
-    if source.database is not None:
-        return read_postgis(source.database, **options)
-    data = read_plan(source.path, **options)
-    files = [source.path] + ([Path(options["geometry"])] if options.get("geometry") else [])
-    return relabel(data, {path.name: config.label(path) for path in files})
-
-
-def _unreadable(source: Source, config: RegionConfig, error: Exception) -> PlanData:
-    """A file that could not be read at all: one issue for the whole file, counted as one."""
-    label = config.label(source.path)
-    layer = source.kind or "plans"
-    detail = getattr(error, "detail", None) or str(error)
-    issue = Issue(label, "*", layer, "fil_uleselig", "unreadable", detail)
-    counts = pd.DataFrame([{"file": label, "layer": layer, "features": 1}])
-    return PlanData(issues=issues_frame([issue]), counts=counts)
+    munis = tqdm(config.municipalities, desc="les", unit="kommune", disable=not progress)
+    return combine(read_municipality(config, m, keep_going=keep_going) for m in munis)
 
 
 def build(
@@ -100,6 +84,9 @@ def build(
     output: str | os.PathLike[str] = "output",
     *,
     workers: int | None = None,
+    scheduler: Any = None,
+    cache: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
     lang: str | Sequence[str] | None = None,
     progress: bool = False,
     parts: Iterable[str] | None = None,
@@ -111,6 +98,11 @@ def build(
 ) -> BuildResult:
     """Run the whole chain on a region and write maps, GeoJSON, GeoPackage and tables.
 
+    Each municipality is read, checked, classified and given its free land as a task of
+    its own, in parallel (see :mod:`arealkart.executors`); a municipality whose inputs did
+    not change since the last build is taken from the cache (see
+    :mod:`arealkart.pipeline.cache`).  The outputs are the same, byte for byte, either way.
+
     Parameters
     ----------
     config
@@ -119,7 +111,15 @@ def build(
     output
         Folder to write into (created if missing).
     workers
-        Processes for the available-land step; default the number of cores.
+        Local processes that build municipalities; default the number of cores.
+    scheduler
+        Build the municipalities on a dask.distributed cluster instead: a scheduler
+        address (``"tcp://10.0.0.5:8786"``) or a ``dask.distributed.Client``.
+    cache
+        Reuse, and keep, municipalities' results in the cache; ``False`` builds every
+        municipality anew and leaves the cache as it is.
+    cache_dir
+        The cache folder; default :func:`~arealkart.pipeline.cache.default_cache_dir`.
     lang
         Language or languages of the maps and the report, of ``"nb"``, ``"nn"``, ``"en"``;
         default those of the config (``[region] sprak``), whose first is the main language
@@ -149,6 +149,7 @@ def build(
     Returns
     -------
     BuildResult
+        With :attr:`~BuildResult.cache`, what was taken from the cache.
 
     Raises
     ------
@@ -163,26 +164,106 @@ def build(
         check_postgis(to_postgis, schema)  # before the work, not after it
     wanted = output_parts(parts)
     preflight(output, force=force, expected_bytes=_expected_output_bytes(cfg))
-    data = check_quality(load_region(cfg, keep_going=keep_going, progress=progress))
-    _require_zones(data, cfg)
-    zones = classify_zones(data.zones, cfg.category_overrides, cfg.combination_overrides)
-    result = available_land(
-        zones,
-        data.buildings,
-        data.constraints,
-        data.plots,
-        places=region_places(cfg),
-        roads=read_roads(cfg.roads.path, **cfg.roads.options) if cfg.roads else None,
-        workers=workers or os.cpu_count() or 1,
-        progress=progress,
-        **cfg.parameters,
-    )
-    summary = summarise(result, cfg.navn)
-    issues = concat_issues([data.issues, classification_issues(zones), result.issues])
-    accounts = check_balance(account(data, result, issues))
-    built = BuildResult(cfg, data, result, summary, issues, accounts)
+    store = BuildCache(cache_dir or default_cache_dir(), cfg) if cache else None
+    with timed("municipalities"):
+        built_parts = build_municipalities(
+            cfg,
+            workers=workers,
+            scheduler=scheduler,
+            keep_going=keep_going,
+            cache=store,
+            progress=progress,
+        )
+    built = _merged(cfg, built_parts, store.report if store else None)
     options = {"lang": languages, "parts": wanted, "force": force, "assets": assets}
-    return _publish(built, output, to_postgis, schema, progress=progress, **options)
+    with timed("write"):
+        return _publish(built, output, to_postgis, schema, progress=progress, **options)
+
+
+def build_municipalities(
+    config: RegionConfig,
+    *,
+    workers: int | None = None,
+    scheduler: Any = None,
+    keep_going: bool = False,
+    cache: BuildCache | None = None,
+    progress: bool = False,
+) -> list[MunicipalityResult]:
+    """Each municipality of ``config`` built, in their order (see :func:`build`).
+
+    Municipalities found in ``cache`` are taken from it; the others run as tasks on the
+    executor of ``workers`` or ``scheduler``, the largest inputs first, and are added to
+    ``cache``.
+    """
+    places = region_places(config)
+    munis = config.municipalities
+    keys = [cache.key(m, keep_going) if cache else None for m in munis]
+    results: list[MunicipalityResult | None] = [
+        cache.get(m, k) if cache else None for m, k in zip(munis, keys, strict=True)
+    ]
+    todo = sorted((i for i, r in enumerate(results) if r is None), key=lambda i: -_size(munis[i]))
+    if cache and cache.report.reused:
+        log.info("cache: %d of %d municipalities reused", len(cache.report.reused), len(munis))
+    tasks = [MunicipalityTask(config, i, places, keep_going) for i in todo]
+    pool_size = min(workers or os.cpu_count() or 1, max(len(tasks), 1))
+    with executor(pool_size, scheduler) as pool:
+        done = run_tasks(
+            pool, run_municipality, tasks, desc="kommuner", unit="kommune", progress=progress
+        )
+        for position, payload in done:
+            index = todo[position]
+            if cache:
+                cache.put(munis[index], keys[index], payload)
+            results[index] = pickle.loads(payload)
+    _log_stages([results[i] for i in todo])
+    return [r for r in results if r is not None]
+
+
+def _size(muni: MunicipalityInput) -> int:
+    """Bytes of a municipality's input files: the order tasks are started in."""
+    return sum(s.path.stat().st_size for s in muni.sources if s.is_file and s.path.is_file())
+
+
+def _merged(
+    cfg: RegionConfig, parts: list[MunicipalityResult], report: CacheReport | None
+) -> BuildResult:
+    """The region's build from its municipalities': layers, summary, issues, accounting."""
+    data = combine(p.data for p in parts)
+    _require_zones(data, cfg)
+    result = merge_available([p.result for p in parts if p.result is not None])
+    summary = summarise(result, cfg.navn)
+    issues = concat_issues([data.issues, *(p.classification for p in parts), result.issues])
+    accounts = check_balance(account(data, result, issues))
+    return BuildResult(cfg, data, result, summary, issues, accounts, cache=report)
+
+
+def merge_available(parts: list[AvailableLand]) -> AvailableLand:
+    """One :class:`AvailableLand` of the municipalities' (same parameters), in their order."""
+    layers = {n: _concat([getattr(p, n) for p in parts]) for n in AvailableLand.LAYERS}
+    issues = concat_issues(p.issues for p in parts)
+    return AvailableLand(**layers, issues=issues, parameters=parts[0].parameters)
+
+
+def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    out = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry=frames[0].geometry.name, crs=frames[0].crs)
+
+
+def _log_stages(parts: list[MunicipalityResult | None]) -> None:
+    """Each stage's seconds, summed over the municipalities built now (not the cached)."""
+    for stage in STAGES:
+        total = sum(p.seconds.get(stage, 0.0) for p in parts if p is not None)
+        log.info("stage %s: %.2f s", stage, total)
+
+
+@contextlib.contextmanager
+def timed(stage: str) -> Iterator[None]:
+    """Log the wall time of a stage as ``stage <name>: <seconds> s``."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        log.info("stage %s: %.2f s", stage, time.perf_counter() - start)
 
 
 def _publish(

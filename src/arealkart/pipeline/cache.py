@@ -1,0 +1,209 @@
+"""The build cache: each municipality's result, kept for the next build to reuse.
+
+An entry is keyed by everything its result depends on: the SHA-256 of each of the
+municipality's input files and the options they are read with, the region's parameters
+and override, places and road files, the code lists and rules shipped with arealkart and
+arealkart's own code (see :func:`code_fingerprint`).  A rebuild after one municipality
+changed its plan reads and computes that municipality alone.
+
+An entry is one file, ``<kommunenummer>-<key>.pkl``: a header line with its key and the
+SHA-256 of its payload, then the payload (the pickled result).  It is used only when both
+match; a stale or corrupt entry is reported in the log, never used, and replaced.  A
+municipality with a PostGIS source is always built anew (its rows cannot be checksummed
+without reading them).  The cache holds pickles: keep it in a folder only you can write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from arealkart.config import MunicipalityInput, RegionConfig, Source
+from arealkart.pipeline._municipality import MunicipalityResult
+
+__all__ = ["BuildCache", "CacheReport", "code_fingerprint", "default_cache_dir"]
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+"""The entry format; part of every key."""
+
+_CHUNK = 1 << 20
+
+
+def default_cache_dir() -> Path:
+    """``$AREALKART_CACHE``, else ``$XDG_CACHE_HOME/arealkart``, else ``~/.cache/arealkart``."""
+    if os.environ.get("AREALKART_CACHE"):
+        return Path(os.environ["AREALKART_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "arealkart"
+
+
+@dataclass
+class CacheReport:
+    """What a build took from its cache, per municipality number."""
+
+    reused: list[str] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    """Built anew because an entry for an older state of its inputs was there."""
+    corrupt: list[str] = field(default_factory=list)
+    """Built anew because its entry failed its checksum or could not be read."""
+    uncached: list[str] = field(default_factory=list)
+    """Built anew because a source (PostGIS) cannot be checksummed."""
+
+
+class BuildCache:
+    """The cache folder of a build (see the module docstring)."""
+
+    def __init__(self, folder: str | os.PathLike[str], config: RegionConfig) -> None:
+        self.folder = Path(folder)
+        self.config = config
+        self.report = CacheReport()
+        self._region = _region_key(config)
+
+    def key(self, muni: MunicipalityInput, keep_going: bool) -> str | None:
+        """The key of a municipality's entry, ``None`` if it cannot be cached."""
+        if not all(source.is_file for source in muni.sources):
+            return None
+        parts: list[Any] = [FORMAT, code_fingerprint(), self._region, keep_going]
+        parts.append(muni.kommune.nummer)
+        for source in muni.sources:
+            checksums = [[self.config.label(p), file_sha256(p)] for p in _files_of_source(source)]
+            parts.append([source.kind, _canonical(source.options), checksums])
+        return _digest(parts)
+
+    def get(self, muni: MunicipalityInput, key: str | None) -> MunicipalityResult | None:
+        """The cached result for ``key``, or ``None`` (noting why in :attr:`report`)."""
+        number = muni.kommune.nummer
+        if key is None:
+            self.report.uncached.append(number)
+            return None
+        path = self._path(number, key)
+        if not path.exists():
+            stale = any(self.folder.glob(f"{number}-*.pkl"))
+            (self.report.stale if stale else self.report.built).append(number)
+            return None
+        try:
+            result = _read_entry(path, key)
+        except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
+            log.warning("cache entry %s is not usable (%s); building %s anew", path, exc, number)
+            self.report.corrupt.append(number)
+            return None
+        self.report.reused.append(number)
+        return result
+
+    def put(self, muni: MunicipalityInput, key: str | None, payload: bytes) -> None:
+        """Keep a municipality's pickled result, replacing its older entries."""
+        if key is None:
+            return
+        number = muni.kommune.nummer
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self._path(number, key)
+        header = {"format": FORMAT, "key": key, "sha256": hashlib.sha256(payload).hexdigest()}
+        temporary = path.with_suffix(f".tmp{os.getpid()}")
+        with temporary.open("wb") as out:
+            out.write(json.dumps(header).encode() + b"\n")
+            out.write(payload)
+        temporary.replace(path)
+        for old in self.folder.glob(f"{number}-*.pkl"):
+            if old != path:
+                old.unlink(missing_ok=True)
+
+    def _path(self, number: str, key: str) -> Path:
+        return self.folder / f"{number}-{key[:32]}.pkl"
+
+
+def _read_entry(path: Path, key: str) -> MunicipalityResult:
+    with path.open("rb") as entry:
+        header = json.loads(entry.readline())
+        payload = entry.read()
+    if not isinstance(header, dict) or header.get("key") != key:
+        raise ValueError("its key does not match")
+    if header.get("sha256") != hashlib.sha256(payload).hexdigest():
+        raise ValueError("its checksum does not match its contents")
+    result = pickle.loads(payload)
+    if not isinstance(result, MunicipalityResult):
+        raise ValueError(f"it holds a {type(result).__name__}")
+    return result
+
+
+def _region_key(config: RegionConfig) -> str:
+    """What every municipality's result depends on besides its own files.
+
+    The parameters, and the region's own files (overrides, places, roads, borders).
+    """
+    own = {p for m in config.municipalities for p in _files_of(m)}
+    region_files = [p for p in config.files() if p not in own]
+    checksums = [[config.label(p), file_sha256(p)] for p in region_files]
+    roads = _canonical(config.roads.options) if config.roads else None
+    return _digest([_canonical(config.parameters), checksums, roads])
+
+
+def _files_of(muni: MunicipalityInput) -> list[Path]:
+    return [p for s in muni.sources if s.is_file for p in _files_of_source(s)]
+
+
+def _files_of_source(source: Source) -> list[Path]:
+    extra = [Path(source.options["geometry"])] if "geometry" in source.options else []
+    return [source.path, *extra]
+
+
+@cache
+def code_fingerprint() -> str:
+    """SHA-256 over arealkart's modules and package data (code lists, rules, texts).
+
+    Part of every cache key, so a new release, or a changed code list, never reuses a
+    result computed by another.
+    """
+    digest = hashlib.sha256()
+    root = files("arealkart")
+    for path in sorted(_package_files(Path(str(root)))):
+        digest.update(path.relative_to(Path(str(root))).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _package_files(root: Path) -> Iterable[Path]:
+    for path in root.rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts:
+            yield path
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's contents, read in chunks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as data:
+        while chunk := data.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as JSON-ready data with sorted keys, for a stable key."""
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda i: str(i[0]))}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_canonical(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if isinstance(value, Path):
+        return value.as_posix()
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value if isinstance(value, str | int | float | bool) or value is None else repr(value)
+
+
+def _digest(parts: Any) -> str:
+    text = json.dumps(_canonical(parts), sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
