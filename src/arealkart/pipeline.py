@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -163,26 +165,41 @@ def build(
         check_postgis(to_postgis, schema)  # before the work, not after it
     wanted = output_parts(parts)
     preflight(output, force=force, expected_bytes=_expected_output_bytes(cfg))
-    data = check_quality(load_region(cfg, keep_going=keep_going, progress=progress))
-    _require_zones(data, cfg)
-    zones = classify_zones(data.zones, cfg.category_overrides, cfg.combination_overrides)
-    result = available_land(
-        zones,
-        data.buildings,
-        data.constraints,
-        data.plots,
-        places=region_places(cfg),
-        roads=read_roads(cfg.roads.path, **cfg.roads.options) if cfg.roads else None,
-        workers=workers or os.cpu_count() or 1,
-        progress=progress,
-        **cfg.parameters,
-    )
-    summary = summarise(result, cfg.navn)
-    issues = concat_issues([data.issues, classification_issues(zones), result.issues])
-    accounts = check_balance(account(data, result, issues))
+    with _stage("read"):
+        loaded = load_region(cfg, keep_going=keep_going, progress=progress)
+    with _stage("check"):
+        data = check_quality(loaded)
+        _require_zones(data, cfg)
+    with _stage("classify"):
+        zones = classify_zones(data.zones, cfg.category_overrides, cfg.combination_overrides)
+    with _stage("free_land"):
+        result = available_land(
+            zones,
+            data.buildings,
+            data.constraints,
+            data.plots,
+            places=region_places(cfg),
+            roads=read_roads(cfg.roads.path, **cfg.roads.options) if cfg.roads else None,
+            workers=workers or os.cpu_count() or 1,
+            progress=progress,
+            **cfg.parameters,
+        )
+    with _stage("account"):
+        summary = summarise(result, cfg.navn)
+        issues = concat_issues([data.issues, classification_issues(zones), result.issues])
+        accounts = check_balance(account(data, result, issues))
     built = BuildResult(cfg, data, result, summary, issues, accounts)
     options = {"lang": languages, "parts": wanted, "force": force, "assets": assets}
-    return _publish(built, output, to_postgis, schema, progress=progress, **options)
+    with _stage("write"):
+        return _publish(built, output, to_postgis, schema, progress=progress, **options)
+
+
+@contextmanager
+def _stage(name: str) -> Iterator[None]:
+    """Log a stage's wall time at INFO, as ``stage <name>: <seconds> s`` (see ``-v``)."""
+    started = time.perf_counter()
+    yield
+    log.info("stage %s: %.2f s", name, time.perf_counter() - started)
 
 
 def _publish(
