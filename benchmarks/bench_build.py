@@ -80,12 +80,18 @@ def municipalities(kommuner: Sequence[str] | None = None) -> gpd.GeoDataFrame:
 
     The 356 of 2020 from ``../shared/data/kommuner-2020.geojson``; without that file, the
     generator's grid of rectangles, numbered as the 2020 municipalities, with the borders
-    arealkart ships where it has them (a build checks zones against those).  ``kommuner``
-    (any form the registry resolves) keeps only those.
+    arealkart ships where it has them (a build checks zones against those).  A number the
+    registry does not resolve to one municipality of today (one since split) is left out.
+    ``kommuner`` (any form the registry resolves) keeps only those.
     """
     munis = national.municipalities()
     if not national.BOUNDARIES.exists():
         munis = _numbered_grid(munis)
+    resolvable = munis["kommunenummer"].map(_resolves).to_numpy()
+    if not resolvable.all():
+        left_out = ", ".join(munis.loc[~resolvable, "kommunenummer"])
+        print(f"left out, as the registry resolves them to no single municipality: {left_out}")
+        munis = munis[resolvable]
     if not kommuner:
         return munis
     wanted = {kommunenummer(k) for k in kommuner}
@@ -94,6 +100,14 @@ def municipalities(kommuner: Sequence[str] | None = None) -> gpd.GeoDataFrame:
     if missing:
         raise SystemExit(f"--kommuner: no border for {sorted(missing)}")
     return munis[np.isin(current, list(wanted))]
+
+
+def _resolves(number: str) -> bool:
+    try:
+        resolve(number)
+    except MunicipalityError:
+        return False
+    return True
 
 
 def _numbered_grid(grid: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -117,6 +117,7 @@ def generate(
     munis = municipalities() if munis is None else munis
     n_plans = max(1, n_zones // (ROWS * COLS + 1))
     centres, owner = _plan_centres(munis, n_plans, rng)
+    n_plans = len(centres)  # fewer where a municipality has no more free cells
     angle = rng.uniform(0, np.pi, n_plans)
     numbers = munis["kommunenummer"].to_numpy()[owner]
 
