@@ -32,6 +32,7 @@ Options ``bench_build.py`` does not know are passed on to ``arealkart build`` (e
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -280,6 +281,7 @@ class Run:
     peak_pss: int | None  # bytes; None where smaps_rollup is unreadable
     peak_rss: int
     stderr: str = field(repr=False)
+    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average before, after
 
 
 class TreeMemory(Sampler):
@@ -348,6 +350,7 @@ def run_build(config: Path, output: Path, extra: Sequence[str], log: Path) -> Ru
     """Run ``arealkart -v build`` on ``config`` into ``output`` and measure it."""
     command = [sys.executable, "-m", "arealkart", "-v", "build", "--config", str(config)]
     command += ["--output", str(output), *extra]
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     with log.open("w") as err, (log.with_suffix(".out")).open("w") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=err)  # files: no pipe to drain
@@ -356,7 +359,8 @@ def run_build(config: Path, output: Path, extra: Sequence[str], log: Path) -> Ru
     seconds = time.perf_counter() - started
     stderr = log.read_text(errors="replace")
     stages = {name: float(s) for name, s in STAGE_LINE.findall(stderr)}
-    return Run(proc.returncode, seconds, stages, memory.peak_pss, memory.peak_rss, stderr)
+    loads = (load, os.getloadavg()[0])
+    return Run(proc.returncode, seconds, stages, memory.peak_pss, memory.peak_rss, stderr, loads)
 
 
 def output_sizes(output: Path) -> dict[str, tuple[int, int]]:
@@ -382,6 +386,7 @@ def _mb(n: int) -> str:
 
 def print_run(title: str, run: Run) -> None:
     print(f"\n{title}: {run.seconds:.1f} s wall, exit code {run.returncode}")
+    print(f"  load average {run.load[0]:.1f} before, {run.load[1]:.1f} after (an idle machine: ~0)")
     if run.returncode:
         print("  the build failed; its last message:")
         print("  " + _last_message(run.stderr))
