@@ -21,7 +21,6 @@ import argparse
 import os
 import resource
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -32,6 +31,7 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from national import generate
+from sampling import Sampler
 
 from arealkart import available_land, classify_zones
 from arealkart.available.engine import MITRE, _per_zone, dissolve
@@ -42,7 +42,7 @@ from arealkart.model.vocabulary import BUILDING_CATEGORIES
 SETBACK = 4.0
 
 
-class MemoryPeak:
+class MemoryPeak(Sampler):
     """The peak of the machine's memory in use, above what was in use at ``baseline``.
 
     Sampled from ``/proc/meminfo`` (``MemTotal − MemAvailable``) every half second in a
@@ -52,22 +52,12 @@ class MemoryPeak:
     """
 
     def __init__(self, baseline: int) -> None:
+        super().__init__(interval=0.5)
         self.baseline = baseline
         self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> MemoryPeak:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.5):
-            self.peak = max(self.peak, memory_in_use())
+    def sample(self) -> None:
+        self.peak = max(self.peak, memory_in_use())
 
     @property
     def gb(self) -> float:

@@ -105,12 +105,19 @@ def _rectangles(x0, y0, x1, y1) -> np.ndarray:
     )
 
 
-def generate(n_zones: int = 1_000_000, n_buildings: int = 3_000_000, seed: int = 1) -> NationalData:
-    """Generate the dataset: about ``n_zones`` zones and ``n_buildings`` buildings."""
+def generate(
+    n_zones: int = 1_000_000,
+    n_buildings: int = 3_000_000,
+    seed: int = 1,
+    munis: gpd.GeoDataFrame | None = None,
+) -> NationalData:
+    """Generate the dataset: about ``n_zones`` zones and ``n_buildings`` buildings, inside
+    ``munis`` (``kommunenummer`` and geometry in EPSG:25832; default :func:`municipalities`)."""
     rng = np.random.default_rng(seed)
-    munis = municipalities()
+    munis = municipalities() if munis is None else munis
     n_plans = max(1, n_zones // (ROWS * COLS + 1))
     centres, owner = _plan_centres(munis, n_plans, rng)
+    n_plans = len(centres)  # fewer where a municipality has no more free cells
     angle = rng.uniform(0, np.pi, n_plans)
     numbers = munis["kommunenummer"].to_numpy()[owner]
 

@@ -174,7 +174,8 @@ def build(
             cache=store,
             progress=progress,
         )
-    built = _merged(cfg, built_parts, store.report if store else None)
+    with timed("account"):
+        built = _merged(cfg, built_parts, store.report if store else None)
     options = {"lang": languages, "parts": wanted, "force": force, "assets": assets}
     with timed("write"):
         return _publish(built, output, to_postgis, schema, progress=progress, **options)
