@@ -218,3 +218,11 @@ def test_a_null_geometry_is_not_taken_for_damage(tmp_path):
     found = query(tmp_path, bbox="441000,6589000,443000,6591000")
     assert list(found["ledig_id"]) == ["a"]
     assert np.isclose(found["areal_m2"].iloc[0], 1.0)
+
+
+@pytest.mark.slow
+def test_the_query_benchmark_runs_end_to_end(capsys):
+    bench.main(["--n", "3000", "--repeat", "1", "--gpkg"])
+    out = capsys.readouterr().out
+    assert "one shot from the GeoPackage, a fresh process each" in out
+    assert "nearest 10 (no radius)" in out.split("one shot")[1]  # every kind, one shot too
