@@ -139,15 +139,16 @@ def test_the_import_contract_holds():
     assert "0 broken" in done.stdout
 
 
-def test_help_loads_no_geometry_or_map_library():
+@pytest.mark.parametrize("args", [["--help"], ["query", "--help"]])
+def test_help_loads_no_geometry_or_map_library(args):
     code = (
         "import sys\n"
         "from arealkart.cli import main\n"
         "try:\n"
-        "    main(['--help'])\n"
+        f"    main({args!r})\n"
         "except SystemExit:\n"
         "    pass\n"
-        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+        f"print(sorted(m for m in {(*HEAVY, 'numpy', 'sqlite3')!r} if m in sys.modules))\n"
     )
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     done = subprocess.run(

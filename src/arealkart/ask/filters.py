@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from arealkart.ask.places import parse_bbox, parse_point, read_area
 from arealkart.errors import MunicipalityError, QueryError
-from arealkart.model.output_layers import QUERY_LAYERS, OutputLayer
+from arealkart.model.output_layers import PRECISION, QUERY_LAYERS, OutputLayer
 from arealkart.model.vocabulary import (
     ATTRACTION_TYPES,
     CATEGORIES,
@@ -29,6 +29,9 @@ from arealkart.model.vocabulary import (
     ZONE_USES,
 )
 from arealkart.registry.kommuner import kommunenummer
+
+AREA_STEP = 10.0 ** -PRECISION["_m2"]
+"""The precision areas are compared at, in m² (0.01)."""
 
 DISTANCE = "avstand_m"
 """Column added when a query has a point: metres from the point to the feature."""
@@ -87,13 +90,16 @@ class Filters:
         east, north = min(b[2] for b in boxes), min(b[3] for b in boxes)
         return (west, south, east, north)
 
-    def where(self, fields: Collection[str]) -> str | None:
+    def where(self, fields: Collection[str], *, certain: bool = False) -> str | None:
         """An SQL ``WHERE`` of the attribute filters GDAL can evaluate while reading.
 
         Only filters on columns in ``fields`` (the layer's) are included, and only those
-        whose SQL meaning is exactly the in-memory one (not the case-insensitive
-        ``feltnavn``, nor ``va``, whose type differs between files); the in-memory filter
-        runs afterwards anyway.
+        whose SQL meaning is the in-memory one (not the case-insensitive ``feltnavn``, nor
+        ``va``, whose type differs between files); the in-memory filter runs afterwards
+        anyway.  Areas are compared in memory as published, to 0.01 m² (see
+        :data:`~arealkart.model.output_layers.PRECISION`), so the SQL bounds are widened by
+        that much: every row the query keeps matches.  With ``certain``, they are narrowed
+        by as much instead: every row that matches is kept by the attribute filters here.
         """
         clauses = [
             f"{column} IN ({', '.join(_sql_text(v) for v in values)})"
@@ -111,17 +117,22 @@ class Filters:
             clauses.append(f"{self.near_type[0]} <= {self.near_type[1]!r}")
         area = QUERY_LAYERS[self.layer].area
         nullable = self.layer == "tomter"  # a plot without a stated size uses its polygon's
-        for column, (low, high), keep_null in (
-            (area, self.area_m2, nullable),
-            ("pris", self.pris, False),
+        margin = AREA_STEP * (-1.0 if certain else 1.0)
+        for column, (low, high), keep_null, slack in (
+            (area, self.area_m2, nullable and not certain, margin),
+            ("pris", self.pris, False, 0.0),
         ):
             if column not in fields:
                 continue
-            for operator, bound in ((">=", low), ("<=", high)):
+            for operator, bound in ((">=", _shifted(low, -slack)), ("<=", _shifted(high, slack))):
                 if bound is not None:
-                    clause = f"{column} {operator} {float(bound)!r}"
+                    clause = f"{column} {operator} {bound!r}"
                     clauses.append(f"({clause} OR {column} IS NULL)" if keep_null else clause)
         return " AND ".join(clauses) or None
+
+
+def _shifted(bound: float | None, by: float) -> float | None:
+    return None if bound is None else float(bound) + by
 
 
 def make_filters(

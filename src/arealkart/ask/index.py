@@ -10,11 +10,9 @@ a box (GDAL uses the GeoPackage's R-tree) or matching an SQL filter.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sqlite3
 from collections.abc import Iterable
-from functools import cache, cached_property
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,6 +22,7 @@ import pyogrio
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from arealkart.ask._gpkg import check_spatial_index, describe_layer, read_features
 from arealkart.ask.filters import check_layer
 from arealkart.errors import CRSError, QueryError
 from arealkart.model.output_layers import GEOPACKAGE, PRECISION, QUERY_LAYERS
@@ -266,57 +265,7 @@ def layer_fields(path: Path, layer: str) -> set[str]:
     """
     if path.suffix.casefold() != ".gpkg":
         return set()
-    try:
-        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
-        if layer not in names:
-            raise QueryError(f"{path} has no layer {layer!r}; layers: {names}")
-        return {str(f) for f in pyogrio.read_info(path, layer=layer)["fields"]}
-    except QueryError:
-        raise
-    except Exception as exc:  # GDAL raises many types for broken files
-        raise QueryError(f"{path}: cannot read layer {layer!r}: {exc}") from None
-
-
-def check_spatial_index(path: Path, layer: str) -> None:
-    """Make sure a box query can trust the layer's R-tree: it indexes every geometry.
-
-    A GeoPackage whose spatial index was emptied or damaged would answer a box query with
-    too few features, silently; this counts both sides once per file version instead.
-
-    Raises
-    ------
-    QueryError
-        If the index is missing or does not hold every feature with a geometry.
-    """
-    stat = path.stat()
-    _check_index_once(str(path), layer, stat.st_mtime_ns, stat.st_size)
-
-
-@cache
-def _check_index_once(path: str, layer: str, mtime: int, size: int) -> None:
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-            column = db.execute(
-                "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (layer,)
-            ).fetchone()
-            if column is None:
-                return  # a plain table: no spatial index to trust
-            geom = column[0]
-            features = db.execute(
-                f'SELECT count(*) FROM "{layer}" WHERE "{geom}" IS NOT NULL'
-            ).fetchone()[0]
-            indexed = db.execute(f'SELECT count(*) FROM "rtree_{layer}_{geom}"').fetchone()[0]
-    except sqlite3.Error as exc:
-        raise QueryError(
-            f"{path}: the spatial index of layer {layer!r} cannot be read ({exc}); "
-            "rebuild with 'arealkart build'"
-        ) from None
-    if indexed != features:
-        raise QueryError(
-            f"{path}: the spatial index of layer {layer!r} is damaged ({indexed} of "
-            f"{features} features indexed), so a spatial query would miss features; "
-            "rebuild with 'arealkart build'"
-        )
+    return set(describe_layer(path, layer).fields)
 
 
 def read_layer(
@@ -336,7 +285,12 @@ def read_layer(
     where
         Read only features matching this SQL (GeoPackage only).
 
-    A vector file that is not a GeoPackage (e.g. an exported GeoJSON) is read whole.
+    A vector file that is not a GeoPackage (e.g. an exported GeoJSON) is read whole.  The
+    features come in the layer's order (by feature id), however SQLite found them, so a
+    part read with ``bbox`` or ``where`` is in the order of the whole layer.  A part is read
+    with SQLite directly where the layer's column types allow (see
+    :func:`arealkart.ask._gpkg.read_features`: the same frame, a few times faster), else
+    with GDAL.
 
     Raises
     ------
@@ -348,12 +302,20 @@ def read_layer(
     layer_fields(path, layer)
     if is_gpkg and bbox is not None:
         check_spatial_index(path, layer)
+    if is_gpkg and (bbox is not None or where is not None):
+        found = read_features(path, layer, bbox=bbox, where=where)
+        if found is not None:
+            return found
     try:
-        return pyogrio.read_dataframe(
+        frame = pyogrio.read_dataframe(
             path,
             layer=layer if is_gpkg else None,
             bbox=bbox if is_gpkg else None,
             where=where if is_gpkg else None,
+            fid_as_index=is_gpkg,
         )
     except Exception as exc:  # GDAL raises many types for broken files
         raise QueryError(f"{path}: cannot read layer {layer!r}: {exc}") from None
+    if is_gpkg and not frame.index.is_monotonic_increasing:
+        frame = frame.sort_index(kind="stable")  # R-tree or index order → the layer's order
+    return frame.reset_index(drop=True) if is_gpkg else frame

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -38,7 +40,8 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from arealkart.ask.filters import DISTANCE, Filters, make_filters
+from arealkart.ask._gpkg import kth_value
+from arealkart.ask.filters import AREA_STEP, DISTANCE, Filters, make_filters
 from arealkart.ask.index import LayerIndex, build_path, layer_fields
 from arealkart.available.rule import AvailableLand
 from arealkart.model.output_layers import QUERY_LAYERS
@@ -189,8 +192,77 @@ def _index(source: Any, filters: Filters) -> LayerIndex:
     if isinstance(source, gpd.GeoDataFrame):
         return LayerIndex(source, filters.layer)
     path = build_path(source)
-    where = filters.where(layer_fields(path, filters.layer))
+    fields = layer_fields(path, filters.layer)
+    where = _and(filters.where(fields), _cutoff(path, filters, fields))
+    if (
+        fields
+        and filters.point is not None
+        and filters.radius_m is None
+        and _nearest_first(filters)
+    ):
+        return _nearest_candidates(path, filters, where)  # a GeoPackage: boxes are cheap
     return LayerIndex.load(path, filters.layer, bbox=filters.envelope(), where=where)
+
+
+def _and(*clauses: str | None) -> str | None:
+    return " AND ".join(f"({c})" for c in clauses if c) or None
+
+
+def _exact_in_sql(f: Filters) -> bool:
+    """Whether every filter of ``f`` is in its :meth:`Filters.where` (none only in memory)."""
+    return f.feltnavn is None and f.va is None and f.region is None and f.radius_m is None
+
+
+def _cutoff(path: Path, f: Filters, fields: set[str]) -> str | None:
+    """A ``WHERE`` clause that leaves only the rows that can be among the largest ``limit``.
+
+    For a query sorted by area with a limit and no filter outside SQL: the area of the
+    ``limit``-th row among rows certain to match, less 0.01 m² for rows that tie with it
+    once rounded (ties keep the layer's order), asked of the area's index in one look-up.
+    """
+    area = QUERY_LAYERS[f.layer].area
+    if f.limit is None or f.sort is None or f.sort[0] != area or area not in fields:
+        return None
+    if not _exact_in_sql(f):
+        return None
+    descending = f.sort[1]
+    value = kth_value(
+        path, f.layer, area, f.where(fields, certain=True), f.limit, descending=descending
+    )
+    if value is None:
+        return None
+    if descending:
+        return f"{area} >= {value - AREA_STEP!r}"
+    return f"{area} <= {value + AREA_STEP!r}"
+
+
+def _nearest_first(f: Filters) -> bool:
+    """The nearest ``limit`` to a point, with no radius to bound the search."""
+    if f.point is None or f.radius_m is not None or f.limit is None:
+        return False
+    return f.sort is not None and f.sort[0] == DISTANCE
+
+
+NEAREST_REACH_M = tuple(1_000.0 * 4**i for i in range(7))
+"""Half-widths of the boxes around the point read in turn for the nearest ``limit`` rows
+when no radius bounds them (1 km to 4 096 km); past the last the whole layer is read."""
+
+
+def _nearest_candidates(path: Path, f: Filters, where: str | None) -> LayerIndex:
+    """The rows of a box around the point that hold the nearest ``f.limit`` matches.
+
+    Boxes grow from 1 km until ``limit`` matches lie within the box's half-width of the
+    point: every feature nearer than that is inside the box, so the box holds the nearest
+    ``limit`` of the whole layer, and every feature that ties with the last of them.
+    """
+    assert f.point is not None and f.limit is not None  # _nearest_first and the caller
+    x, y = f.point.x, f.point.y
+    for reach in NEAREST_REACH_M:
+        box = (x - reach, y - reach, x + reach, y + reach)
+        index = LayerIndex.load(path, f.layer, bbox=box, where=where)
+        if len(run_query(index, replace(f, radius_m=reach))) >= f.limit:
+            return index
+    return LayerIndex.load(path, f.layer, where=where)
 
 
 def _spatial(index: LayerIndex, f: Filters) -> np.ndarray:

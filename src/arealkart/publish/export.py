@@ -37,7 +37,7 @@ import pyogrio
 import shapely
 
 from arealkart.errors import ArealkartError, QueryError
-from arealkart.model.output_layers import GEOJSON_LAYERS, PRECISION
+from arealkart.model.output_layers import GEOJSON_LAYERS, PRECISION, QUERY_LAYERS
 from arealkart.model.resources import package_data
 from arealkart.model.schema import CRS
 
@@ -319,7 +319,9 @@ def write_feature_texts(
 INDEXED_COLUMNS = ("kommunenummer",)
 """Columns of GeoPackage layers that get an SQLite index, so that reading one municipality
 (as :func:`arealkart.ask.search` does) need not scan the table.  Categories and statuses, with
-a handful of values each, gain nothing from one (and mislead SQLite's planner)."""
+a handful of values each, gain nothing from one (and mislead SQLite's planner).  Each
+queryable layer's area column (see :data:`~arealkart.model.output_layers.QUERY_LAYERS`) is
+indexed as well, so a size filter or the largest first reads only the rows it keeps."""
 
 
 def write_geopackage(
@@ -348,7 +350,9 @@ def write_geopackage(
 def _index_columns(path: Path, columns: Mapping[str, list[str]], indexed: Sequence[str]) -> None:
     with contextlib.closing(sqlite3.connect(path)) as db, db:
         for layer, names in columns.items():
-            for column in (c for c in indexed if c in names):
+            area = QUERY_LAYERS[layer].area if layer in QUERY_LAYERS else None
+            wanted = dict.fromkeys([*indexed, *([area] if area else [])])
+            for column in (c for c in wanted if c in names):
                 db.execute(f'CREATE INDEX "idx_{layer}_{column}" ON "{layer}" ("{column}")')
 
 

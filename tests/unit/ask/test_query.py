@@ -437,9 +437,13 @@ def test_make_filters_normalises(tmp_path):
     assert f.kategorier == ("naering",)
     assert f.area_m2 == (1000.0, None)
     where = f.where({"kommunenummer", "kategori", "tomt_m2"})
-    assert where == (
+    assert where == (  # widened by the 0.01 m² areas are compared at: every match is read
         "kommunenummer IN ('4036') AND kategori IN ('naering') "
-        "AND (tomt_m2 >= 1000.0 OR tomt_m2 IS NULL)"
+        "AND (tomt_m2 >= 999.99 OR tomt_m2 IS NULL)"
+    )
+    certain = f.where({"kommunenummer", "kategori", "tomt_m2"}, certain=True)
+    assert certain == (  # narrowed as much: every row it keeps matches
+        "kommunenummer IN ('4036') AND kategori IN ('naering') AND tomt_m2 >= 1000.01"
     )
 
 
