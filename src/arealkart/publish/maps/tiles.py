@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,8 @@ def write_tiles(
         "NAME": Path(path).stem,
         "TYPE": "overlay",
     }
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
         try:
             pyogrio.write_dataframe(
                 table,
@@ -141,6 +143,8 @@ def write_tiles(
             )
         except (pyogrio.errors.DataSourceError, pyogrio.errors.FeatureError) as exc:
             raise OutputError(path, f"could not write the vector tiles: {exc}") from None
+    for warning in said:  # e.g. a crowded low-zoom tile written at a lower resolution
+        log.info("GDAL, writing %s: %s", Path(path).name, warning.message)
     log.info("wrote %d areas as vector tiles to %s", len(table), path)
     return Path(path)
 
