@@ -140,3 +140,10 @@ def test_a_config_sets_its_own_tile_threshold(tmp_path):
     path.write_text(f"{text}\n[kart]\nfliser_over = 120\n", encoding="utf-8")
     assert load_config(path, check_files=False).tile_threshold == 120
     assert load_config(DEMO / "vest-telemark.toml", check_files=False).tile_threshold is None
+
+
+def test_a_tiled_page_with_local_assets_loads_protomaps_from_lib(demo_build, tmp_path):
+    m = build_map(demo_build.result, title="Vest-Telemark", tiles="r.pmtiles", assets="local")
+    page = save_map(m, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert '<script src="lib/protomaps-leaflet@5.1.0/dist/protomaps-leaflet.js">' in page
+    assert "script-src" in policy(page) and "'self'" in policy(page).split("script-src")[1]
