@@ -23,12 +23,12 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+from test_map_injection import hostile_region
 
 from arealkart import build
 from arealkart.registry.style import style, texts
 from arealkart.serve.files import file_server
 from browser import LOCAL_HOST, VIEWPORT, Offline, axe_violations, missing_requirements, open_map
-from test_map_injection import hostile_region
 
 REASON = missing_requirements()
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
