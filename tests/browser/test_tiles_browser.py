@@ -252,3 +252,24 @@ def test_a_server_that_answers_no_ranges_is_named_as_the_reason(chromium, tiled_
         notice = page.wait_for_selector(".ak-tiles-failed[role=alert]", timeout=10_000)
         assert notice.is_visible() and notice.inner_text() == T["fliser_tenar"]
         context.close()
+
+
+def test_a_dot_at_a_low_zoom_opens_the_area_s_whole_popup(tiled_page, tiled_site):
+    page, _ = tiled_page(VIEWPORT)
+    area = largest(tiled_site)
+    point = shapely.point_on_surface(area.geometry)
+    at = page.evaluate(
+        """([lat, lng]) => new Promise(done => {
+          const m = arealkart.map;
+          arealkart.tiles.layer.once('load', () => setTimeout(() => {
+            const p = m.latLngToContainerPoint([lat, lng]);
+            const r = m.getContainer().getBoundingClientRect();
+            done({x: r.left + p.x, y: r.top + p.y});
+          }, 50));
+          m.setView([lat, lng], 9, {animate: false});
+        })""",
+        [point.y, point.x],
+    )
+    page.mouse.click(at["x"], at["y"])
+    popup = page.wait_for_selector(".leaflet-popup-content .ak-popup", timeout=10_000)
+    assert area["feltnavn"] in popup.inner_text() and area["plan_navn"] in popup.inner_text()

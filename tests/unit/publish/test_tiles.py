@@ -147,3 +147,10 @@ def test_a_tiled_page_with_local_assets_loads_protomaps_from_lib(demo_build, tmp
     page = save_map(m, tmp_path / "r.html").read_text(encoding="utf-8")
     assert '<script src="lib/protomaps-leaflet@5.1.0/dist/protomaps-leaflet.js">' in page
     assert "script-src" in policy(page) and "'self'" in policy(page).split("script-src")[1]
+
+
+def test_a_point_carries_what_the_filters_and_the_list_need_only(archive):
+    tiles = read_zoom(archive, tile_settings()["min_zoom"])
+    points = tiles[tiles["lag"] == "ledig_punkt"].dropna(axis=1, how="all")
+    assert "plan_navn" not in points.columns and "hensyn_blokkerer" not in points.columns
+    assert {"id", "kategori", "areal_m2"} <= set(points.columns)

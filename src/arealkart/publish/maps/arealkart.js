@@ -696,15 +696,32 @@
       layer.addTo(map);
     }
 
+    // a free area's polygon, or its point where dots are drawn from points
+    function freeFeature(p) {
+      return p.lag === "ledig" || (p.lag === "ledig_punkt" && map.getZoom() < src.dotsBelow);
+    }
+
     // the free area under a click, drawn (its group on, the filters passing it)
     function picked(latlng) {
       var found = (layer.queryTileFeaturesDebug(latlng.lng, latlng.lat, S.prikk_radius + 3).get("") || [])
         .map(function (hit) { return hit.feature.props; })
-        .filter(function (p) { return (p.lag === "ledig" || p.lag === "ledig_punkt") && on(p, p.kategori); });
+        .filter(function (p) { return freeFeature(p) && on(p, p.kategori); });
       found.sort(function (a, b) { return (a.lag === "ledig" ? 0 : 1) - (b.lag === "ledig" ? 0 : 1); });
       return found[0] || null;
     }
+    // a dot drawn from an area's point: its polygon, with every fact, is in the deeper
+    // tiles, so the map zooms in to it, and its popup opens there
     function openAt(p, latlng) {
+      if (p.lag === "ledig_punkt") {
+        var deeper = function () {
+          var full = picked(latlng);
+          openAt(full && full.id === p.id && full.lag === "ledig" ? full : L.extend({}, p, {lag: "ledig"}), latlng);
+        };
+        if (map.getZoom() >= src.dotsBelow) { deeper(); return; }
+        layer.once("load", deeper);
+        map.setView(latlng, src.dotsBelow + 2, {animate: false});
+        return;
+      }
       var html = state.popupHtml({akLayer: "ledig", akGroup: p.kategori, akIndex: p, akColour: data.colours[p.kategori]});
       L.popup(state.popupOptions()).setLatLng(latlng).setContent(html).openOn(map);
     }
@@ -725,11 +742,13 @@
           var entry = cache.get(x + ":" + y + ":" + z), features = entry && entry.data.get(layerName);
           (features || []).forEach(function (f) {
             var p = f.props;
-            if ((p.lag !== "ledig" && p.lag !== "ledig_punkt") || !on(p, p.kategori)) { return; }
+            if (!freeFeature(p) || !on(p, p.kategori)) { return; }
             var b = L.latLngBounds(map.unproject([x * 256 + f.bbox.minX, y * 256 + f.bbox.minY], z),
               map.unproject([x * 256 + f.bbox.maxX, y * 256 + f.bbox.maxY], z));
             var key = p.id === undefined ? x + ":" + y + ":" + Object.keys(byId).length : p.id;
-            if (byId[key]) { byId[key].bounds.extend(b); } else { byId[key] = {props: p, bounds: b}; }
+            if (!byId[key]) { byId[key] = {props: p, bounds: b}; return; }
+            byId[key].bounds.extend(b);
+            if (p.lag === "ledig") { byId[key].props = p; }  // every fact, not the point's few
           });
         }
       }
@@ -743,6 +762,7 @@
       state.returnFocus = from || null;
       state.focusPopup = true;
       var centre = area.bounds.getCenter();
+      if (area.props.lag === "ledig_punkt") { openAt(area.props, centre); return; }  // zooms in
       if (!map.getBounds().contains(area.bounds)) { map.fitBounds(area.bounds, {maxZoom: 16, padding: [60, 60], animate: false}); }
       openAt(area.props, centre);
     }

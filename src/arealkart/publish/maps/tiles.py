@@ -8,8 +8,10 @@ Plots and municipal borders stay in the page.
 
 The archive has one layer, :data:`TILE_LAYER`, whose features say what they are in
 ``lag``: ``ledig`` (a free area, with every property its popup, the filters and the list
-use), ``ledig_punkt`` (a point on the same area, so that an area too small to survive a
-low zoom's tile is still drawn as a dot), ``bebygd`` and ``blokkert``.  Property values
+use), ``ledig_punkt`` (a point on the same area with what the filters need, so that an
+area too small to survive a low zoom's tile is still drawn as a dot), ``bebygd`` and
+``blokkert``.  A tile may hold ``[fliser] maks_flis_kb`` kB: GDAL drops features from a
+fuller one.  Property values
 are language-neutral (codes and numbers); the page names them in its language, so the
 pages of every language share one archive.
 """
@@ -52,6 +54,19 @@ TILE_LAYER = "arealer"
 
 TILE_DRIVER = "PMTiles"
 
+POINT_COLUMNS = [
+    "id",
+    "kategori",
+    "areal_m2",
+    "status",
+    "kombinasjon",
+    "bruk",
+    "avstand_naeringshage_m",
+]
+"""What a free area's point carries: what the filters and the list need.  A low zoom's
+tile holds a point of every area of its (wide) extent, so its popup's other facts stay
+with the area's polygon: a click on a dot zooms in to it."""
+
 
 def tile_settings() -> dict[str, int]:
     """``[fliser]`` of ``kart.toml``: the threshold and the archive's zoom levels."""
@@ -84,7 +99,7 @@ def tile_table(result: AvailableLand) -> gpd.GeoDataFrame:
         groups = free.groupby(["kommunenummer", "kategori"], dropna=False)["rang"]
         free = free.assign(rang_totalt=groups.transform("count").astype("float64"))
     frames = [_features(free, "ledig", [*FREE_COLUMNS, "rang_totalt"])]
-    points = _features(free, "ledig_punkt", [*FREE_COLUMNS, "rang_totalt"])
+    points = _features(free, "ledig_punkt", POINT_COLUMNS)
     points["geometry"] = shapely.point_on_surface(points.geometry.to_numpy())
     frames.append(points)
     for key, parts in (("bebygd", result.built), ("blokkert", result.blocked)):
@@ -129,6 +144,7 @@ def write_tiles(
         "MAXZOOM": settings["maks_zoom"],
         "NAME": Path(path).stem,
         "TYPE": "overlay",
+        "MAX_SIZE": settings["maks_flis_kb"] * 1000,
     }
     with atomic_path(path) as tmp, warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
