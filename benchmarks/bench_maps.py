@@ -8,6 +8,15 @@ the HTML size, the time from navigation start until every feature is drawn, and 
 arealkart's map the time a zoom, a pan and a filter change take until the next frame.
 
     .venv/bin/python benchmarks/bench_maps.py [--sizes 1000 10000 50000] [--keep DIR]
+    .venv/bin/python benchmarks/bench_maps.py --tiles [--sizes 50000 200000]
+
+With ``--tiles``, the region page that carries its areas is set against the page drawn
+from vector tiles (:mod:`arealkart.publish.maps.tiles`): both are served over HTTP on
+127.0.0.1 by :func:`arealkart.serve.files.file_server`, and it prints, per size, the
+page's size and the archive's, the seconds to write each, the time until the opening view
+is drawn (every area for the embedded page; the tiles of the view for the tiled one) and
+the time a zoom and a pan take until the map is drawn again (for the tiled page: until its
+new tiles are drawn).
 
 Needs the test set-up (Playwright, Chromium, ``.cache/map-assets``) and, for
 ``explore()``: ``pip install -e '.[bench]'`` (mapclassify; matplotlib comes with arealkart).
@@ -38,6 +47,7 @@ from arealkart.available.rule import AvailableLand  # noqa: E402
 from arealkart.model.schema import CRS  # noqa: E402
 from arealkart.publish.maps import build_map, save_map  # noqa: E402
 from arealkart.publish.maps.assets import npm_source  # noqa: E402
+from arealkart.publish.maps.tiles import write_tiles  # noqa: E402
 from arealkart.publish.summary import summarise  # noqa: E402
 from arealkart.registry.kommuner import boundaries  # noqa: E402
 from browser import VIEWPORT, Offline, ensure_assets, launch  # noqa: E402
@@ -81,6 +91,22 @@ async (action) => {
   }
   await frame();
   await frame();
+  return performance.now() - t0;
+}
+"""
+
+
+TILED_INTERACT = """
+async (action) => {
+  const map = window.arealkart.map, layer = window.arealkart.tiles.layer;
+  const t0 = performance.now();
+  const drawn = new Promise((resolve) => {
+    layer.once("load", () => resolve());
+    setTimeout(resolve, 20000);
+  });
+  if (action === "zoom") { map.setZoom(map.getZoom() + 1, {animate: false}); }
+  if (action === "pan") { map.panBy([300, 150], {animate: false}); }
+  await drawn;
   return performance.now() - t0;
 }
 """
@@ -188,16 +214,107 @@ def measure(context, path: Path, n: int, interact: bool) -> dict[str, float]:
     return out
 
 
+def write_tiled(n: int, folder: Path) -> tuple[Path, Path, Path, float, float]:
+    """The embedded and the tiled region page of ``n`` zones, and the archive."""
+    result = synthetic_result(n)
+    kwargs = {"title": f"{n} soner", "summary": summarise(result), "region": "Vest-Telemark"}
+    t0 = time.perf_counter()
+    embedded = save_map(build_map(result, boundaries(), **kwargs), folder / f"inne-{n}.html")
+    t1 = time.perf_counter()
+    archive = write_tiles(result, folder / f"fliser-{n}.pmtiles")
+    tiled = save_map(
+        build_map(result, boundaries(), tiles=archive.name, **kwargs), folder / f"fliser-{n}.html"
+    )
+    t2 = time.perf_counter()
+    return embedded, tiled, archive, t1 - t0, t2 - t1
+
+
+def measure_url(context, url: str, n: int, tiled: bool) -> dict[str, float]:
+    """Open a served page; time until its opening view is drawn, a zoom and a pan."""
+    page = context.new_page()
+    if not tiled:
+        page.add_init_script(PROBE.replace("TARGET", str(n)))
+    page.goto(url, timeout=300_000)
+    if tiled:
+        page.wait_for_function("window.arealkart && window.arealkart.ready", timeout=300_000)
+        out = {"drawn_ms": page.evaluate("window.arealkart.drawnAt")}
+        counts = page.evaluate("arealkart.drawn()")
+        out["areas_drawn"] = sum(counts[c] for c in CATEGORIES)
+    else:
+        page.wait_for_function("window.__bench.drawnAt !== null", timeout=300_000, polling=200)
+        out = {"drawn_ms": page.evaluate("window.__bench.drawnAt"), "areas_drawn": n}
+    for action in ("zoom", "pan"):
+        out[f"{action}_ms"] = page.evaluate(TILED_INTERACT if tiled else INTERACT, action)
+    page.close()
+    return out
+
+
+def compare_tiles(sizes: list[int], folder: Path) -> int:
+    """The embedded against the tiled region page, served over HTTP (``--tiles``)."""
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    from arealkart.serve.files import file_server
+
+    server = file_server(folder, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    rows = []
+    try:
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            context = browser.new_context(viewport=VIEWPORT)
+            Benchmark().attach(context)
+            for n in sizes:
+                embedded, tiled, archive, t_embedded, t_tiled = write_tiled(n, folder)
+                for kind, page, seconds in (
+                    ("embedded", embedded, t_embedded),
+                    ("tiles", tiled, t_tiled),
+                ):
+                    got = measure_url(context, f"{base}/{page.name}", n, kind == "tiles")
+                    rows.append(
+                        {
+                            "zones": n,
+                            "page": kind,
+                            "html_MB": page.stat().st_size / 1e6,
+                            "tiles_MB": archive.stat().st_size / 1e6 if kind == "tiles" else 0.0,
+                            "write_s": seconds,
+                            "drawn_s": got["drawn_ms"] / 1e3,
+                            "areas_drawn": got["areas_drawn"],
+                            "zoom_ms": got["zoom_ms"],
+                            "pan_ms": got["pan_ms"],
+                        }
+                    )
+                    print(pd.DataFrame(rows[-1:]).round(3).to_string(index=False), flush=True)
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    print(
+        "\nembedded vs vector-tile region pages, served on 127.0.0.1, headless Chromium, 1280×800"
+    )
+    print(pd.DataFrame(rows).round(3).to_string(index=False))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=None)
     parser.add_argument("--keep", type=Path, help="keep the HTML files in this folder")
+    parser.add_argument(
+        "--tiles", action="store_true", help="embedded against vector-tile pages, over HTTP"
+    )
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
     ensure_assets()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-maps-"))
     folder.mkdir(parents=True, exist_ok=True)
+    if args.tiles:
+        return compare_tiles(args.sizes or [50000, 200000], folder)
+    args.sizes = args.sizes or [1000, 10000, 50000]
     rows = []
     with sync_playwright() as playwright:
         browser = launch(playwright)

@@ -26,6 +26,9 @@ section but ``[[kommune]]`` is optional::
     [farger]                          # map colours by category, "#rrggbb"
     bolig = "#ffcc00"
 
+    [kart]                            # a region page with more areas than this draws
+    fliser_over = 30000               # them from vector tiles (default: kart.toml [fliser])
+
     [steder]                          # attractive land (see arealkart.available.attraction)
     fil = "steder.csv"                # schools, shops, næringshager, … added to the built-in
                                       # gazetteer (a row of the same name and type replaces)
@@ -84,7 +87,7 @@ LAYER_KEYS = {
 }
 """Config key → the layer kind its files hold (``None``: whatever the file holds)."""
 
-SECTIONS = ("region", "parameters", "kategorier", "farger", "steder", "kommune")
+SECTIONS = ("region", "parameters", "kategorier", "farger", "kart", "steder", "kommune")
 """Top-level sections of a config file."""
 REGION_KEYS = ("navn", "slug", "attribution", "sprak")
 DEFAULT_LANGUAGES = ("nb",)
@@ -167,6 +170,9 @@ class RegionConfig:
     """A places file that adds to the built-in gazetteer (``[steder] fil``)."""
     roads: Source | None = None
     """A road network to measure distances along (``[steder] vegnett``)."""
+    tile_threshold: int | None = None
+    """Above this many areas a region page draws them from vector tiles (``[kart]
+    fliser_over``); ``None``: the threshold of ``kart.toml``."""
 
     @property
     def language(self) -> str:
@@ -256,6 +262,8 @@ def load_config(
     _check_keys(overrides, ("overstyring", "kombinasjon"), f"{path}: [kategorier]", "keys")
     places = _table(raw, "steder", path)
     _check_keys(places, ("fil", "vegnett"), f"{path}: [steder]", "keys")
+    maps = _table(raw, "kart", path)
+    _check_keys(maps, ("fliser_over",), f"{path}: [kart]", "keys")
     config = RegionConfig(
         navn=str(region.get("navn", "Region")),
         slug=slug,
@@ -269,10 +277,20 @@ def load_config(
         languages=_languages(region.get("sprak", list(DEFAULT_LANGUAGES)), path),
         places=_inside(places["fil"], base, path, "[steder] fil") if "fil" in places else None,
         roads=_roads(places["vegnett"], base, path) if "vegnett" in places else None,
+        tile_threshold=_count(maps["fliser_over"], path, "[kart] fliser_over")
+        if "fliser_over" in maps
+        else None,
     )
     if check_files:
         _check_files(config, path)
     return config
+
+
+def _count(value: Any, path: Path, where: str) -> int:
+    """A whole number of 0 or more (``true`` is no number here)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{path}: {where} must be a whole number of 0 or more, got {value!r}")
+    return value
 
 
 def _override_file(table: dict[str, Any], key: str, base: Path, path: Path) -> Path | None:

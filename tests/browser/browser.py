@@ -32,6 +32,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 ASSET_CACHE = ROOT / ".cache" / "map-assets"
 FETCH_SCRIPT = ROOT / "scripts" / "fetch_map_assets.py"
 VIEWPORT = {"width": 1280, "height": 800}
+LOCAL_HOST = "127.0.0.1"
+"""Where the tests' own HTTP servers listen; the only host a page may reach itself."""
 
 BLANK_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
@@ -133,8 +135,15 @@ class Offline:
     refused: list[str] = field(default_factory=list)
 
     def handle(self, route: Any) -> None:
-        """A Playwright route handler for every http(s) request."""
+        """A Playwright route handler for every http(s) request.
+
+        A page served by a test's own server on 127.0.0.1 (and what it reads from there,
+        such as vector tiles) goes to that server.
+        """
         url = route.request.url
+        if urlsplit(url).hostname == LOCAL_HOST:
+            route.continue_()
+            return
         asset = npm_source(url)
         if asset is not None:
             path = package_dir(asset.package, asset.version) / asset.path
@@ -187,12 +196,12 @@ class PageLog:
         )
 
 
-def open_map(context: Any, path: Path, timeout: float = 30_000) -> tuple[Any, PageLog]:
-    """Open a map page and wait until its features are drawn."""
+def open_map(context: Any, path: Path | str, timeout: float = 30_000) -> tuple[Any, PageLog]:
+    """Open a map page (a file, or a URL) and wait until its features are drawn."""
     page = context.new_page()
     log = PageLog()
     log.watch(page)
-    page.goto(path.resolve().as_uri())
+    page.goto(path if isinstance(path, str) else path.resolve().as_uri())
     page.wait_for_function("window.arealkart && window.arealkart.ready === true", timeout=timeout)
     return page, log
 

@@ -39,6 +39,12 @@ from arealkart.cli._options import (
     "(default: http://HOST:PORT).",
 )
 @click.option(
+    "--maps",
+    is_flag=True,
+    help="Serve the output folder's files (maps, report, vector tiles) as a static web "
+    "server that answers byte-range requests, instead of OGC API [default port: 8000].",
+)
+@click.option(
     "--write-only",
     is_flag=True,
     help="Write serve/pygeoapi.yml and serve/openapi.yml, and do not start a server; "
@@ -53,6 +59,7 @@ def serve(
     host: str | None,
     port: int | None,
     url: str | None,
+    maps: bool,
     write_only: bool,
 ) -> None:
     r"""Serve the last build as OGC API Features (pygeoapi) until Ctrl-C.
@@ -64,9 +71,14 @@ def serve(
     service can run under gunicorn behind a web server.  Needs the optional extra:
     pip install 'arealkart[serve]'.
 
+    With --maps, serves the output folder itself as files instead: a region page drawn
+    from vector tiles (kart/<slug>.pmtiles) reads them by byte-range requests, which a
+    page opened from disk cannot make and python -m http.server does not answer.
+
     \b
     Examples:
       arealkart serve                              # http://127.0.0.1:5000/
+      arealkart serve --maps                       # http://127.0.0.1:8000/kart/
       arealkart serve --from ut/ --port 8080
       arealkart serve --write-only --url https://kart.example.no/arealkart
     """
@@ -74,6 +86,9 @@ def serve(
     from arealkart.serve import write_service
 
     quiet = is_quiet(ctx)
+    if maps:
+        _serve_files(source, host or "127.0.0.1", port or 8000, quiet=quiet)
+        return
     _quieter_server_logs(quiet=quiet, verbose=settings(ctx)["verbose"])
     if write_only:
         service = write_service(source, host=host, port=port, url=url)
@@ -87,6 +102,24 @@ def serve(
             click.echo("Press Ctrl-C to stop.")
 
     run_service(source, host=host or "127.0.0.1", port=port or 5000, url=url, on_ready=ready)
+    if not quiet:
+        click.echo("Stopped.")
+
+
+def _serve_files(folder: Path, host: str, port: int, *, quiet: bool) -> None:
+    """The build's files over HTTP with byte ranges, until Ctrl-C."""
+    from arealkart.serve.files import file_server
+
+    server = file_server(folder, host, port)
+    if not quiet:
+        click.echo(f"Serving {folder} at http://{host}:{server.server_address[1]}/kart/")
+        click.echo("Press Ctrl-C to stop.")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     if not quiet:
         click.echo("Stopped.")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -34,9 +34,10 @@ from arealkart.publish.export import (
     write_feature_texts,
     write_geopackage,
 )
-from arealkart.publish.maps import build_map, save_map
+from arealkart.publish.maps import build_map, save_map, write_tiles
 from arealkart.publish.maps.assets import LIB_FOLDER, copy_assets
 from arealkart.publish.maps.index import MAPS, index_html, map_folder, relative_link
+from arealkart.publish.maps.tiles import tiles_wanted
 from arealkart.publish.report import report_folder, write_reports
 from arealkart.publish.result import BuildResult
 from arealkart.publish.scopes import Scope, build_scopes
@@ -264,7 +265,9 @@ def _write_maps(
     with the same file names.  A page links to its twins in the new tree: those this build
     writes, and those of a build of the same inputs that are kept; a kept language's index
     is rewritten so that every index links to every other.  Where the tree holds a
-    language's report (``reports``), its maps and index link to it.
+    language's report (``reports``), its maps and index link to it.  A region page with
+    more areas than the tile threshold draws them from ``kart/<slug>.pmtiles``, one
+    archive for every language (:mod:`arealkart.publish.maps.tiles`).
     """
     cfg = build.config
     present = [
@@ -272,9 +275,16 @@ def _write_maps(
         for lang in LANGUAGES
         if lang in languages or (map_folder(lang, cfg.language) / "index.html").as_posix() in kept
     ]
-    written = []
+    tiled = {
+        scope.slug: write_tiles(scope.result, stage / MAPS / f"{scope.slug}.pmtiles")
+        for scope in scopes
+        if scope.kommune is None and tiles_wanted(scope.result, cfg.tile_threshold)
+    }
+    written = list(tiled.values())
     for lang in languages:
-        written += _write_language(stage, build, lang, present, scopes, assets, reports(lang))
+        written += _write_language(
+            stage, build, lang, present, scopes, assets, reports(lang), tiled
+        )
     if assets == "local":
         written += copy_assets(stage / MAPS / LIB_FOLDER)
     for lang in present:
@@ -290,10 +300,12 @@ def _write_language(
     scopes: Sequence[Scope],
     assets: str,
     with_report: bool,
+    tiled: Mapping[str, Path],
 ) -> list[Path]:
     """Every map page of one language, linking to its twins in ``present``.
 
-    ``with_report``: each page links to its scope's report too.
+    ``with_report``: each page links to its scope's report too.  ``tiled``: the vector
+    tiles (in ``stage``) of the scopes that draw their areas from them, by slug.
     """
     cfg = build.config
     t = texts(lang)
@@ -326,9 +338,15 @@ def _write_language(
             next_steps=cfg.next_steps(),
             assets=assets,
             asset_prefix="../" * (len(folder.parts) - 1),  # kart/en/ → kart/lib
+            tiles=_tiles_link(tiled.get(scope.slug), stage, folder),
         )
         written.append(save_map(page, stage / folder / f"{scope.slug}.html"))
     return written
+
+
+def _tiles_link(archive: Path | None, stage: Path, folder: Path) -> str | None:
+    """From a page in ``folder`` to its scope's archive, if it has one."""
+    return None if archive is None else relative_link(archive.relative_to(stage), folder)
 
 
 def _twins(name: str, lang: str, present: Sequence[str], main: str) -> dict[str, str]:

@@ -20,7 +20,7 @@ from arealkart.config import DEFAULT_LANGUAGES
 from arealkart.errors import ConfigError
 from arealkart.model.schema import CRS
 from arealkart.publish.maps import build_map, save_map
-from arealkart.publish.maps.assets import map_assets, npm_packages, npm_source
+from arealkart.publish.maps.assets import map_assets, npm_packages, npm_source, page_assets
 from arealkart.publish.maps.encode import encode_points, encode_polygons
 from arealkart.publish.maps.layers import SIMPLIFY_TOLERANCE, web_geometry
 from arealkart.publish.outputs import write_outputs
@@ -160,7 +160,8 @@ def test_a_colour_from_the_config_reaches_layers_and_legend(demo):
 def test_the_page_loads_only_leaflet_and_the_plugins_it_uses(demo):
     html = render(build_map(seljord(demo), boundaries(["Seljord"]), title="Seljord"))
     urls = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
-    assert sorted(urls) == sorted(a.url for a in map_assets())
+    assert sorted(urls) == sorted(a.url for a in page_assets())
+    assert not any("protomaps" in url for url in urls)  # only pages drawn from tiles
     lowered = html.lower()
     for name in UNUSED:
         assert name not in lowered, name

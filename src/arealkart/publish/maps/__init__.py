@@ -38,13 +38,21 @@ from arealkart.publish.maps.assets import cdn_url, check_assets, local_url
 from arealkart.publish.maps.layers import (
     borders_layer,
     free_layer,
+    free_spec,
+    free_table,
     parts_layer,
+    parts_spec,
+    parts_table,
     plots_layer,
+    popup_names,
 )
-from arealkart.registry.kommuner import names as municipality_names
+from arealkart.publish.maps.tiles import TILE_LAYER, tile_facts, tile_settings, write_tiles
 from arealkart.registry.style import colours, outline, style, texts, translated
 
-__all__ = ["DEFAULT_CENTRE", "build_map", "save_map"]
+__all__ = ["DEFAULT_CENTRE", "build_map", "save_map", "write_tiles"]
+
+TILES_FLAG = "arealkart_tiles"
+"""Set on a map drawn from vector tiles: its saved page may read them (its policy)."""
 
 DEFAULT_CENTRE = (59.4, 8.3)
 """Centre of Vest-Telemark (lat, lon), for a map with nothing to fit."""
@@ -65,6 +73,7 @@ def build_map(
     next_steps: Mapping[str, Mapping[str, Any]] | None = None,
     assets: str = "cdn",
     asset_prefix: str = "",
+    tiles: str | None = None,
 ) -> folium.Map:
     """Build an interactive map of a result (one municipality or a whole region).
 
@@ -101,6 +110,11 @@ def build_map(
     asset_prefix
         Path from the page's folder to the folder that holds ``lib/`` (``"../"`` for
         ``kart/en/``).
+    tiles
+        The URL (relative to the page) of a PMTiles archive of the result's areas
+        (:func:`arealkart.publish.maps.tiles.write_tiles`): the page draws its free areas,
+        built and blocked parts from it instead of carrying them.  ``None`` (default):
+        everything is in the page.
 
     Returns
     -------
@@ -151,15 +165,49 @@ def build_map(
         "names": _layer_names(t),
         "panels": panels,
         "layers": {
-            "ledig": free_layer(result, _municipality_names(result.free)),
-            "bebygd": parts_layer(result.built, result.zones),
-            "blokkert": parts_layer(result.blocked, result.zones),
+            **(_area_layers(result) if tiles is None else _tiled_layers(result)),
             "tomter": plots_layer(result.plots, result.zones),
             "grenser": borders_layer(boundaries),
         },
     }
-    m.add_child(MapApp(payload, lang, url_of))
+    if tiles is not None:
+        payload["tiles"] = _tile_source(tiles)
+    m.add_child(MapApp(payload, lang, url_of, tiles=tiles is not None))
+    setattr(m, TILES_FLAG, tiles is not None)  # save_map lets the page read them
     return m
+
+
+def _area_layers(result: AvailableLand) -> dict[str, Any]:
+    """The free areas, built and blocked parts, carried in the page."""
+    return {
+        "ledig": free_layer(result, popup_names(result.free)),
+        "bebygd": parts_layer(result.built, result.zones),
+        "blokkert": parts_layer(result.blocked, result.zones),
+    }
+
+
+def _tiled_layers(result: AvailableLand) -> dict[str, Any]:
+    """What the page needs of the areas it draws from tiles: popups, counts, filters."""
+    free = free_table(result, popup_names(result.free))
+    layers: dict[str, Any] = {
+        "ledig": {"tiles": True, **free_spec(free), "count": len(free), "facts": tile_facts(free)}
+    }
+    for key, frame in (("bebygd", result.built), ("blokkert", result.blocked)):
+        parts = parts_table(frame, result.zones)
+        layers[key] = {"tiles": True, **parts_spec(parts), "count": len(parts)}
+    return layers
+
+
+def _tile_source(url: str) -> dict[str, Any]:
+    settings = tile_settings()
+    return {
+        "url": url,
+        "layer": TILE_LAYER,
+        "minZoom": settings["min_zoom"],
+        "maxZoom": settings["maks_zoom"],
+        "dotsBelow": settings["punkt_under_zoom"],
+        "listMax": settings["liste_maks"],
+    }
 
 
 _VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
@@ -173,7 +221,8 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
 
     See :mod:`arealkart.publish.maps._policy`.
     """
-    page = secured(_VIEWPORT.sub(PAGE_VIEWPORT, m.get_root().render(), count=1))
+    page = _VIEWPORT.sub(PAGE_VIEWPORT, m.get_root().render(), count=1)
+    page = secured(page, connect=getattr(m, TILES_FLAG, False))
     with atomic_path(path) as tmp:
         Path(tmp).write_text(page, encoding="utf-8")
     return Path(path)
@@ -220,14 +269,6 @@ def _free_daa(free: gpd.GeoDataFrame) -> dict[str, float]:
         return {}
     sums = free.groupby("kategori")["areal_m2"].sum() / 1000.0
     return {str(k): float(v) for k, v in sums.items()}
-
-
-def _municipality_names(free: gpd.GeoDataFrame) -> dict[str, str] | None:
-    """Number → name when the map shows several municipalities (for popups)."""
-    if "kommunenummer" not in free.columns:
-        return None
-    found = municipality_names(free["kommunenummer"])
-    return found if len(found) >= 2 else None
 
 
 def _bounds(boundaries: gpd.GeoDataFrame | None, result: AvailableLand) -> list[list[float]] | None:

@@ -16,7 +16,7 @@ from branca.element import Element, Figure, MacroElement, Template
 from folium.elements import JSCSSMixin
 
 from arealkart.model.vocabulary import BUILDING_CATEGORIES, REGION_NUMBER
-from arealkart.publish.maps.assets import Asset, cdn_url, map_assets
+from arealkart.publish.maps.assets import Asset, cdn_url, map_assets, page_assets
 from arealkart.publish.maps.index import twin_links
 from arealkart.registry.style import format_number, style
 
@@ -47,16 +47,25 @@ class MapApp(JSCSSMixin, MacroElement):
         What ``arealkartInit`` in ``arealkart.js`` draws (layers, texts, panels).
     lang
         Page language.
+    url_of
+        Where the page loads an asset from.
+    tiles
+        The page draws its areas from vector tiles: it loads protomaps-leaflet too.
     """
 
     _template = Template("")
 
     def __init__(
-        self, payload: Mapping[str, Any], lang: str, url_of: Callable[[Asset], str] = cdn_url
+        self,
+        payload: Mapping[str, Any],
+        lang: str,
+        url_of: Callable[[Asset], str] = cdn_url,
+        *,
+        tiles: bool = False,
     ) -> None:
         super().__init__()
         self._name = "ArealkartApp"
-        plugins = [a for a in map_assets() if a.package != "leaflet"]
+        plugins = [a for a in page_assets(tiles) if a.package != "leaflet"]
         self.default_js = [(f"{a.package}/{a.path}", url_of(a)) for a in plugins if a.kind == "js"]
         self.default_css = [
             (f"{a.package}/{a.path}", url_of(a)) for a in plugins if a.kind == "css"

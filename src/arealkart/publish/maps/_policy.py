@@ -38,11 +38,12 @@ def _with_integrity(page: str) -> str:
     return _ASSET_TAG.sub(add, page)
 
 
-def content_security_policy(page: str) -> str:
+def content_security_policy(page: str, *, connect: bool = False) -> str:
     """The policy for ``page``: its inline scripts by hash, its assets' origin, the tiles.
 
     A page that loads its libraries from ``kart/lib/`` (``--assets local``) allows
-    ``'self'`` instead of the CDN.
+    ``'self'`` instead of the CDN.  ``connect``: the page reads its vector tiles
+    (``kart/<slug>.pmtiles``) from its own origin.
     """
     hashes = " ".join(
         f"'sha256-{base64.b64encode(hashlib.sha256(body.encode('utf-8')).digest()).decode()}'"
@@ -50,15 +51,20 @@ def content_security_policy(page: str) -> str:
     )
     source = _origin(CDN) if CDN in page else "'self'"  # --assets local: kart/lib/
     tiles = " ".join(sorted({_origin(layer["url"]) for layer in style()["bakgrunn"]}))
+    reads = "connect-src 'self'; " if connect else ""
     return (
         f"default-src 'none'; script-src {hashes} 'unsafe-eval' {source}; "
         f"style-src 'unsafe-inline' {source}; img-src data: {source} {tiles}; "
-        "base-uri 'none'; form-action 'none'"
+        f"{reads}base-uri 'none'; form-action 'none'"
     )
 
 
-def secured(page: str) -> str:
-    """``page`` with integrity hashes on its CDN files and its policy as a meta tag."""
+def secured(page: str, *, connect: bool = False) -> str:
+    """``page`` with integrity hashes on its CDN files and its policy as a meta tag.
+
+    ``connect``: the page reads vector tiles from its own origin.
+    """
     page = _with_integrity(page)
-    meta = f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(page)}">'
+    policy = content_security_policy(page, connect=connect)
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
     return page.replace("<head>", f"<head>\n    {meta}", 1)

@@ -273,7 +273,10 @@
     // every layer's columns, decoded once; the controls read them from state.columns
     var columns = state.columns = {};
     Object.keys(data.layers).forEach(function (key) { columns[key] = decodeColumns(data.layers[key].props); });
+    // i: the feature's row in the page's columns, or (a page drawn from vector tiles) the
+    // properties of the tile feature itself
     function value(layerKey, name, i) {
+      if (i !== null && typeof i === "object") { return i[name] === undefined ? null : i[name]; }
       var col = columns[layerKey][name];
       return col ? col[i] : null;
     }
@@ -315,6 +318,9 @@
     // "4 av 37": the rank among the ranked land of the same municipality and category
     var ranked = {};
     function rankText(key, i, rank) {
+      if (typeof i === "object") {  // a tile feature carries the count of its group
+        return T.rang_av.replace("{rang}", fmt(rank, 0)).replace("{totalt}", fmt(value(key, "rang_totalt", i) || 0, 0));
+      }
       var cols = columns[key], group = function (j) { return value(key, "kommunenummer", j) + "|" + value(key, "kategori", j); };
       if (!ranked[key]) {
         ranked[key] = {};
@@ -387,20 +393,26 @@
       if (!interactive) { return; }
       group.on("click", function (e) {
         var layer = e.layer;
+        if (e.originalEvent) { e.originalEvent.akTaken = true; }  // not the tiles' click too
         if (!layer.getPopup()) {
-          var size = map.getSize();
-          // the popup fits beside the control columns and under the title (phones too)
-          // and scrolls inside when its facts are more than the screen holds
-          var top = phone() ? 170 : 60;
-          layer.bindPopup(popupHtml, {
-            maxWidth: Math.max(160, Math.min(380, size.x - 170)), minWidth: Math.min(200, size.x - 170),
-            maxHeight: Math.max(180, size.y - top - 40 - 40),
-            autoPanPaddingTopLeft: [phone() ? 92 : 64, top], autoPanPaddingBottomRight: [64, 40]
-          });
+          layer.bindPopup(popupHtml, popupOptions());
           layer.openPopup(e.latlng);
         }
       });
     }
+
+    // the popup fits beside the control columns and under the title (phones too) and
+    // scrolls inside when its facts are more than the screen holds
+    function popupOptions() {
+      var size = map.getSize(), top = phone() ? 170 : 60;
+      return {
+        maxWidth: Math.max(160, Math.min(380, size.x - 170)), minWidth: Math.min(200, size.x - 170),
+        maxHeight: Math.max(180, size.y - top - 40 - 40),
+        autoPanPaddingTopLeft: [phone() ? 92 : 64, top], autoPanPaddingBottomRight: [64, 40]
+      };
+    }
+    state.popupOptions = popupOptions;
+    state.popupHtml = popupHtml;
 
     function addItem(layer, layerKey, groupKey, i, colour, base, hover) {
       layer.akLayer = layerKey;
@@ -434,11 +446,7 @@
         addItem(L.polygon(decodeGeometry(g), base), key, key, i, style.color, {weight: style.weight}, {weight: style.weight + 1.5});
       });
     }
-    addParts("bebygd", {color: data.colours.bebygd, weight: 0.5, fillColor: data.colours.bebygd, fillOpacity: S.fyll_deler});
-    addParts("blokkert", {color: data.colours.blokkert, weight: 1, fillColor: stripes(data.colours.blokkert), fillOpacity: 0.9});
-
-    var free = data.layers.ledig;
-    free.geom.forEach(function (g, i) {
+    function addFree(g, i) {
       var cat = value("ledig", "kategori", i);
       if (!groups[cat]) { return; }
       var colour = data.colours[cat], edge = (data.outlines || {})[cat] || colour;
@@ -449,7 +457,20 @@
         fillOpacity: S.fyll, dotBelow: S.prikk_piksler, dotRadius: S.prikk_radius, dashArray: mixed ? "5 3" : null
       });
       addItem(layer, "ledig", cat, i, colour, {weight: weight, fillOpacity: S.fyll}, {weight: 3, fillOpacity: Math.min(1, S.fyll + 0.25)});
-    });
+    }
+
+    if (data.tiles && !window.protomapsL) {  // its library blocked: said, not a blank map
+      tileNotice(map, T)(T.kart_feilet);
+    }
+    if (data.tiles && window.protomapsL) {  // a page at country scale: its areas come as vector tiles
+      state.tiles = tileAreas(map, data, state);
+    } else if (data.tiles) {
+      state.tiles = null;
+    } else {
+      addParts("bebygd", {color: data.colours.bebygd, weight: 0.5, fillColor: data.colours.bebygd, fillOpacity: S.fyll_deler});
+      addParts("blokkert", {color: data.colours.blokkert, weight: 1, fillColor: stripes(data.colours.blokkert), fillOpacity: 0.9});
+      data.layers.ledig.geom.forEach(addFree);
+    }
 
     var plots = data.layers.tomter, points = decodeRing(plots.points || "");
     points.forEach(function (p, i) {
@@ -474,6 +495,7 @@
     if (view) { map.fitBounds(view, {paddingTopLeft: [64, 90], paddingBottomRight: [64, 60], maxZoom: 15, animate: false}); }
     if (state.addMiniMap) { state.addMiniMap(); }
     ORDER.forEach(function (key) { groups[key].addTo(map); });
+    if (state.tiles) { state.tiles.start(); }
     (data.attribution || []).forEach(function (text) { map.attributionControl.addAttribution(escapeHtml(text)); });
     var prefix = map.attributionControl.options.prefix;  // Leaflet's link says what it is in English
     if (typeof prefix === "string") {
@@ -495,6 +517,7 @@
         var n = 0;
         if (map.hasLayer(groups[key])) {
           groups[key].eachLayer(function (layer) { if (layer.akLayer && isDrawn(layer)) { n++; } });
+          if (state.tiles) { n += state.tiles.painted(key); }
         }
         out[key] = n;
       });
@@ -514,12 +537,268 @@
     }
     window.addEventListener("hashchange", openFromHash);
     printable(map, state);
-    L.Util.requestAnimFrame(function () {
+    function whenDrawn(done) {
+      if (state.tiles) { state.tiles.whenLoaded(done); } else { L.Util.requestAnimFrame(done); }
+    }
+    whenDrawn(function () {
       state.drawnAt = performance.now();
       state.ready = true;
       openFromHash();
     });
     return state;
+  }
+
+  // --- vector tiles ---------------------------------------------------------------------
+
+  // A page at country scale draws its free areas, built and blocked parts from a PMTiles
+  // archive beside it (protomaps-leaflet reads it by HTTP range requests), in the same
+  // colours as the page that carries them: a free area too small to see is a dot, and
+  // below data.tiles.dotsBelow a dot is drawn from the area's point as well, so land too
+  // small for a low zoom's tile stays visible.  The layer switches and the filters choose
+  // what the tiles draw; a click opens the popup of the free area under it, from the
+  // tile feature's properties.
+  function tileAreas(map, data, state) {
+    var src = data.tiles, S = data.style, T = data.t, shown = {}, pass = null;
+    var painted = {}, seen = {}, loaded = false, waiting = [], pending = null;
+    var notice = tileNotice(map, T), usable = window.location.protocol !== "file:";
+    if (!usable) { notice(T.fliser_fil); }  // a browser reads no ranges of a file
+    map.createPane("akTiles").style.zIndex = 350;  // over the base map, under the plots
+    function count(key, id) {
+      var ids = painted[key] = painted[key] || {};
+      ids[id === undefined || id === null ? Object.keys(ids).length : id] = true;
+    }
+    function mixed(p) {
+      return p.kombinasjon === "bolig_fritid" || (data.mixedUses || []).indexOf(p.bruk) >= 0;
+    }
+    function box(geom) {
+      var b = [Infinity, Infinity, -Infinity, -Infinity];
+      geom.forEach(function (ring) {
+        ring.forEach(function (pt) {
+          if (pt.x < b[0]) { b[0] = pt.x; } if (pt.y < b[1]) { b[1] = pt.y; }
+          if (pt.x > b[2]) { b[2] = pt.x; } if (pt.y > b[3]) { b[3] = pt.y; }
+        });
+      });
+      return b;
+    }
+    function dot(ctx, x, y, colour, edge) {
+      ctx.globalAlpha = 1;
+      ctx.beginPath();
+      ctx.arc(x, y, S.prikk_radius + 1, 0, Math.PI * 2, false);
+      ctx.fillStyle = edge;
+      ctx.fill();
+      ctx.globalAlpha = Math.min(1, S.fyll + 0.3);
+      ctx.beginPath();
+      ctx.arc(x, y, S.prikk_radius, 0, Math.PI * 2, false);
+      ctx.fillStyle = colour;
+      ctx.fill();
+    }
+    function path(ctx, geom) {
+      ctx.beginPath();
+      geom.forEach(function (ring) {
+        ring.forEach(function (pt, n) { if (n) { ctx.lineTo(pt.x, pt.y); } else { ctx.moveTo(pt.x, pt.y); } });
+        ctx.closePath();
+      });
+    }
+    // an area in its group's style: fill, outline (dashed where homes mix), a dot if small
+    function areaSymbolizer(key, fill, opacity, edge, weight) {
+      return {
+        before: function () {},
+        draw: function (ctx, geom, z, f) {
+          var p = f.props, b = box(geom), isMixed = p.lag === "ledig" && mixed(p);
+          count(key, p.id);
+          if (p.id !== undefined) { seen[p.id] = true; }
+          if (p.lag === "ledig" && b[2] - b[0] < S.prikk_piksler && b[3] - b[1] < S.prikk_piksler) {
+            dot(ctx, (b[0] + b[2]) / 2, (b[1] + b[3]) / 2, fill, edge);
+            return;
+          }
+          path(ctx, geom);
+          ctx.globalAlpha = opacity;
+          ctx.fillStyle = fill;
+          ctx.fill();
+          ctx.globalAlpha = 1;
+          ctx.lineWidth = isMixed ? 2 : weight;
+          ctx.strokeStyle = isMixed ? data.colours.grense : edge;
+          ctx.setLineDash(isMixed ? [5, 3] : []);
+          ctx.stroke();
+          ctx.setLineDash([]);
+        }
+      };
+    }
+    function pointSymbolizer(key, fill, edge) {
+      return {
+        before: function () {},
+        draw: function (ctx, geom, z, f) {
+          if (seen[f.props.id]) { return; }  // drawn from its area in this tile
+          count(key, f.props.id);
+          var pt = geom[0] && geom[0][0];
+          if (pt) { dot(ctx, pt.x, pt.y, fill, edge); }
+        }
+      };
+    }
+    function on(p, key) { return shown[key] && (!pass || pass(p)); }
+    var layerName = src.layer;
+    var rules = [{  // first in every tile: what this tile has drawn so far is forgotten
+      dataLayer: layerName, filter: function () { return false; },
+      symbolizer: {before: function () { seen = {}; }, draw: function () {}}
+    }];
+    [["bebygd", data.colours.bebygd, S.fyll_deler, data.colours.bebygd, 0.5],
+      ["blokkert", stripes(data.colours.blokkert), 0.9, data.colours.blokkert, 1]].forEach(function (part) {
+      rules.push({
+        dataLayer: layerName, symbolizer: areaSymbolizer(part[0], part[1], part[2], part[3], part[4]),
+        filter: function (z, f) { return f.props.lag === part[0] && on(f.props, part[0]); }
+      });
+    });
+    data.categories.forEach(function (cat) {
+      var colour = data.colours[cat], edge = (data.outlines || {})[cat] || colour;
+      rules.push({
+        dataLayer: layerName, symbolizer: areaSymbolizer(cat, colour, S.fyll, edge, 1),
+        filter: function (z, f) { return f.props.lag === "ledig" && f.props.kategori === cat && on(f.props, cat); }
+      });
+    });
+    data.categories.forEach(function (cat) {
+      var colour = data.colours[cat], edge = (data.outlines || {})[cat] || colour;
+      rules.push({
+        dataLayer: layerName, maxzoom: src.dotsBelow - 1, symbolizer: pointSymbolizer(cat, colour, edge),
+        filter: function (z, f) { return f.props.lag === "ledig_punkt" && f.props.kategori === cat && on(f.props, cat); }
+      });
+    });
+    var layer = protomapsL.leafletLayer({
+      url: src.url, pane: "akTiles", paintRules: rules, labelRules: [], levelDiff: 0,
+      maxDataZoom: src.maxZoom, maxZoom: S.maks_zoom, attribution: "", tileDelay: 0
+    });
+    function isLoaded() {
+      loaded = true;
+      waiting.splice(0).forEach(function (done) { done(); });
+    }
+    layer.on("load", isLoaded);
+    function redraw() {  // once for a burst of switches and filter changes
+      if (pending !== null) { return; }
+      pending = window.setTimeout(function () {
+        pending = null;
+        painted = {};
+        if (layer._map) { layer.rerenderTiles(); }
+      }, 0);
+    }
+    map.on("zoomstart", function () { painted = {}; });
+    var Switch = L.Layer.extend({  // a group's place in the layer control: draws it or not
+      initialize: function (key) { this.key = key; },
+      onAdd: function () { shown[this.key] = true; redraw(); },
+      onRemove: function () { shown[this.key] = false; redraw(); }
+    });
+    var facts = data.layers.ledig.facts || {};
+    (facts.categories || []).forEach(function (cat) { if (state.groups[cat]) { state.groups[cat].addLayer(new Switch(cat)); } });
+    ["bebygd", "blokkert"].forEach(function (key) {
+      if (data.layers[key].count) { state.groups[key].addLayer(new Switch(key)); }
+    });
+    function start() {  // once the map has its opening view
+      if (!usable) { isLoaded(); return; }
+      checkRanges(src.url, function () { notice(T.fliser_tenar); });
+      layer.addTo(map);
+    }
+
+    // a free area's polygon, or its point where dots are drawn from points
+    function freeFeature(p) {
+      return p.lag === "ledig" || (p.lag === "ledig_punkt" && map.getZoom() < src.dotsBelow);
+    }
+
+    // the free area under a click, drawn (its group on, the filters passing it)
+    function picked(latlng) {
+      var found = (layer.queryTileFeaturesDebug(latlng.lng, latlng.lat, S.prikk_radius + 3).get("") || [])
+        .map(function (hit) { return hit.feature.props; })
+        .filter(function (p) { return freeFeature(p) && on(p, p.kategori); });
+      found.sort(function (a, b) { return (a.lag === "ledig" ? 0 : 1) - (b.lag === "ledig" ? 0 : 1); });
+      return found[0] || null;
+    }
+    // a dot drawn from an area's point: its polygon, with every fact, is in the deeper
+    // tiles, so the map zooms in to it, and its popup opens there
+    function openAt(p, latlng) {
+      if (p.lag === "ledig_punkt") {
+        var deeper = function () {
+          var full = picked(latlng);
+          openAt(full && full.id === p.id && full.lag === "ledig" ? full : L.extend({}, p, {lag: "ledig"}), latlng);
+        };
+        if (map.getZoom() >= src.dotsBelow) { deeper(); return; }
+        layer.once("load", deeper);
+        map.setView(latlng, src.dotsBelow + 2, {animate: false});
+        return;
+      }
+      var html = state.popupHtml({akLayer: "ledig", akGroup: p.kategori, akIndex: p, akColour: data.colours[p.kategori]});
+      L.popup(state.popupOptions()).setLatLng(latlng).setContent(html).openOn(map);
+    }
+    map.on("click", function (e) {
+      if (e.originalEvent && e.originalEvent.akTaken) { return; }  // a plot's own popup
+      var p = picked(e.latlng);
+      if (p) { openAt(p, e.latlng); }
+    });
+
+    // the free areas the tiles of the current view hold, each once, the largest first
+    function inView() {
+      var z = Math.min(Math.round(map.getZoom()), src.maxZoom), view = map.getBounds(), byId = {};
+      var nw = map.project(view.getNorthWest(), z).divideBy(256).floor();
+      var se = map.project(view.getSouthEast(), z).divideBy(256).floor();
+      var cache = layer.views.get("").tileCache.cache;
+      for (var x = nw.x; x <= se.x; x++) {
+        for (var y = nw.y; y <= se.y; y++) {
+          var entry = cache.get(x + ":" + y + ":" + z), features = entry && entry.data.get(layerName);
+          (features || []).forEach(function (f) {
+            var p = f.props;
+            if (!freeFeature(p) || !on(p, p.kategori)) { return; }
+            var b = L.latLngBounds(map.unproject([x * 256 + f.bbox.minX, y * 256 + f.bbox.minY], z),
+              map.unproject([x * 256 + f.bbox.maxX, y * 256 + f.bbox.maxY], z));
+            var key = p.id === undefined ? x + ":" + y + ":" + Object.keys(byId).length : p.id;
+            if (!byId[key]) { byId[key] = {props: p, bounds: b}; return; }
+            byId[key].bounds.extend(b);
+            if (p.lag === "ledig") { byId[key].props = p; }  // every fact, not the point's few
+          });
+        }
+      }
+      var areas = Object.keys(byId).map(function (k) { return byId[k]; })
+        .filter(function (a) { return view.intersects(a.bounds); });
+      areas.sort(function (a, b) { return (b.props.areal_m2 || 0) - (a.props.areal_m2 || 0); });
+      return {areas: areas};
+    }
+    function open(area, from) {
+      map.closePopup();
+      state.returnFocus = from || null;
+      state.focusPopup = true;
+      var centre = area.bounds.getCenter();
+      if (area.props.lag === "ledig_punkt") { openAt(area.props, centre); return; }  // zooms in
+      if (!map.getBounds().contains(area.bounds)) { map.fitBounds(area.bounds, {maxZoom: 16, padding: [60, 60], animate: false}); }
+      openAt(area.props, centre);
+    }
+    return {
+      layer: layer,
+      start: start,
+      inView: inView,
+      open: open,
+      painted: function (key) { return Object.keys(painted[key] || {}).length; },
+      setFilter: function (ok) { pass = ok; redraw(); },
+      whenLoaded: function (done) { if (loaded) { done(); } else { waiting.push(done); } }
+    };
+  }
+
+  // A message on the map for a page whose tiles cannot be read (opened from disk, or a
+  // server that answers no range requests): said once, and seen, not a blank map.
+  function tileNotice(map, T) {
+    var said = false;
+    return function (text) {
+      if (said) { return; }
+      said = true;
+      var note = L.DomUtil.create("p", "ak-failed ak-tiles-failed", map.getContainer());
+      note.setAttribute("role", "alert");
+      note.textContent = text;
+      L.DomEvent.disableClickPropagation(note);
+    };
+  }
+
+  // The archive's first bytes, asked for as a range: a server that sends the whole file
+  // (or nothing) cannot serve the tiles.
+  function checkRanges(url, failed) {
+    if (!window.fetch) { return; }
+    fetch(url, {headers: {Range: "bytes=0-126"}}).then(function (r) {
+      if (r.status !== 206) { failed(); }
+      if (r.body && r.body.cancel) { r.body.cancel(); }
+    }, failed);
   }
 
   // --- the measure tool's texts ---------------------------------------------------------
@@ -885,46 +1164,75 @@
 
   // An accessible list of the page's free areas and plots: each row a button that opens the
   // feature's popup.  It follows the filters (state.applyFilters calls state.updateList).
+  // A page drawn from vector tiles lists the free areas of the current view (the largest
+  // first, at most data.tiles.listMax of them), read from the tiles the map shows, and
+  // every plot; it is made anew when the view or the filters change.
   function listControl(map, data, state, fmt) {
     var T = data.t, control = L.control({position: "topright"});
-    var rows = [], built = false;
+    var rows = [], built = false, tiled = !!state.tiles, listEl = null;
     function columnsOf(key) { return state.columns[key]; }
     function listed() {
       return state.items.filter(function (it) { return it.key === "ledig" || it.key === "tomter"; });
     }
+    function freeText(get) {
+      var area = get("areal_m2");
+      return [T[get("kategori")], get("feltnavn"), get("plan_navn"),
+        area === null ? null : fmt(area / 1000, 1) + " " + T.daa, T[get("status")]].filter(Boolean).join(" · ");
+    }
     function describe(item) {
-      var cols = columnsOf(item.key), i = item.i, parts;
+      var cols = columnsOf(item.key), i = item.i;
       if (item.key === "ledig") {
-        var area = cols.areal_m2 ? cols.areal_m2[i] : null;
-        parts = [T[cols.kategori[i]], cols.feltnavn && cols.feltnavn[i], cols.plan_navn && cols.plan_navn[i],
-          area === null ? null : fmt(area / 1000, 1) + " " + T.daa, cols.status && T[cols.status[i]]];
-      } else {
-        parts = [T.tomt + " " + (cols.id ? cols.id[i] : i + 1), cols.status && T[cols.status[i]]];
+        return freeText(function (name) { return cols[name] ? cols[name][i] : null; });
       }
-      return parts.filter(Boolean).join(" · ");
+      return [T.tomt + " " + (cols.id ? cols.id[i] : i + 1), cols.status && T[cols.status[i]]].filter(Boolean).join(" · ");
     }
     function sortKey(item) {
       var cols = columnsOf(item.key);
       return item.key === "ledig" ? -(cols.areal_m2 ? cols.areal_m2[item.i] || 0 : 0) : 1;
     }
+    function addRow(list, text, open, item) {
+      var li = document.createElement("li"), button = document.createElement("button");
+      button.type = "button";
+      button.className = "ak-list-item";
+      button.tabIndex = -1;  // one row is a Tab stop; the arrow keys move between rows
+      button.textContent = text;
+      button.addEventListener("click", function () { open(button); });
+      li.appendChild(button);
+      list.appendChild(li);
+      rows.push({item: item, li: li});
+    }
     // the rows are made when the list is first opened (or reached from the keyboard):
     // a region map of 50 000 areas must not wait for 50 000 buttons
     function build(list) {
+      if (tiled) { fromTiles(list); return; }
       if (built) { return; }
       built = true;
       var items = listed();
       items.sort(function (a, b) { return sortKey(a) - sortKey(b); });
       items.forEach(function (item) {
-        var li = document.createElement("li"), button = document.createElement("button");
-        button.type = "button";
-        button.className = "ak-list-item";
-        button.tabIndex = -1;  // one row is a Tab stop; the arrow keys move between rows
-        button.textContent = describe(item);
-        button.addEventListener("click", function () { state.openItem(item, button); });
-        li.appendChild(button);
-        list.appendChild(li);
-        rows.push({item: item, li: li});
+        addRow(list, describe(item), function (button) { state.openItem(item, button); }, item);
       });
+    }
+    function fromTiles(list) {
+      var had = list.contains(document.activeElement);
+      list.textContent = "";
+      rows = [];
+      var found = state.tiles.inView(), areas = found.areas.slice(0, data.tiles.listMax);
+      areas.forEach(function (area) {
+        addRow(list, freeText(function (name) { return area.props[name] === undefined ? null : area.props[name]; }),
+          function (button) { state.tiles.open(area, button); }, {on: true});
+      });
+      var note = document.createElement("li");
+      note.className = "ak-list-note";
+      note.textContent = (areas.length < found.areas.length ? T.fliser_liste_maks : T.fliser_liste)
+        .replace("{vist}", fmt(areas.length, 0)).replace("{totalt}", fmt(found.areas.length, 0));
+      list.insertBefore(note, list.firstChild);
+      listed().forEach(function (item) {
+        if (item.key === "tomter" && item.on) {
+          addRow(list, describe(item), function (button) { state.openItem(item, button); }, item);
+        }
+      });
+      if (had && rows.length) { rows[0].li.firstChild.focus(); }
     }
     function visibleRows() { return rows.filter(function (row) { return !row.li.hidden; }); }
     function makeCurrent(row) {
@@ -940,13 +1248,17 @@
       row.li.firstChild.focus();
     }
     state.updateList = function () {
+      var open = listEl && listEl.parentNode.open;
+      if (tiled && open && !(map._popup && map.hasLayer(map._popup))) { fromTiles(listEl); }
       rows.forEach(function (row) { row.li.hidden = !row.item.on; });
       var current = rows.find(function (r) { return r.li.firstChild.tabIndex === 0 && !r.li.hidden; });
       var first = visibleRows()[0];
       if (!current && first) { makeCurrent(first); }
       var shown = listed().filter(function (it) { return it.on; }).length;
-      if (control.count) { control.count.textContent = fmt(shown, 0); }
+      if (tiled) { shown = rows.length ? rows.length : null; }  // what the view has
+      if (control.count) { control.count.textContent = shown === null ? "" : fmt(shown, 0); }
     };
+    if (tiled) { map.on("moveend", function () { state.updateList(); }); }
     state.openItem = function (item, from) {
       var layer = item.layer;
       map.closePopup();  // first: its popupclose gives the focus back to the last opener
@@ -976,6 +1288,7 @@
       details.appendChild(list);
       div.appendChild(details);
       control.count = count;
+      listEl = list;
       // made at once on the click (Enter or Space on the heading too), before the toggle,
       // so the next Tab lands on the first row
       summary.addEventListener("click", function () { build(list); state.updateList(); });
@@ -1031,7 +1344,9 @@
   function filterControl(map, data, state, fmt) {
     var T = data.t;
     var freeCols = state.columns.ledig, plotCols = state.columns.tomter;
-    var areaStatuses = present(freeCols.status || [], AREA_STATUSES);
+    // a page drawn from vector tiles cannot scan its areas: the page says what they have
+    var facts = data.layers.ledig.facts || null;
+    var areaStatuses = present(facts ? facts.status : freeCols.status || [], AREA_STATUSES);
     var plotStatuses = present(plotCols.status || [], PLOT_STATUSES);
     var control = L.control({position: "topleft"});
 
@@ -1055,10 +1370,10 @@
       if (plotStatuses.length) {
         html += "<fieldset><legend>" + escapeHtml(T.filter_status_tomter) + "</legend>" + boxes("status_tomter", plotStatuses, data.plotColours) + "</fieldset>";
       }
-      if (freeCols.kategori && freeCols.kategori.some(function (c, i) { return mixedAt(freeCols, i); })) {
+      if (facts ? facts.mixed : freeCols.kategori && freeCols.kategori.some(function (c, i) { return mixedAt(row(freeCols, i)); })) {
         html += "<label class=\"ak-check\"><input type=\"checkbox\" name=\"kombinert\">" + escapeHtml(T.filter_kombinert) + "</label>";
       }
-      if ([freeCols, plotCols].some(function (cols) { return (cols.avstand_naeringshage_m || []).some(function (m) { return m !== null; }); })) {
+      if ((facts && facts.nearby) || [freeCols, plotCols].some(function (cols) { return (cols.avstand_naeringshage_m || []).some(function (m) { return m !== null; }); })) {
         html += "<label class=\"ak-min\">" + escapeHtml(T.filter_naeringshage_km) + " <input type=\"text\" inputmode=\"decimal\" name=\"naeringshage_km\" value=\"\" placeholder=\"–\" size=\"5\"></label>";
       }
       html += "<div class=\"ak-filter-foot\"><output class=\"ak-count\"></output> <button type=\"button\" class=\"ak-reset\">" + escapeHtml(T.nullstill) + "</button></div></details>";
@@ -1093,10 +1408,18 @@
       return out;
     }
 
+    // one feature's property by name: row i of the page's columns (or a tile feature's)
+    function row(cols, i) {
+      return function (name) { var col = cols[name]; return col && col[i] !== undefined ? col[i] : null; };
+    }
+    function props(p) {
+      return function (name) { return p[name] === undefined ? null : p[name]; };
+    }
+
     // where year-round and leisure homes may (kombinasjon) or do (bruk) mix
-    function mixedAt(cols, i) {
-      return (cols.kombinasjon && cols.kombinasjon[i] === "bolig_fritid") ||
-        (cols.bruk && (data.mixedUses || []).indexOf(cols.bruk[i]) >= 0);
+    function mixedAt(get) {
+      var use = get("bruk");
+      return get("kombinasjon") === "bolig_fritid" || (use !== null && (data.mixedUses || []).indexOf(use) >= 0);
     }
 
     // a number typed into a field (",", or "."), null when empty; one that is not a number
@@ -1114,28 +1437,33 @@
       var cats = checked("kategori"), areaOk = checked("status_areal"), plotOk = checked("status_tomter");
       var min = number("min_daa"), minM2 = min ? min * 1000 : 0, km = number("naeringshage_km");
       var mixedBox = control.div.querySelector("input[name=kombinert]"), onlyMixed = !!(mixedBox && mixedBox.checked);
-      function near(cols, i) {
-        var m = cols.avstand_naeringshage_m ? cols.avstand_naeringshage_m[i] : null;
-        return km === null || (m !== null && m !== undefined && m <= km * 1000);
+      function near(get) {
+        var m = get("avstand_naeringshage_m");
+        return km === null || (m !== null && m <= km * 1000);
       }
-      function wanted(cols, i) { return near(cols, i) && (!onlyMixed || mixedAt(cols, i)); }
+      function wanted(get) { return near(get) && (!onlyMixed || mixedAt(get)); }
+      // a free area the filters let through (by its properties)
+      function freeOk(get) {
+        var area = get("areal_m2"), status = get("status");
+        return cats[get("kategori")] !== false && (area === null || area >= minM2) && (status === null || areaOk[status] !== false) && wanted(get);
+      }
+      function partOk(get) {
+        var cat = get("kategori");
+        return cat === null || cats[cat] !== false;
+      }
       var shown = 0, total = 0, added = false;
       state.items.forEach(function (item) {
         var ok, i = item.i, cat;
         if (item.key === "ledig") {
-          cat = freeCols.kategori[i];
-          var area = freeCols.areal_m2 ? freeCols.areal_m2[i] : null;
-          var status = freeCols.status ? freeCols.status[i] : null;
-          ok = cats[cat] !== false && (area === null || area >= minM2) && (status === null || areaOk[status] !== false) && wanted(freeCols, i);
+          ok = freeOk(row(freeCols, i));
           total++;
           if (ok) { shown++; }
         } else if (item.key === "tomter") {
           cat = plotCols.kategori ? plotCols.kategori[i] : null;
           var plotStatus = plotCols.status ? plotCols.status[i] : null;
-          ok = (cat === null || cats[cat] !== false) && (plotStatus === null || plotOk[plotStatus] !== false) && wanted(plotCols, i);
+          ok = (cat === null || cats[cat] !== false) && (plotStatus === null || plotOk[plotStatus] !== false) && wanted(row(plotCols, i));
         } else {
-          cat = (state.columns[item.key].kategori || [])[i];
-          ok = cat === null || cat === undefined || cats[cat] !== false;
+          ok = partOk(row(state.columns[item.key], i));
         }
         if (ok !== item.on) {
           item.on = ok;
@@ -1143,13 +1471,23 @@
         }
       });
       if (added && state.restoreOrder) { state.restoreOrder(); }
+      if (state.tiles) {
+        state.tiles.setFilter(function (p) { return p.lag === "bebygd" || p.lag === "blokkert" ? partOk(props(p)) : freeOk(props(p)); });
+        state.tilesOk = function (p) { return freeOk(props(p)); };
+      }
       if (state.updateList) { state.updateList(); }
       // a closed filter heading still says that a filter is on
       var off = [cats, areaOk, plotOk].some(function (set) {
         return Object.keys(set).some(function (k) { return set[k] === false; });
       });
       control.div.querySelector(".ak-filter-on").textContent = off || minM2 > 0 || onlyMixed || km !== null ? " (" + T.filter_paa + ")" : "";
-      control.div.querySelector(".ak-count").textContent = T.filter_viser.replace("{vist}", fmt(shown, 0)).replace("{totalt}", fmt(total, 0));
+      if (state.tiles) {  // the areas are in tiles: the page knows how many, not which pass
+        total = data.layers.ledig.count;
+        shown = null;
+        control.div.querySelector(".ak-count").textContent = T.fliser_filter.replace("{totalt}", fmt(total, 0));
+      } else {
+        control.div.querySelector(".ak-count").textContent = T.filter_viser.replace("{vist}", fmt(shown, 0)).replace("{totalt}", fmt(total, 0));
+      }
       state.filtered = {shown: shown, total: total};
     }
 

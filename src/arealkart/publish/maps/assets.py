@@ -4,7 +4,8 @@ Every asset is an npm package file served by jsDelivr at
 ``https://cdn.jsdelivr.net/npm/<package>@<version>/<path>``: the very file of the package
 tarball on https://registry.npmjs.org.  Versions are the ones folium pins (Leaflet in
 ``folium.Map``, each plugin in its ``folium.plugins`` class), so upgrading folium upgrades
-the maps' libraries.  Tests serve these URLs from a local copy of the tarballs
+the maps' libraries; protomaps-leaflet, which only pages drawn from vector tiles load, is
+pinned here (:data:`TILE_ASSETS`).  Tests serve these URLs from a local copy of the tarballs
 (``scripts/fetch_map_assets.py``).
 """
 
@@ -96,13 +97,24 @@ _LIBRARIES = (
 )
 
 
+TILE_ASSETS = (Asset("protomaps-leaflet", "5.1.0", "dist/protomaps-leaflet.js"),)
+"""What a page that draws its areas from vector tiles loads too (it bundles the PMTiles
+reader); folium pins no version of it."""
+
+
 def map_assets() -> list[Asset]:
-    """Every CDN file a map page loads, Leaflet first."""
-    return [
+    """Every CDN file a map page may load, Leaflet first, the tiled pages' last."""
+    pinned = [
         Asset(package, _pinned_version(owner.default_js), path)
         for package, owner, paths in _LIBRARIES
         for path in paths
     ]
+    return [*pinned, *TILE_ASSETS]
+
+
+def page_assets(tiles: bool = False) -> list[Asset]:
+    """The CDN files a page loads: :data:`TILE_ASSETS` only where it draws tiles."""
+    return [a for a in map_assets() if tiles or a not in TILE_ASSETS]
 
 
 def npm_packages() -> list[tuple[str, str]]:

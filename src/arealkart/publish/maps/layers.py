@@ -24,6 +24,7 @@ from arealkart.model.vocabulary import DISTANCE_COLUMNS
 from arealkart.publish.export import WGS84
 from arealkart.publish.maps.encode import column, encode_points, encode_polygons
 from arealkart.registry.codes import code_list
+from arealkart.registry.kommuner import names as municipality_names
 
 SIMPLIFY_TOLERANCE = 0.5
 """Largest shift (m, in EPSG:25832) simplification may make before reprojecting."""
@@ -113,12 +114,43 @@ def _props(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, Any]:
     }
 
 
+def rounded(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """The ``columns`` of ``frame`` it has, numbers rounded as the pages show them.
+
+    What :func:`_props` sends column by column, as a table (for vector tiles).
+    """
+    out = {}
+    for c in dict.fromkeys(columns):
+        if c not in frame.columns:
+            continue
+        decimals = _NUMBER_DECIMALS.get(c)
+        values = frame[c]
+        if decimals is not None:
+            values = pd.to_numeric(values, errors="coerce").astype("float64").round(decimals)
+        elif values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            values = values.astype("string").astype(object).where(values.notna(), None)
+        out[c] = values
+    return pd.DataFrame(out, index=frame.index)
+
+
 def _present(spec: list[tuple[str, str, str]], frame: pd.DataFrame) -> list[list[str]]:
     return [list(row) for row in spec if row[0] in frame.columns]
 
 
-def free_layer(result: AvailableLand, names: dict[str, str] | None = None) -> dict[str, Any]:
-    """Free areas with their zone's figures and constraint zones, for popups and filters.
+FREE_COLUMNS = ["id", *_NEXT_STEP_COLUMNS, *(row[0] for row in FREE_POPUP), *_DISTANCES]
+"""Every property a free area carries to the page (embedded or in vector tiles)."""
+
+
+def popup_names(free: gpd.GeoDataFrame) -> dict[str, str] | None:
+    """Number → name when the map shows several municipalities (for popups)."""
+    if "kommunenummer" not in free.columns:
+        return None
+    found = municipality_names(free["kommunenummer"])
+    return found if len(found) >= 2 else None
+
+
+def free_table(result: AvailableLand, names: dict[str, str] | None = None) -> gpd.GeoDataFrame:
+    """The drawable free areas with their zone's figures and named constraint zones.
 
     Parameters
     ----------
@@ -144,10 +176,25 @@ def free_layer(result: AvailableLand, names: dict[str, str] | None = None) -> di
         for column, keep in (("hensyn_blokkerer", True), ("hensyn_flagger", False)):
             text = {h: _constraint_text(h, blocking, keep) for h in values}
             shown[column] = shown["hensyn"].map(text).astype("object")
-    columns = ["id", *_NEXT_STEP_COLUMNS, *(row[0] for row in FREE_POPUP), *_DISTANCES]
+    return shown
+
+
+def free_layer(result: AvailableLand, names: dict[str, str] | None = None) -> dict[str, Any]:
+    """Free areas with their zone's figures and constraint zones, for popups and filters.
+
+    See :func:`free_table` for the parameters.
+    """
+    shown = free_table(result, names)
     return {
         "geom": encode_polygons(web_geometry(shown)),
-        "props": _props(shown, columns),
+        "props": _props(shown, FREE_COLUMNS),
+        **free_spec(shown),
+    }
+
+
+def free_spec(shown: pd.DataFrame) -> dict[str, Any]:
+    """The popup rows and tooltip columns of the free areas of :func:`free_table`."""
+    return {
         "popup": _present(FREE_POPUP, shown),
         "tip": [c for c in ("feltnavn", "areal_m2") if c in shown.columns],
     }
@@ -192,17 +239,31 @@ def _constraint_names() -> dict[int, str]:
     return dict(zip(names.index.tolist(), names.tolist(), strict=True))
 
 
-def parts_layer(parts: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> dict[str, Any]:
-    """Built or blocked parts of zones, with the zone's field name for the tooltip."""
+def parts_table(parts: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Drawable built or blocked parts of zones, with the zone's field name."""
     parts = _drawable(parts)
     if "feltnavn" not in parts.columns and {"zone_id", "feltnavn"} <= set(zones.columns):
         names = zones[["zone_id", "feltnavn"]].drop_duplicates("zone_id")
         parts = parts.merge(names, on="zone_id", how="left")
+    return parts
+
+
+PART_COLUMNS = ["kategori", "feltnavn"]
+"""The properties a built or blocked part carries to the page."""
+
+
+def parts_spec(parts: pd.DataFrame) -> dict[str, Any]:
+    """The (empty) popup rows and tooltip columns of the parts of :func:`parts_table`."""
+    return {"popup": [], "tip": [c for c in ("feltnavn",) if c in parts.columns]}
+
+
+def parts_layer(parts: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Built or blocked parts of zones, with the zone's field name for the tooltip."""
+    parts = parts_table(parts, zones)
     return {
         "geom": encode_polygons(web_geometry(parts)),
-        "props": _props(parts, ["kategori", "feltnavn"]),
-        "popup": [],
-        "tip": [c for c in ("feltnavn",) if c in parts.columns],
+        "props": _props(parts, PART_COLUMNS),
+        **parts_spec(parts),
     }
 
 
