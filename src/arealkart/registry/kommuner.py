@@ -152,11 +152,11 @@ def boundaries(kommuner: Iterable[str | int] | None = None) -> gpd.GeoDataFrame:
         the region's own borders (``[region] borders``) for those.
     """
     wanted = [kommunenummer(k) for k in (VEST_TELEMARK if kommuner is None else kommuner)]
-    gdf = shipped_boundaries()
-    missing = [n for n in dict.fromkeys(wanted) if n not in set(gdf["kommunenummer"])]
+    shipped = shipped_border_numbers()
+    missing = [n for n in dict.fromkeys(wanted) if n not in shipped]
     if missing:
         raise MunicipalityError(_no_border(missing))
-    return gdf.set_index("kommunenummer", drop=False).loc[wanted].reset_index(drop=True)
+    return _shipped_by_number().loc[wanted].reset_index(drop=True)
 
 
 def shipped_boundaries() -> gpd.GeoDataFrame:
@@ -169,6 +169,7 @@ def shipped_boundaries() -> gpd.GeoDataFrame:
     return _shipped_boundaries().copy()
 
 
+@cache
 def shipped_border_numbers() -> frozenset[str]:
     """Current numbers of the municipalities :func:`shipped_boundaries` holds."""
     return frozenset(_shipped_boundaries()["kommunenummer"])
@@ -186,6 +187,11 @@ def _no_border(missing: list[str]) -> str:
             f'([region] borders = "kommunegrenser.gpkg")'
         )
     return f"no shipped border for {missing}; give the region's own borders ([region] borders)"
+
+
+@cache
+def _shipped_by_number() -> gpd.GeoDataFrame:
+    return _shipped_boundaries().set_index("kommunenummer", drop=False)
 
 
 @cache
@@ -232,7 +238,12 @@ def _display_name(key: str) -> str:
 
 def _successors(number: str) -> list[str]:
     """The numbers a number became (none for a current one, several for a split one)."""
-    return str(_table().loc[number, "etterfolger"]).split()
+    return _successor_table()[number]
+
+
+@cache
+def _successor_table() -> dict[str, list[str]]:
+    return {str(n): str(e).split() for n, e in _table()["etterfolger"].items()}
 
 
 def _is_split(number: str) -> bool:
@@ -246,15 +257,13 @@ def _is_split(number: str) -> bool:
 
 def _split_predecessor(number: str) -> str | None:
     """The split number that ``number`` is one of the parts of, if any."""
-    table = _table()
-    for old, following in table["etterfolger"].items():
-        if number in str(following).split() and len(str(following).split()) > 1:
-            return str(old)
+    for old, following in _successor_table().items():
+        if number in following and len(following) > 1:
+            return old
     return None
 
 
 def _current(number: str) -> Kommune:
-    table = _table()
     seen = set()
     while following := _successors(number):
         if len(following) > 1:
@@ -263,7 +272,12 @@ def _current(number: str) -> Kommune:
             raise MunicipalityError(f"cyclic successor chain at {number} in kommuner.csv")
         seen.add(number)
         number = following[0]
-    return Kommune(number, str(table.loc[number, "navn"]))
+    return Kommune(number, _navn_table()[number])
+
+
+@cache
+def _navn_table() -> dict[str, str]:
+    return {str(n): str(navn) for n, navn in _table()["navn"].items()}
 
 
 def _split_message(number: str, following: list[str]) -> str:
