@@ -1,12 +1,13 @@
 """How fast does ``arealkart.ask.search`` answer on a national dataset of 1 000 000 free areas?
 
 The free areas are the building zones of ``national.py``'s synthetic plans (20-block plans
-placed inside Norway's 356 municipalities of 2020, generated in code), cut to one million,
-each with a random free share of its block, current municipality numbers, category, plan id
-and field name.  The layer is loaded once into a :class:`arealkart.ask.index.LayerIndex`
-(STRtree, bounds, areas and attribute codes built up front), then a fixed set of 20 typical
-queries runs ``--repeat`` times each; the script prints each query's median and the p50 and
-p95 over the 20 medians.  The target is p95 ≤ 100 ms.
+placed inside the shipped borders of Norway's municipalities, generated in code), cut to
+one million, each with a random free share of its block, current municipality numbers,
+category, plan id and field name.  The layer is loaded once into a
+:class:`arealkart.ask.index.LayerIndex` (STRtree, bounds, areas and attribute codes built
+up front), then a fixed set of 20 typical queries runs ``--repeat`` times each; the script
+prints each query's median and the p50 and p95 over the 20 medians.  The target is p95 ≤
+100 ms.
 
 With ``--gpkg`` the layer is also written to a GeoPackage (as a build writes it, with its
 indexes) and the same queries are run the way ``arealkart query`` runs them: one shot,

@@ -1,9 +1,9 @@
 """A national-scale synthetic plan dataset, generated in code (never committed).
 
 Plans are laid out like real detailed zoning plans: a grid of blocks (zones) separated by
-a road zone, rotated, placed at random inside municipality boundaries — Norway's 356
-municipalities of 2020 from ``../shared/data/kommuner-2020.geojson`` when that file is
-there, otherwise a grid of 356 rectangles over Norway's extent.  Buildings are footprints
+a road zone, rotated, placed at random inside municipality boundaries — the borders
+arealkart ships, Norway's of 2020 under today's numbers (355 municipalities: Ålesund and
+Haram, one in 2020, are left out).  Buildings are footprints
 inside the building zones; some plans get flood, landslide or cultural-heritage constraint
 zones.  Everything is vectorised, so a million zones take seconds.
 
@@ -16,15 +16,14 @@ Usage from another benchmark::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import pairwise
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-BOUNDARIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "kommuner-2020.geojson"
+from arealkart.registry.kommuner import shipped_boundaries
+
 CRS = "EPSG:25832"
 
 ROWS, COLS = 4, 5  # blocks per plan: 20 zones + 1 road zone
@@ -44,16 +43,8 @@ class NationalData:
 
 
 def municipalities() -> gpd.GeoDataFrame:
-    """Municipal boundaries in EPSG:25832 with a 4-digit ``kommunenummer``."""
-    if BOUNDARIES.exists():
-        gdf = gpd.read_file(BOUNDARIES).to_crs(CRS)
-        gdf["kommunenummer"] = gdf["kommunenummer"].astype(int).map("{:04d}".format)
-        return gdf[["kommunenummer", "geometry"]]
-    xs = np.linspace(-50_000, 1_100_000, 21)
-    ys = np.linspace(6_450_000, 7_900_000, 18)
-    boxes = [shapely.box(x0, y0, x1, y1) for x0, x1 in pairwise(xs) for y0, y1 in pairwise(ys)]
-    numbers = [f"{1000 + i:04d}" for i in range(len(boxes))]
-    return gpd.GeoDataFrame({"kommunenummer": numbers[:356]}, geometry=boxes[:356], crs=CRS)
+    """Municipal boundaries in EPSG:25832 with a current 4-digit ``kommunenummer``."""
+    return shipped_boundaries()[["kommunenummer", "geometry"]]
 
 
 CELL = 500.0

@@ -12,6 +12,8 @@ section but ``[[kommune]]`` is optional::
     slug = "vest-telemark"            # file names: geojson/vest-telemark-ledig.geojson, …
     attribution = "Plandata © kommunene"
     sprak = ["nn", "en"]              # map languages, the main one first (see below)
+    borders = "kommunegrenser.gpkg"   # the municipalities' borders (see below); or
+                                      # { path = "…", layer = "…", column = "kommunenr" }
 
     [parameters]                      # thresholds of the available-land rule; defaults and
     regel = "ssb"                     # their reasons in arealkart/data/parametere.toml
@@ -47,6 +49,15 @@ nynorsk, ``en`` English; a single text for one language).  The first is the regi
 language: its pages are ``kart/*.html``, the others' ``kart/<sprak>/*.html``, and every
 page links to its twins.  Without it a region's maps are in bokmål only.
 
+``borders`` are the region's own municipal borders: any polygon layer with a column of
+municipality numbers (``kommunenummer``, ``kommunenr``, ``knr`` or ``kommune`` unless
+``column`` names another; names work too), in any CRS the file declares.  Numbers of any
+year are mapped to today's (3825 → 4036) and every municipality of the config must have
+a border.  Without it a build uses the borders the package ships: all of Norway's of 2020
+under today's numbers, which hold 1508 Ålesund and 1580 Haram (split in 2024) together,
+so a region with either needs its own.  The borders decide which features lie outside
+their municipality and frame the maps.
+
 ``plans`` may hold zones and constraint zones (SOSI and plan GML files hold both);
 ``constraints``, ``buildings`` and ``plots`` say what their GIS exports hold.  Each file
 entry is a path, or a table with ``path`` (``register`` for a CSV plot register) and
@@ -72,11 +83,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+
 from arealkart.errors import ConfigError, MunicipalityError
+from arealkart.load.borders import read_borders
 from arealkart.model.database import database_label, quoted_name, redacted
 from arealkart.model.resources import shipped_data
 from arealkart.model.vocabulary import LANGUAGES
-from arealkart.registry.kommuner import Kommune, resolve
+from arealkart.registry.kommuner import Kommune, boundaries, resolve
 
 DEMO_CONFIG = "demo/vest-telemark.toml"
 LAYER_KEYS = {
@@ -89,7 +103,7 @@ LAYER_KEYS = {
 
 SECTIONS = ("region", "parameters", "kategorier", "farger", "kart", "steder", "kommune")
 """Top-level sections of a config file."""
-REGION_KEYS = ("navn", "slug", "attribution", "sprak")
+REGION_KEYS = ("navn", "slug", "attribution", "sprak", "borders")
 DEFAULT_LANGUAGES = ("nb",)
 """Map languages of a region whose config does not name them."""
 FILE_OPTIONS = {
@@ -173,6 +187,8 @@ class RegionConfig:
     tile_threshold: int | None = None
     """Above this many areas a region page draws them from vector tiles (``[kart]
     fliser_over``); ``None``: the threshold of ``kart.toml``."""
+    borders: Source | None = None
+    """The municipalities' own borders (``[region] borders``); ``None``: the shipped ones."""
 
     @property
     def language(self) -> str:
@@ -212,7 +228,31 @@ class RegionConfig:
         ]
         paths += [p for p in (self.category_overrides, self.combination_overrides) if p]
         paths += [p for p in (self.places, self.roads.path if self.roads else None) if p]
+        paths += [self.borders.path] if self.borders else []
         return paths
+
+    def boundaries(self) -> gpd.GeoDataFrame:
+        """The borders of the config's municipalities, in its order, in EPSG:25832.
+
+        From ``[region] borders`` where given, else the shipped borders.
+
+        Raises
+        ------
+        ConfigError
+            For a municipality the shipped borders do not hold apart (1508, 1580), or a
+            borders file that does not hold one.
+        InputError
+            For a borders file that cannot be used (see
+            :func:`~arealkart.load.borders.read_borders`).
+        """
+        numbers = [m.kommune.nummer for m in self.municipalities]
+        where = self.path or "config"
+        if self.borders is None:
+            try:
+                return boundaries(numbers)
+            except MunicipalityError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
+        return read_borders(self.borders.path, kommuner=numbers, **self.borders.options)
 
 
 def demo_config_path() -> Path:
@@ -243,7 +283,7 @@ def load_config(
     region = _table(raw, "region", path)
     _check_keys(region, REGION_KEYS, f"{path}: [region]", "keys")
     for key, value in region.items():
-        if key != "sprak" and not isinstance(value, str):
+        if key not in ("sprak", "borders") and not isinstance(value, str):
             raise ConfigError(f"{path}: [region] {key} must be a text, got {value!r}")
     base = path.parent
     entries = raw.get("kommune")
@@ -276,10 +316,11 @@ def load_config(
         path=path,
         languages=_languages(region.get("sprak", list(DEFAULT_LANGUAGES)), path),
         places=_inside(places["fil"], base, path, "[steder] fil") if "fil" in places else None,
-        roads=_roads(places["vegnett"], base, path) if "vegnett" in places else None,
+        roads=_layer(places.get("vegnett"), base, path, "[steder] vegnett"),
         tile_threshold=_count(maps["fliser_over"], path, "[kart] fliser_over")
         if "fliser_over" in maps
         else None,
+        borders=_layer(region.get("borders"), base, path, "[region] borders", ("layer", "column")),
     )
     if check_files:
         _check_files(config, path)
@@ -298,17 +339,24 @@ def _override_file(table: dict[str, Any], key: str, base: Path, path: Path) -> P
     return _inside(table[key], base, path, f"[kategorier] {key}") if key in table else None
 
 
-def _roads(entry: Any, base: Path, path: Path) -> Source:
-    """``[steder] vegnett``: a line layer's path, or a table with ``path`` and ``layer``."""
-    where = "[steder] vegnett"
+def _layer(
+    entry: Any, base: Path, path: Path, where: str, keys: tuple[str, ...] = ("layer",)
+) -> Source | None:
+    """A vector layer: ``[steder] vegnett``, ``[region] borders``; ``None`` if not given.
+
+    A path, or a table with ``path`` and some of ``keys`` (texts).
+    """
+    if entry is None:
+        return None
     if isinstance(entry, dict):
-        _check_keys(entry, ("path", "layer"), f"{path}: {where}", "keys")
+        _check_keys(entry, ("path", *keys), f"{path}: {where}", "keys")
         if "path" not in entry:
             raise ConfigError(f"{path}: {where} needs a path")
-        layer = entry.get("layer")
-        if layer is not None and not isinstance(layer, str):
-            raise ConfigError(f"{path}: {where} layer must be a text, got {layer!r}")
-        options = {"layer": layer} if layer else {}
+        for key in keys:
+            value = entry.get(key)
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(f"{path}: {where} {key} must be a text, got {value!r}")
+        options = {key: entry[key] for key in keys if entry.get(key)}
         return Source(_inside(entry["path"], base, path, where), None, options)
     return Source(_inside(entry, base, path, where), None)
 

@@ -21,7 +21,7 @@ from arealkart.errors import CRSError, SchemaError
 from arealkart.load.vector import column_targets, to_canonical
 from arealkart.model.issues import IssueLog
 from arealkart.model.schema import CRS, KIND_COLUMNS, conform, empty
-from arealkart.registry.kommuner import boundaries
+from arealkart.registry.kommuner import shipped_boundaries
 
 __all__ = ["canonical_layer", "is_canonical", "municipalities_by_location"]
 
@@ -126,7 +126,7 @@ def municipalities_by_location(
         return own
     points = gpd.GeoSeries(gdf.geometry[missing].representative_point(), crs=gdf.crs)
     found = pd.Series(pd.NA, index=points.index, dtype="string")
-    for source in (places, boundaries()):
+    for source in (places, shipped_boundaries()):
         if source is None or not len(source) or "kommunenummer" not in source.columns:
             continue
         todo = found.isna().to_numpy()
@@ -137,8 +137,8 @@ def municipalities_by_location(
         count = int(found.isna().sum())
         raise SchemaError(
             f"{label}: {count} feature(s) have no kommunenummer and lie in no known "
-            "municipality (the shipped borders cover Vest-Telemark); add a kommunenummer "
-            "column"
+            "municipality (the shipped borders cover Norway but 1508 Ålesund and 1580 Haram "
+            "as their own); add a kommunenummer column"
         )
     own[missing] = found.to_numpy()
     return own

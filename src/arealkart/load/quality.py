@@ -16,8 +16,8 @@ import shapely
 from arealkart.model.issues import Issue, concat_issues, issues_frame, source_feature, source_file
 from arealkart.model.plandata import PlanData
 from arealkart.model.schema import ID_COLUMNS, KIND_COLUMNS, KINDS
-from arealkart.registry.kommuner import VEST_TELEMARK
 from arealkart.registry.kommuner import boundaries as municipality_boundaries
+from arealkart.registry.kommuner import shipped_border_numbers
 
 SAME_THING = {
     "zones": ("objtype", "arealformal"),
@@ -39,8 +39,9 @@ def check_quality(data: PlanData, *, borders: gpd.GeoDataFrame | None = None) ->
     data
         Everything read for a region.
     borders
-        Municipal borders (EPSG:25832, ``kommunenummer``); default the shipped borders of
-        the municipalities that have them.  Features of municipalities without a border
+        Municipal borders (EPSG:25832, ``kommunenummer``), such as a region's
+        (:meth:`~arealkart.config.RegionConfig.boundaries`); default the shipped borders
+        of the municipalities that have one.  Features of municipalities without a border
         are not checked for it.
     """
     borders = _borders_for(data) if borders is None else borders
@@ -209,7 +210,7 @@ def _borders_for(data: PlanData) -> gpd.GeoDataFrame:
     numbers = set()
     for kind in KINDS:
         numbers |= set(data.layer(kind)["kommunenummer"].dropna())
-    shipped = sorted(numbers & set(VEST_TELEMARK))
+    shipped = sorted(numbers & shipped_border_numbers())
     if not shipped:
         return gpd.GeoDataFrame({"kommunenummer": []}, geometry=[], crs="EPSG:25832")
     return municipality_boundaries(shipped)

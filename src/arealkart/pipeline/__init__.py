@@ -164,6 +164,7 @@ def build(
         check_postgis(to_postgis, schema)  # before the work, not after it
     wanted = output_parts(parts)
     preflight(output, force=force, expected_bytes=_expected_output_bytes(cfg))
+    cfg.boundaries()  # before the work: a municipality without a border stops the build
     store = BuildCache(cache_dir or default_cache_dir(), cfg) if cache else None
     with timed("municipalities"):
         built_parts = build_municipalities(

@@ -89,7 +89,7 @@ def build_municipality(task: MunicipalityTask) -> MunicipalityResult:
 
     data = read_municipality(cfg, task.municipality, keep_going=task.keep_going)
     lap("read")
-    data = check_quality(data)
+    data = check_quality(data, borders=cfg.boundaries())  # [region] borders or shipped
     lap("check")
     zones = classify_zones(data.zones, cfg.category_overrides, cfg.combination_overrides)
     data = PlanData(

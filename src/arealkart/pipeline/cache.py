@@ -148,7 +148,8 @@ def _region_key(config: RegionConfig) -> str:
     region_files = [p for p in config.files() if p not in own]
     checksums = [[config.label(p), file_sha256(p)] for p in region_files]
     roads = _canonical(config.roads.options) if config.roads else None
-    return _digest([_canonical(config.parameters), checksums, roads])
+    borders = _canonical(config.borders.options) if config.borders else None
+    return _digest([_canonical(config.parameters), checksums, roads, borders])
 
 
 def _files_of(muni: MunicipalityInput) -> list[Path]:

@@ -16,7 +16,6 @@ from arealkart.available.rule import AvailableLand
 from arealkart.errors import ConfigError
 from arealkart.model.vocabulary import REGION_NUMBER
 from arealkart.publish.result import BuildResult
-from arealkart.registry.kommuner import boundaries as municipality_boundaries
 
 __all__ = ["Scope", "build_scopes", "find_scope", "municipal_parts"]
 
@@ -54,7 +53,7 @@ class Scope:
 def build_scopes(build: BuildResult) -> list[Scope]:
     """The region and each municipality of the config, in its order, the region first."""
     cfg, result, summary = build.config, build.result, build.summary
-    borders = municipality_boundaries([m.kommune.nummer for m in cfg.municipalities])
+    borders = cfg.boundaries()
     scopes = [Scope(cfg.slug, None, REGION_NUMBER, result, borders, summary)]
     for m in cfg.municipalities:
         number = m.kommune.nummer
