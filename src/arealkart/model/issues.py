@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from functools import cache
 
 import pandas as pd
 
@@ -90,7 +91,14 @@ def source_feature(source: object) -> str:
 def issues_frame(issues: Iterable[Issue] = ()) -> pd.DataFrame:
     """Build an issues DataFrame (string columns, :data:`COLUMNS` order) from issues."""
     rows = [asdict(i) for i in issues]
+    if not rows:
+        return _no_issues().copy()
     return pd.DataFrame(rows, columns=list(COLUMNS)).astype("string")
+
+
+@cache
+def _no_issues() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(COLUMNS)).astype("string")
 
 
 def concat_issues(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
 import geopandas as gpd
 import pandas as pd
@@ -139,6 +140,12 @@ def empty(kind: str) -> gpd.GeoDataFrame:
     kind
         One of ``"zones"``, ``"plots"``, ``"buildings"``, ``"constraints"``.
     """
+    return _empty(kind).copy()
+
+
+@cache
+def _empty(kind: str) -> gpd.GeoDataFrame:
+    """The template :func:`empty` copies (made once: a frame of 20 typed columns costs)."""
     columns = _columns_of(kind)
     data = {name: pd.Series(dtype=col.dtype) for name, col in columns.items()}
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
@@ -151,19 +158,25 @@ def conform(gdf: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
     canonical ones.  Values that cannot be cast raise :class:`SchemaError`.
     """
     columns = _columns_of(kind)
-    out = gdf.copy()
+    dtypes = dict(zip(gdf.columns, gdf.dtypes, strict=True))  # one look-up, not one a column
+    changed = {}
     for name, col in columns.items():
-        if name not in out.columns:
-            out[name] = pd.Series(pd.NA, index=out.index, dtype=col.dtype)
-            continue
-        try:
-            out[name] = _cast(out[name], col.dtype)
-        except (TypeError, ValueError) as exc:
-            raise SchemaError(
-                f"{kind}: column {name!r} cannot be read as {col.dtype}: {exc}"
-            ) from exc
+        if name not in dtypes:
+            changed[name] = pd.Series(pd.NA, index=gdf.index, dtype=col.dtype)
+        elif dtypes[name] != pandas_dtype(col.dtype):
+            try:
+                changed[name] = _cast(gdf[name], col.dtype)
+            except (TypeError, ValueError) as exc:
+                raise SchemaError(
+                    f"{kind}: column {name!r} cannot be read as {col.dtype}: {exc}"
+                ) from exc
+    out = gdf.assign(**changed) if changed else gdf.copy()
     ordered = [*columns, *(c for c in out.columns if c not in columns and c != "geometry")]
-    return gpd.GeoDataFrame(out[[*ordered, "geometry"]], geometry="geometry", crs=out.crs)
+    if list(out.columns) != [*ordered, "geometry"]:
+        out = out[[*ordered, "geometry"]]
+    if isinstance(out, gpd.GeoDataFrame) and out.active_geometry_name == "geometry":
+        return out
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=gdf.crs)
 
 
 def _cast(series: pd.Series, dtype: str) -> pd.Series:
