@@ -54,8 +54,7 @@ import national
 from sampling import Sampler
 
 from arealkart.errors import MunicipalityError
-from arealkart.model.resources import package_data
-from arealkart.registry.kommuner import boundaries, current_numbers, kommunenummer, resolve
+from arealkart.registry.kommuner import boundaries, kommunenummer, resolve
 
 STAGES = ("municipalities", "account", "write")
 """The build's stages, one after the other: their wall times add up to (almost) the build's."""
@@ -81,50 +80,19 @@ except ImportError:
 
 
 def municipalities(kommuner: Sequence[str] | None = None) -> gpd.GeoDataFrame:
-    """The municipalities to fill, with their 2020 ``kommunenummer`` and border (EPSG:25832).
+    """The municipalities to fill, with today's ``kommunenummer`` and border (EPSG:25832).
 
-    The 356 of 2020 from ``../shared/data/kommuner-2020.geojson``; without that file, the
-    generator's grid of rectangles, numbered as the 2020 municipalities, with the borders
-    arealkart ships where it has them (a build checks zones against those).  A number the
-    registry does not resolve to one municipality of today (one since split) is left out.
-    ``kommuner`` (any form the registry resolves) keeps only those.
+    Those of the borders arealkart ships (see ``national.py``); ``kommuner`` (any form the
+    registry resolves) keeps only those.
     """
     munis = national.municipalities()
-    if not national.BOUNDARIES.exists():
-        munis = _numbered_grid(munis)
-    resolvable = munis["kommunenummer"].map(_resolves).to_numpy()
-    if not resolvable.all():
-        left_out = ", ".join(munis.loc[~resolvable, "kommunenummer"])
-        print(f"left out, as the registry resolves them to no single municipality: {left_out}")
-        munis = munis[resolvable]
     if not kommuner:
         return munis
     wanted = {kommunenummer(k) for k in kommuner}
-    current = current_numbers(munis["kommunenummer"]).to_numpy()
-    missing = wanted - set(current)
+    missing = wanted - set(munis["kommunenummer"])
     if missing:
         raise SystemExit(f"--kommuner: no border for {sorted(missing)}")
-    return munis[np.isin(current, list(wanted))]
-
-
-def _resolves(number: str) -> bool:
-    try:
-        resolve(number)
-    except MunicipalityError:
-        return False
-    return True
-
-
-def _numbered_grid(grid: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The grid's cells under the 2020 municipality numbers, shipped borders where known."""
-    table = pd.read_csv(package_data("kommuner.csv"), dtype=str, keep_default_na=False)
-    numbers = sorted(table.loc[table["fra"] == "2020", "nummer"])[: len(grid)]
-    cells = grid.geometry.to_numpy()[: len(numbers)]
-    return gpd.GeoDataFrame(
-        {"kommunenummer": numbers},
-        geometry=[_shipped_border(n, cell) for n, cell in zip(numbers, cells, strict=True)],
-        crs=grid.crs,
-    )
+    return munis[munis["kommunenummer"].isin(wanted)]
 
 
 def _shipped_border(number: str, default):

@@ -547,7 +547,7 @@ def test_kill_9_during_the_free_land_stage_takes_its_workers_with_it(tmp_path):
     if not Path("/proc/self/task").exists():
         pytest.skip("needs /proc to see the worker processes")
     process = subprocess.Popen(
-        [EXE, "build", "-q", "--output", str(tmp_path / "output"), "--workers", "2"],
+        [EXE, "build", "-q", "--output", str(tmp_path / "output"), "--workers", "2", "--no-cache"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -561,6 +561,7 @@ def test_kill_9_during_the_free_land_stage_takes_its_workers_with_it(tmp_path):
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
 
 
 def test_the_machine_devices_are_devices():

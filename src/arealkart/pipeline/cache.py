@@ -80,8 +80,11 @@ class BuildCache:
         parts: list[Any] = [FORMAT, code_fingerprint(), self._region, keep_going]
         parts.append(muni.kommune.nummer)
         for source in muni.sources:
-            checksums = [[self.config.label(p), file_sha256(p)] for p in _files_of_source(source)]
-            parts.append([source.kind, _canonical(source.options), checksums])
+            try:
+                files = [[self.config.label(p), file_sha256(p)] for p in _files_of_source(source)]
+            except OSError:  # unreadable: built anew, and the reader reports it
+                return None
+            parts.append([source.kind, _canonical(source.options), files])
         return _digest(parts)
 
     def get(self, muni: MunicipalityInput, key: str | None) -> MunicipalityResult | None:
