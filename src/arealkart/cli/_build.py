@@ -46,7 +46,8 @@ _workers_option = click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Processes that build municipalities in parallel (default: number of cores).",
+    help="Processes that build municipalities in parallel (default: number of cores; 1 for "
+    "under 32 MB of input).",
 )
 _scheduler_option = click.option(
     "--scheduler",

@@ -111,7 +111,8 @@ def build(
     output
         Folder to write into (created if missing).
     workers
-        Local processes that build municipalities; default the number of cores.
+        Local processes that build municipalities; default the number of cores (1 when
+        the municipalities to build have under 32 MB of input, see :data:`SMALL_INPUT`).
     scheduler
         Build the municipalities on a dask.distributed cluster instead: a scheduler
         address (``"tcp://10.0.0.5:8786"``) or a ``dask.distributed.Client``.
@@ -207,7 +208,8 @@ def build_municipalities(
     if cache and cache.report.reused:
         log.info("cache: %d of %d municipalities reused", len(cache.report.reused), len(munis))
     tasks = [MunicipalityTask(config, i, places, keep_going) for i in todo]
-    pool_size = min(workers or os.cpu_count() or 1, max(len(tasks), 1))
+    wanted = workers or _default_workers([munis[i] for i in todo])
+    pool_size = min(wanted, max(len(tasks), 1))
     with executor(pool_size, scheduler) as pool:
         done = run_tasks(
             pool, run_municipality, tasks, desc="kommuner", unit="kommune", progress=progress
@@ -219,6 +221,18 @@ def build_municipalities(
             results[index] = pickle.loads(payload)
     _log_stages([results[i] for i in todo])
     return [r for r in results if r is not None]
+
+
+SMALL_INPUT = 32 * 1024**2
+"""Inputs below this many bytes are built in the build's own process by default: starting
+worker processes (each imports the geospatial stack) would cost more than they save."""
+
+
+def _default_workers(munis: list[MunicipalityInput]) -> int:
+    """The number of cores, or 1 for municipalities whose inputs are small."""
+    if sum(_size(m) for m in munis) < SMALL_INPUT:
+        return 1
+    return os.cpu_count() or 1
 
 
 def _size(muni: MunicipalityInput) -> int:
