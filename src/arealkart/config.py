@@ -142,6 +142,14 @@ class Source:
         """Whether the source is a file (not a PostGIS table or query)."""
         return self.database is None
 
+    @property
+    def files(self) -> list[Path]:
+        """The files it reads: its path and a register's geometry file (none for PostGIS)."""
+        if not self.is_file:
+            return []
+        geometry = self.options.get("geometry")
+        return [self.path, *([Path(geometry)] if geometry else [])]
+
 
 CONTACT_KEYS = ("navn", "epost", "telefon", "nettside")
 """Keys of a municipality's ``kontakt`` table: whom a visitor of the maps may ask."""
@@ -219,13 +227,7 @@ class RegionConfig:
 
     def files(self) -> list[Path]:
         """Every input file the config names (plans, registers, plot geometry, overrides)."""
-        paths = [s.path for m in self.municipalities for s in m.sources if s.is_file]
-        paths += [
-            s.options["geometry"]
-            for m in self.municipalities
-            for s in m.sources
-            if "geometry" in s.options
-        ]
+        paths = [p for m in self.municipalities for s in m.sources for p in s.files]
         paths += [p for p in (self.category_overrides, self.combination_overrides) if p]
         paths += [p for p in (self.places, self.roads.path if self.roads else None) if p]
         paths += [self.borders.path] if self.borders else []

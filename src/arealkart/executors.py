@@ -124,12 +124,11 @@ def run_tasks(
     Items are submitted in their order (put the largest first to keep workers busy); a
     task that fails cancels those not yet started and raises its error here.
     """
-    futures = [pool.submit(task, item) for item in items]
-    position = {id(f): i for i, f in enumerate(futures)}
+    futures = {pool.submit(task, item): i for i, item in enumerate(items)}
     with tqdm(total=len(futures), desc=desc, unit=unit, disable=not progress) as bar:
         try:
             for future in as_completed(futures):
-                yield position[id(future)], future.result()
+                yield futures[future], future.result()
                 bar.update()
         finally:
             for future in futures:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import pickle
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -92,14 +92,7 @@ def build_municipality(task: MunicipalityTask) -> MunicipalityResult:
     data = check_quality(data, borders=cfg.boundaries())  # [region] borders or shipped
     lap("check")
     zones = classify_zones(data.zones, cfg.category_overrides, cfg.combination_overrides)
-    data = PlanData(
-        zones=zones,
-        constraints=data.constraints,
-        plots=data.plots,
-        buildings=data.buildings,
-        issues=data.issues,
-        counts=data.counts,
-    )
+    data = replace(data, zones=zones)
     lap("classify")
     result = None
     if len(zones):
@@ -109,7 +102,7 @@ def build_municipality(task: MunicipalityTask) -> MunicipalityResult:
             data.constraints,
             data.plots,
             places=task.places,
-            roads=_roads(cfg.roads.path, _frozen(cfg.roads.options)) if cfg.roads else None,
+            roads=_roads(cfg.roads) if cfg.roads else None,
             workers=1,
             **cfg.parameters,
         )
@@ -145,8 +138,7 @@ def _read_source(source: Source, muni: MunicipalityInput, config: RegionConfig) 
     if source.database is not None:
         return read_postgis(source.database, **options)
     data = read_plan(source.path, **options)
-    files = [source.path] + ([Path(options["geometry"])] if options.get("geometry") else [])
-    return relabel(data, {path.name: config.label(path) for path in files})
+    return relabel(data, {path.name: config.label(path) for path in source.files})
 
 
 def _unreadable(source: Source, config: RegionConfig, error: Exception) -> PlanData:
@@ -159,11 +151,13 @@ def _unreadable(source: Source, config: RegionConfig, error: Exception) -> PlanD
     return PlanData(issues=issues_frame([issue]), counts=counts)
 
 
+def _roads(source: Source) -> RoadNetwork:
+    """The road network, read once per process while its file stays as it is."""
+    info = source.path.stat()
+    options = tuple(sorted(source.options.items()))
+    return _network(source.path, options, info.st_size, info.st_mtime_ns)
+
+
 @cache
-def _roads(path: Path, options: tuple[tuple[str, Any], ...]) -> RoadNetwork:
-    """The road network, read once per process (the municipalities share it)."""
+def _network(path: Path, options: tuple[tuple[str, Any], ...], *_state: int) -> RoadNetwork:
     return RoadNetwork.from_lines(read_roads(path, **dict(options)))
-
-
-def _frozen(options: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
-    return tuple(sorted(options.items()))

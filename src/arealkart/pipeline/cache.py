@@ -29,8 +29,9 @@ from typing import Any
 
 import pandas as pd
 
-from arealkart.config import MunicipalityInput, RegionConfig, Source
+from arealkart.config import MunicipalityInput, RegionConfig
 from arealkart.pipeline._municipality import MunicipalityResult
+from arealkart.publish.site import input_checksum
 
 __all__ = ["BuildCache", "CacheReport", "code_fingerprint", "default_cache_dir"]
 
@@ -38,8 +39,6 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1
 """The entry format; part of every key."""
-
-_CHUNK = 1 << 20
 
 
 def default_cache_dir() -> Path:
@@ -72,6 +71,8 @@ class BuildCache:
         self.config = config
         self.report = CacheReport()
         self._region = _region_key(config)
+        self._kept = {p.name.split("-", 1)[0] for p in self.folder.glob("*.pkl")}
+        """Municipalities with an entry when the build started."""
 
     def key(self, muni: MunicipalityInput, keep_going: bool) -> str | None:
         """The key of a municipality's entry, ``None`` if it cannot be cached."""
@@ -81,7 +82,7 @@ class BuildCache:
         parts.append(muni.kommune.nummer)
         for source in muni.sources:
             try:
-                files = [[self.config.label(p), file_sha256(p)] for p in _files_of_source(source)]
+                files = [[self.config.label(p), input_checksum(p)] for p in source.files]
             except OSError:  # unreadable: built anew, and the reader reports it
                 return None
             parts.append([source.kind, _canonical(source.options), files])
@@ -95,8 +96,7 @@ class BuildCache:
             return None
         path = self._path(number, key)
         if not path.exists():
-            stale = any(self.folder.glob(f"{number}-*.pkl"))
-            (self.report.stale if stale else self.report.built).append(number)
+            (self.report.stale if number in self._kept else self.report.built).append(number)
             return None
         try:
             result = _read_entry(path, key)
@@ -147,21 +147,12 @@ def _region_key(config: RegionConfig) -> str:
 
     The parameters, and the region's own files (overrides, places, roads, borders).
     """
-    own = {p for m in config.municipalities for p in _files_of(m)}
+    own = {p for m in config.municipalities for s in m.sources for p in s.files}
     region_files = [p for p in config.files() if p not in own]
-    checksums = [[config.label(p), file_sha256(p)] for p in region_files]
+    checksums = [[config.label(p), input_checksum(p)] for p in region_files]
     roads = _canonical(config.roads.options) if config.roads else None
     borders = _canonical(config.borders.options) if config.borders else None
     return _digest([_canonical(config.parameters), checksums, roads, borders])
-
-
-def _files_of(muni: MunicipalityInput) -> list[Path]:
-    return [p for s in muni.sources if s.is_file for p in _files_of_source(s)]
-
-
-def _files_of_source(source: Source) -> list[Path]:
-    extra = [Path(source.options["geometry"])] if "geometry" in source.options else []
-    return [source.path, *extra]
 
 
 @cache
@@ -183,15 +174,6 @@ def _package_files(root: Path) -> Iterable[Path]:
     for path in root.rglob("*"):
         if path.is_file() and "__pycache__" not in path.parts:
             yield path
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's contents, read in chunks."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as data:
-        while chunk := data.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _canonical(value: Any) -> Any:

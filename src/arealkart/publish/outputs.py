@@ -41,7 +41,7 @@ from arealkart.publish.maps.tiles import tiles_wanted
 from arealkart.publish.report import report_folder, write_reports
 from arealkart.publish.result import BuildResult
 from arealkart.publish.scopes import Scope, build_scopes
-from arealkart.publish.site import Site, checksum, fingerprint, write_error
+from arealkart.publish.site import Site, checksum, fingerprint, input_checksum, write_error
 from arealkart.registry.style import texts
 
 __all__ = ["BuildResult", "map_languages", "write_outputs"]
@@ -167,7 +167,7 @@ def _version() -> str:
 def _input_files(cfg: RegionConfig) -> list[dict[str, object]]:
     """Every input file of the config: its label (relative to the config), size, checksum."""
     return [
-        {"path": cfg.label(path), "bytes": path.stat().st_size, "sha256": checksum(path)}
+        {"path": cfg.label(path), "bytes": path.stat().st_size, "sha256": input_checksum(path)}
         for path in sorted(set(cfg.files()), key=str)
     ]
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import functools
 import hashlib
 import json
 import logging
@@ -129,6 +130,22 @@ def checksum(path: str | os.PathLike[str]) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def input_checksum(path: str | os.PathLike[str]) -> str:
+    """:func:`checksum` of an input file, read once while the file stays as it is.
+
+    A build needs each input's SHA-256 twice (the cache's keys, the manifest); the file is
+    read again only if its size, times or inode changed.
+    """
+    resolved = Path(path).resolve()
+    info = resolved.stat()
+    return _checksum_of(resolved, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+@functools.lru_cache(maxsize=4096)
+def _checksum_of(path: Path, size: int, mtime: int, ctime: int, inode: int) -> str:
+    return checksum(path)
 
 
 def read_manifest(folder: str | os.PathLike[str]) -> Manifest | None:
