@@ -51,11 +51,13 @@ def test_each_stage_reports_its_time_and_the_memory_of_the_tree_is_read(measured
 def test_the_rebuild_publishes_the_changed_plan(measured):
     assert measured.rebuild.returncode == 0, measured.rebuild.stderr[-2000:]
     built = re.fullmatch(
-        r"Cache: (\d+) of (\d+) municipalities reused; built anew: (.+) \(changed\)",
+        r"Cache: (\d+) of (\d+) municipalities reused; built anew: (.+) \(changed\); "
+        r"their pages: (\d+) reused, 1 made anew",
         measured.rebuild.cache,
     )
     assert built, measured.rebuild.cache
     assert int(built[1]) == int(built[2]) - 1 == len(measured.inputs.zones) - 1
+    assert int(built[4]) == int(built[1])  # the pages of the unchanged municipalities
     zones = gpd.read_file(measured.folder / "output" / "arealkart.gpkg", layer="soner")
     published = zones.set_index("zone_id")["arealformal"]
     change = measured.change

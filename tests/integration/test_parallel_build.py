@@ -15,7 +15,7 @@ import pytest
 
 from arealkart import build
 from arealkart.config import demo_config_path
-from arealkart.pipeline.cache import BuildCache
+from arealkart.pipeline.cache import PAGES, BuildCache
 from arealkart.publish.site import MANIFEST, checksum, read_manifest
 from helpers import EXE
 
@@ -153,6 +153,48 @@ def test_the_key_follows_the_inputs_labels_and_options(demo):
     assert store.key(vinje, keep_going=False) != key
 
 
+def page_entries(cache: Path) -> list[Path]:
+    return sorted((cache / PAGES).glob("*.pkl"))
+
+
+def test_a_changed_plan_makes_its_municipality_pages_alone(demo, tmp_path):
+    cache = tmp_path / "cache"
+    options = {"workers": 1, "cache_dir": cache, "lang": "nb"}
+    first = build(demo, tmp_path / "first", **options)
+    assert sorted(first.cache.pages_made) == sorted(ALL) and not first.cache.pages_reused
+    assert len(page_entries(cache)) == 6
+    change_a_zone(demo)
+    again = build(demo, tmp_path / "again", **options)
+    assert again.cache.pages_made == [VINJE]
+    assert sorted(again.cache.pages_reused) == sorted(ALL - {VINJE})
+    fresh = build(demo, tmp_path / "fresh", workers=1, cache=False, lang="nb")
+    assert fresh.cache is None
+    assert files_of(tmp_path / "again") == files_of(tmp_path / "fresh")
+    before, after = files_of(tmp_path / "first"), files_of(tmp_path / "again")
+    changed = {path for path in after if before.get(path) != after[path]}
+    pages = {(path.split("/")[0], Path(path).name) for path in changed}
+    assert {("kart", "vinje.html"), ("rapport", "vinje.html")} <= pages
+    assert ("kart", "seljord.html") not in pages and ("rapport", "tokke.html") not in pages
+    assert "geojson/vinje-ledig.geojson" in changed
+    assert "geojson/tokke-tomter.geojson" not in changed
+    assert ("kart", "vest-telemark.html") in pages  # the region's pages hold Vinje's land
+    assert len(page_entries(cache)) == 6  # Vinje's old pages replaced
+
+
+def test_pages_are_made_anew_for_other_options_and_for_a_damaged_entry(demo, tmp_path):
+    cache = tmp_path / "cache"
+    build(demo, tmp_path / "nb", workers=1, cache_dir=cache, lang="nb", parts=["maps"])
+    english = build(demo, tmp_path / "en", workers=1, cache_dir=cache, lang="en", parts=["maps"])
+    assert sorted(english.cache.pages_made) == sorted(ALL)  # the language is in the key
+    entry = next(p for p in page_entries(cache) if p.name.startswith(VINJE))
+    data = bytearray(entry.read_bytes())
+    data[-100] ^= 0xFF
+    entry.write_bytes(bytes(data))
+    again = build(demo, tmp_path / "again", workers=1, cache_dir=cache, lang="en", parts=["maps"])
+    assert again.cache.pages_made == [VINJE]
+    assert files_of(tmp_path / "again") == files_of(tmp_path / "en")
+
+
 def test_the_cli_says_what_it_reused(demo, tmp_path):
     cache = tmp_path / "cache"
     args = ["build", "--config", str(demo), "--workers", "1", "--cache", str(cache)]
@@ -162,7 +204,10 @@ def test_the_cli_says_what_it_reused(demo, tmp_path):
     change_a_zone(demo)
     second = run_cli(*args, "--output", str(tmp_path / "b"))
     assert second.returncode == 0, second.stderr
-    assert "Cache: 5 of 6 municipalities reused; built anew: Vinje (changed)" in second.stdout
+    assert (
+        "Cache: 5 of 6 municipalities reused; built anew: Vinje (changed); "
+        "their pages: 5 reused, 1 made anew" in second.stdout
+    )
     off = run_cli(*args, "--output", str(tmp_path / "c"), "--no-cache")
     assert "Cache: not used (--no-cache)" in off.stdout
 

@@ -318,7 +318,17 @@ def _print_cache(result: Any) -> None:
     why = {"changed": report.stale, "damaged entry": report.corrupt, "PostGIS": report.uncached}
     anew = [f"{names[n]} ({reason})" for reason, ns in why.items() for n in ns]
     anew += [names[n] for n in report.built]
-    click.echo(line + (f"; built anew: {', '.join(anew)}" if anew else ""))
+    if anew:
+        more = f" and {len(anew) - _NAMED} more" if len(anew) > _NAMED else ""
+        line += f"; built anew: {', '.join(anew[:_NAMED])}{more}"
+    if report.pages_reused:
+        made = len(report.pages_made)
+        line += f"; their pages: {len(report.pages_reused)} reused, {made} made anew"
+    click.echo(printable(line))
+
+
+_NAMED = 12
+"""Municipalities named, at most, among those a build made anew."""
 
 
 def _print_balance(table: Any) -> None:

@@ -8,6 +8,8 @@ row in the issues report; duplicates and features wholly outside are excluded.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -45,13 +47,14 @@ def check_quality(data: PlanData, *, borders: gpd.GeoDataFrame | None = None) ->
         are not checked for it.
     """
     borders = _borders_for(data) if borders is None else borders
+    areas = tolerance_areas(borders, _numbers(data))  # buffered once, for every layer
     layers, issues = {}, [data.issues]
     for kind in KINDS:
         layer, found = drop_duplicates(data.layer(kind), kind)
         if kind == "zones":
             layer, twice = drop_zones_from_two_sources(layer)
             issues.append(twice)
-        layer, outside = check_borders(layer, kind, borders)
+        layer, outside = check_borders(layer, kind, areas)
         layers[kind] = layer
         issues += [found, outside]
     return PlanData(**layers, issues=concat_issues(issues), counts=data.counts)
@@ -169,20 +172,34 @@ def _first_of(
     return dict(enumerate(chosen))
 
 
+def tolerance_areas(borders: gpd.GeoDataFrame, numbers: Iterable[str]) -> gpd.GeoSeries:
+    """The borders of municipalities ``numbers`` widened by :data:`BORDER_TOLERANCE`.
+
+    Indexed by ``kommunenummer`` and prepared for many tests each; only the municipalities
+    asked for are buffered (a coastline's buffer is costly, and a national config holds
+    every border while a task checks one municipality).
+    """
+    wanted = borders[borders["kommunenummer"].isin(set(numbers))]
+    areas = wanted.set_index("kommunenummer").geometry.buffer(BORDER_TOLERANCE)
+    shapely.prepare(areas.to_numpy())
+    return areas
+
+
 def check_borders(
-    layer: gpd.GeoDataFrame, kind: str, borders: gpd.GeoDataFrame
+    layer: gpd.GeoDataFrame, kind: str, borders: gpd.GeoDataFrame | gpd.GeoSeries
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Exclude features wholly outside their municipality; flag those partly outside.
 
     A feature is *outside* when no part of it lies within :data:`BORDER_TOLERANCE` of the
-    municipality's border, and *partly outside* when a point on it does not.
+    municipality's border, and *partly outside* when a point on it does not.  ``borders``
+    are municipal borders (``kommunenummer``), or :func:`tolerance_areas` made of them.
     """
     if not len(layer) or not len(borders):
         return layer, issues_frame()
-    known = layer["kommunenummer"].isin(borders["kommunenummer"]).to_numpy()
-    border = borders.set_index("kommunenummer").geometry.buffer(BORDER_TOLERANCE)
-    shapely.prepare(border.to_numpy())  # each border is tested against many features
-    area = border.reindex(layer["kommunenummer"]).to_numpy()
+    if isinstance(borders, gpd.GeoDataFrame):
+        borders = tolerance_areas(borders, layer["kommunenummer"].dropna().unique())
+    known = layer["kommunenummer"].isin(borders.index).to_numpy()
+    area = borders.reindex(layer["kommunenummer"]).to_numpy()
     geoms = layer.geometry.to_numpy()
     outside = np.zeros(len(layer), dtype=bool)
     partly = np.zeros(len(layer), dtype=bool)
@@ -206,11 +223,16 @@ def check_borders(
     return layer[~outside], issues
 
 
-def _borders_for(data: PlanData) -> gpd.GeoDataFrame:
-    numbers = set()
+def _numbers(data: PlanData) -> set[str]:
+    """The municipality numbers the features of ``data`` give."""
+    numbers: set[str] = set()
     for kind in KINDS:
         numbers |= set(data.layer(kind)["kommunenummer"].dropna())
-    shipped = sorted(numbers & shipped_border_numbers())
+    return numbers
+
+
+def _borders_for(data: PlanData) -> gpd.GeoDataFrame:
+    shipped = sorted(_numbers(data) & shipped_border_numbers())
     if not shipped:
         return gpd.GeoDataFrame({"kommunenummer": []}, geometry=[], crs="EPSG:25832")
     return municipality_boundaries(shipped)

@@ -39,7 +39,8 @@ from arealkart.pipeline._municipality import (
 from arealkart.pipeline.cache import BuildCache, CacheReport, default_cache_dir
 from arealkart.publish.accounting import balance, check_balance
 from arealkart.publish.maps.assets import check_assets
-from arealkart.publish.outputs import BuildResult, map_languages, write_outputs
+from arealkart.publish.outputs import BuildResult, Render, map_languages, write_outputs
+from arealkart.publish.pages import MunicipalPages, RenderedPages, render_pages
 from arealkart.publish.postgis import DEFAULT_SCHEMA, check_postgis, stage_postgis
 from arealkart.publish.site import preflight
 from arealkart.publish.summary import summarise
@@ -51,6 +52,7 @@ __all__ = [
     "build_municipalities",
     "load_region",
     "merge_available",
+    "page_renderer",
     "region_places",
 ]
 
@@ -178,9 +180,10 @@ def build(
         )
     with timed("account"):
         built = _merged(cfg, built_parts, store.report if store else None)
+    render = page_renderer(workers=workers, scheduler=scheduler, cache=store, progress=progress)
     options = {"lang": languages, "parts": wanted, "force": force, "assets": assets}
     with timed("write"):
-        return _publish(built, output, to_postgis, schema, progress=progress, **options)
+        return _publish(built, output, to_postgis, schema, render=render, **options)
 
 
 def build_municipalities(
@@ -221,6 +224,59 @@ def build_municipalities(
             results[index] = pickle.loads(payload)
     _log_stages([results[i] for i in todo])
     return [r for r in results if r is not None]
+
+
+def page_renderer(
+    *,
+    workers: int | None = None,
+    scheduler: Any = None,
+    cache: BuildCache | None = None,
+    progress: bool = False,
+) -> Render:
+    """How a build makes its municipalities' pages: from ``cache``, else as tasks.
+
+    The tasks run on the executor of ``workers`` or ``scheduler`` (see :func:`build`), the
+    largest first; each one's pages are yielded as it ends, and added to ``cache``.
+    """
+
+    def render(tasks: Sequence[MunicipalPages]) -> Iterator[RenderedPages]:
+        numbers = [t.scope.kommunenummer for t in tasks]
+        keys = [cache.pages_key(t) if cache else "" for t in tasks]
+        todo = []
+        for i, key in enumerate(keys):
+            found = cache.get_pages(numbers[i], key) if cache else None
+            if found is None:
+                todo.append(i)
+            else:
+                yield found
+        if cache and cache.report.pages_reused:
+            log.info("cache: pages of %d municipalities reused", len(cache.report.pages_reused))
+        todo.sort(key=lambda i: -len(tasks[i].scope.result.zones))
+        pages = sum(len(tasks[i].options.languages) for i in todo)
+        count = workers or (1 if pages < SMALL_PAGES else os.cpu_count() or 1)
+        with executor(min(count, max(len(todo), 1)), scheduler) as pool:
+            done = run_tasks(
+                pool,
+                render_pages,
+                [tasks[i] for i in todo],
+                desc="sider",
+                unit="kommune",
+                progress=progress,
+            )
+            for position, made in done:
+                index = todo[position]
+                if cache:
+                    payload = pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL)
+                    cache.put_pages(numbers[index], keys[index], payload)
+                yield made
+
+    return render
+
+
+SMALL_PAGES = 24
+"""Fewer municipality pages than this (municipalities × languages) are made in the build's
+own process by default: a worker's start (it imports the geospatial and plotting stack)
+costs more than it saves there."""
 
 
 SMALL_INPUT = 32 * 1024**2

@@ -10,7 +10,13 @@ An entry is one file, ``<kommunenummer>-<key>.pkl``: a header line with its key 
 SHA-256 of its payload, then the payload (the pickled result).  It is used only when both
 match; a stale or corrupt entry is reported in the log, never used, and replaced.  A
 municipality with a PostGIS source is always built anew (its rows cannot be checksummed
-without reading them).  The cache holds pickles: keep it in a folder only you can write.
+without reading them).
+
+A municipality's pages (its maps, reports and GeoJSON) are kept the same way, in
+``sider/<kommunenummer>-<key>.pkl``, keyed by their pickled task (everything they are made
+of) and arealkart's code: a rebuild makes the pages of the municipalities whose part of the
+build changed, and takes the others' from here.  The cache holds pickles: keep it in a
+folder only you can write.
 """
 
 from __future__ import annotations
@@ -20,25 +26,37 @@ import json
 import logging
 import os
 import pickle
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from arealkart.config import MunicipalityInput, RegionConfig
 from arealkart.pipeline._municipality import MunicipalityResult
+from arealkart.publish.pages import MunicipalPages, RenderedPages
 from arealkart.publish.site import input_checksum
 
-__all__ = ["BuildCache", "CacheReport", "code_fingerprint", "default_cache_dir"]
+__all__ = [
+    "BuildCache",
+    "CacheReport",
+    "code_fingerprint",
+    "content_digest",
+    "default_cache_dir",
+]
 
 log = logging.getLogger(__name__)
 
 FORMAT = 1
 """The entry format; part of every key."""
+
+T = TypeVar("T")
 
 
 def default_cache_dir() -> Path:
@@ -61,6 +79,10 @@ class CacheReport:
     """Built anew because its entry failed its checksum or could not be read."""
     uncached: list[str] = field(default_factory=list)
     """Built anew because a source (PostGIS) cannot be checksummed."""
+    pages_reused: list[str] = field(default_factory=list)
+    """Municipalities whose pages (maps, reports, GeoJSON) were taken from the cache."""
+    pages_made: list[str] = field(default_factory=list)
+    """Municipalities whose pages were made anew."""
 
 
 class BuildCache:
@@ -99,7 +121,7 @@ class BuildCache:
             (self.report.stale if number in self._kept else self.report.built).append(number)
             return None
         try:
-            result = _read_entry(path, key)
+            result = _read_entry(path, key, MunicipalityResult)
         except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
             log.warning("cache entry %s is not usable (%s); building %s anew", path, exc, number)
             self.report.corrupt.append(number)
@@ -109,26 +131,61 @@ class BuildCache:
 
     def put(self, muni: MunicipalityInput, key: str | None, payload: bytes) -> None:
         """Keep a municipality's pickled result, replacing its older entries."""
-        if key is None:
-            return
-        number = muni.kommune.nummer
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self._path(number, key)
-        header = {"format": FORMAT, "key": key, "sha256": hashlib.sha256(payload).hexdigest()}
-        temporary = path.with_suffix(f".tmp{os.getpid()}")
-        with temporary.open("wb") as out:
-            out.write(json.dumps(header).encode() + b"\n")
-            out.write(payload)
-        temporary.replace(path)
-        for old in self.folder.glob(f"{number}-*.pkl"):
-            if old != path:
-                old.unlink(missing_ok=True)
+        if key is not None:
+            _write_entry(self._path(muni.kommune.nummer, key), key, payload)
 
     def _path(self, number: str, key: str) -> Path:
         return self.folder / f"{number}-{key[:32]}.pkl"
 
+    # --- a municipality's pages -------------------------------------------------------------
 
-def _read_entry(path: Path, key: str) -> MunicipalityResult:
+    def pages_key(self, task: MunicipalPages) -> str:
+        """The key of a municipality's pages: the content of its task and arealkart's code.
+
+        The task holds everything its pages are made of (see
+        :class:`~arealkart.publish.pages.MunicipalPages`), so equal tasks make equal pages.
+        """
+        return _digest([FORMAT, code_fingerprint(), content_digest(task)])
+
+    def get_pages(self, number: str, key: str) -> RenderedPages | None:
+        """A municipality's cached pages for ``key``, or ``None`` (noted in :attr:`report`)."""
+        path = self._pages_path(number, key)
+        try:
+            pages = _read_entry(path, key, RenderedPages) if path.exists() else None
+        except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
+            log.warning("cache entry %s is not usable (%s); making its pages anew", path, exc)
+            pages = None
+        (self.report.pages_made if pages is None else self.report.pages_reused).append(number)
+        return pages
+
+    def put_pages(self, number: str, key: str, payload: bytes) -> None:
+        """Keep a municipality's pickled pages, replacing its older ones."""
+        _write_entry(self._pages_path(number, key), key, payload)
+
+    def _pages_path(self, number: str, key: str) -> Path:
+        return self.folder / PAGES / f"{number}-{key[:32]}.pkl"
+
+
+PAGES = "sider"
+"""The cache's folder of municipalities' pages."""
+
+
+def _write_entry(path: Path, key: str, payload: bytes) -> None:
+    """Write one entry (header line, payload) atomically; remove the number's older ones."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = {"format": FORMAT, "key": key, "sha256": hashlib.sha256(payload).hexdigest()}
+    temporary = path.with_suffix(f".tmp{os.getpid()}")
+    with temporary.open("wb") as out:
+        out.write(json.dumps(header).encode() + b"\n")
+        out.write(payload)
+    temporary.replace(path)
+    number = path.name.split("-", 1)[0]
+    for old in path.parent.glob(f"{number}-*.pkl"):
+        if old != path:
+            old.unlink(missing_ok=True)
+
+
+def _read_entry(path: Path, key: str, kind: type[T]) -> T:
     with path.open("rb") as entry:
         header = json.loads(entry.readline())
         payload = entry.read()
@@ -137,7 +194,7 @@ def _read_entry(path: Path, key: str) -> MunicipalityResult:
     if header.get("sha256") != hashlib.sha256(payload).hexdigest():
         raise ValueError("its checksum does not match its contents")
     result = pickle.loads(payload)
-    if not isinstance(result, MunicipalityResult):
+    if not isinstance(result, kind):
         raise ValueError(f"it holds a {type(result).__name__}")
     return result
 
@@ -174,6 +231,78 @@ def _package_files(root: Path) -> Iterable[Path]:
     for path in root.rglob("*"):
         if path.is_file() and "__pycache__" not in path.parts:
             yield path
+
+
+def content_digest(value: Any) -> str:
+    """SHA-256 of what ``value`` holds: equal for equal contents, whatever their memory.
+
+    Frames are digested column by column (names, dtypes, values, index; geometries as
+    WKB), so two frames with the same rows give the same digest however they were made
+    (a pickle would not: it keeps how the values lie in memory).  Dataclasses, mappings
+    and sequences are digested item by item; any other object by its pickle.
+    """
+    digest = hashlib.sha256()
+    _feed(digest, value)
+    return digest.hexdigest()
+
+
+def _feed(digest: Any, value: Any) -> None:
+    if isinstance(value, pd.DataFrame):
+        digest.update(b"frame")
+        _feed(digest, [str(name) for name in value.columns])
+        _feed_series(digest, pd.Series(value.index, name="index"))
+        for position in range(value.shape[1]):
+            _feed_series(digest, value.iloc[:, position])
+    elif isinstance(value, pd.Series):
+        _feed_series(digest, pd.Series(value.index, name="index"))
+        _feed_series(digest, value)
+    elif is_dataclass(value) and not isinstance(value, type):
+        digest.update(type(value).__qualname__.encode())
+        for item in fields(value):
+            _feed(digest, item.name)
+            _feed(digest, getattr(value, item.name))
+    elif isinstance(value, Mapping):
+        digest.update(b"map%d" % len(value))
+        for key in sorted(value, key=repr):
+            _feed(digest, key)
+            _feed(digest, value[key])
+    elif isinstance(value, list | tuple):
+        digest.update(b"seq%d" % len(value))
+        for item in value:
+            _feed(digest, item)
+    elif isinstance(value, set | frozenset):
+        _feed(digest, sorted(value, key=repr))
+    elif isinstance(value, str | int | float | bool | Path | pd.Timestamp) or value is None:
+        digest.update(f"{type(value).__name__}:{value!r};".encode())
+    else:
+        digest.update(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+_MASKED = (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
+
+
+def _feed_series(digest: Any, series: pd.Series) -> None:
+    """A column: its name, dtype and values (geometries as WKB)."""
+    digest.update(f"col:{series.name!r}:{series.dtype};{len(series)};".encode())
+    if isinstance(series.dtype, gpd.array.GeometryDtype):
+        for wkb in shapely.to_wkb(series.to_numpy()):
+            digest.update(b"-" if wkb is None else b"%d:%b" % (len(wkb), wkb))
+        return
+    values = series.array
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "biufcmM":
+        digest.update(np.ascontiguousarray(series.to_numpy()).tobytes())  # -0.0 is not 0.0
+        return
+    if isinstance(values, _MASKED):  # Int64, Float64, boolean: mask and values
+        digest.update(np.asarray(values.isna()).tobytes())
+        kind = getattr(values.dtype, "numpy_dtype", None)
+        digest.update(values.to_numpy(dtype=kind, na_value=0).tobytes())
+        return
+    try:
+        hashed = pd.util.hash_pandas_object(series, index=False, categorize=False)
+    except TypeError:  # cells a hash cannot take (lists, dicts): their pickle
+        digest.update(pickle.dumps(series.tolist(), protocol=pickle.HIGHEST_PROTOCOL))
+        return
+    digest.update(hashed.to_numpy().tobytes())
 
 
 def _canonical(value: Any) -> Any:

@@ -306,11 +306,16 @@ def write_feature_texts(
             for text in texts:
                 fh.write(f"{RECORD_SEPARATOR}{text}\n")
         else:
-            fh.write('{"type":"FeatureCollection","features":[')
-            for i, text in enumerate(texts):
-                fh.write(("\n" if i == 0 else ",\n") + text)
-            fh.write("]}\n")
+            fh.writelines(feature_collection(texts))
     return Path(path)
+
+
+def feature_collection(texts: Iterable[str]) -> Iterator[str]:
+    """Features' JSON texts as the pieces of a FeatureCollection, one feature per line."""
+    yield '{"type":"FeatureCollection","features":['
+    for i, text in enumerate(texts):
+        yield ("\n" if i == 0 else ",\n") + text
+    yield "]}\n"
 
 
 # --- GeoPackage and CSV ---------------------------------------------------------------------

@@ -6,12 +6,15 @@ only when every file is complete, so a build that fails leaves the previous outp
 
 from __future__ import annotations
 
+import heapq
 import importlib.metadata
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import cache
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
+import pandas as pd
 import pyogrio.errors
 from tqdm import tqdm
 
@@ -19,32 +22,44 @@ from arealkart.available.rule import AvailableLand
 from arealkart.config import RegionConfig
 from arealkart.errors import ConfigError
 from arealkart.model.database import redacted
-from arealkart.model.output_layers import (
-    GEOJSON_LAYERS,
-    GEOPACKAGE,
-    output_parts,
-)
+from arealkart.model.output_layers import GEOJSON_LAYERS, GEOPACKAGE, output_parts
 from arealkart.model.vocabulary import LANGUAGES, REGION_NUMBER
 from arealkart.publish.export import (
     atomic_path,
     feature_ids,
-    feature_texts,
-    schema_properties,
     write_csv,
     write_feature_texts,
     write_geopackage,
 )
-from arealkart.publish.maps import build_map, save_map, write_tiles
+from arealkart.publish.maps import write_tiles
 from arealkart.publish.maps.assets import LIB_FOLDER, copy_assets
 from arealkart.publish.maps.index import MAPS, index_html, map_folder, relative_link
 from arealkart.publish.maps.tiles import tiles_wanted
-from arealkart.publish.report import report_folder, write_reports
+from arealkart.publish.pages import (
+    MunicipalPages,
+    PageOptions,
+    RenderedPages,
+    geojson_layer,
+    geojson_path,
+    layer_features,
+    map_page,
+    render_pages,
+    twins,
+)
+from arealkart.publish.report import map_path, report_folder, report_path, write_reports
 from arealkart.publish.result import BuildResult
-from arealkart.publish.scopes import Scope, build_scopes
+from arealkart.publish.scopes import Scope, build_scopes, municipal_build
 from arealkart.publish.site import Site, checksum, fingerprint, input_checksum, write_error
 from arealkart.registry.style import texts
 
-__all__ = ["BuildResult", "map_languages", "write_outputs"]
+__all__ = [
+    "BuildResult",
+    "Render",
+    "map_languages",
+    "page_options",
+    "render_here",
+    "write_outputs",
+]
 
 
 def write_outputs(
@@ -56,6 +71,7 @@ def write_outputs(
     progress: bool = False,
     force: bool = False,
     assets: str = "cdn",
+    render: Render | None = None,
 ) -> tuple[Path, ...]:
     """Publish a build's outputs into ``output`` as one whole (see :mod:`.site`).
 
@@ -78,7 +94,7 @@ def write_outputs(
     parts
         Which of :data:`~arealkart.model.output_layers.OUTPUT_PARTS` to write; default all.
     progress
-        Show a progress bar over the parts.
+        Show a progress bar over the municipalities' pages.
     force
         Publish even into a folder that holds files arealkart did not write (they are
         kept); without it such a folder is an :class:`~arealkart.errors.OutputError`.
@@ -86,6 +102,10 @@ def write_outputs(
         ``"cdn"``: the maps load Leaflet and its plugins from jsDelivr (with integrity
         hashes); ``"local"``: the files are copied into ``kart/lib/`` and the maps load
         them from there (see :func:`arealkart.publish.maps.assets.copy_assets`).
+    render
+        How the municipalities' pages are made (:data:`Render`): default
+        :func:`render_here`; a build passes its executor and cache (see
+        :mod:`arealkart.pipeline`).
 
     Returns
     -------
@@ -99,37 +119,14 @@ def write_outputs(
         holds foreign files, or one another build is writing into.
     """
     languages = map_languages(build.config, lang)
-    kept: set[str]  # set inside the Site below, before any writer runs
-    written: list[Path] = []
-    scopes = cache(lambda: build_scopes(build))  # cut once, for the maps and the report
-
-    def in_tree(stage: Path) -> Callable[[str], bool]:
-        """Whether a file (relative path) is in the new tree: written so far, or kept."""
-        return lambda path: path in kept or (stage / path) in written
-
     chosen = output_parts(parts)
-
-    def reports(lang: str) -> bool:
-        """Whether the new tree holds the reports of ``lang``: written now, or kept."""
-        if "rapport" in chosen and lang in languages:
-            return True
-        region = report_folder(lang, build.config.language) / f"{build.config.slug}.html"
-        return region.as_posix() in kept
-
-    writers = {
-        "tables": lambda stage: _write_tables(stage, build),
-        "geojson": lambda stage: _write_geojson(stage, build.config, build.result),
-        "maps": lambda stage: _write_maps(stage, build, languages, kept, assets, scopes(), reports),
-        "rapport": lambda stage: write_reports(
-            stage, build, languages, scopes=scopes(), present=in_tree(stage)
-        ),
-    }
     inputs = _input_files(build.config) + _database_inputs(build)
     with Site(output, _fingerprint(build.config, inputs, assets), force=force) as site:
         kept = set(site.carried_over())
+        options = page_options(build.config, languages, chosen, kept, assets)
         try:
-            for part in tqdm(chosen, desc="skriv", unit="del", disable=not progress, leave=False):
-                written.extend(writers[part](site.stage))
+            render = render or (lambda tasks: render_here(tasks, progress=progress))
+            written = _write_parts(site.stage, build, options, chosen, render)
             # only now, so that no writer ever writes into a file linked from the old tree
             mine = {path.relative_to(site.stage).as_posix() for path in written}
             site.carry_over(sorted(kept - mine))
@@ -140,6 +137,63 @@ def write_outputs(
         )
         site.publish(manifest)
         return tuple(site.output / path.relative_to(site.stage) for path in written)
+
+
+FrameT = TypeVar("FrameT", bound=pd.DataFrame)
+
+Render = Callable[[Sequence[MunicipalPages]], Iterable[RenderedPages]]
+"""How a build makes its municipalities' pages: each task's pages, in any order."""
+
+
+def render_here(
+    tasks: Sequence[MunicipalPages], *, progress: bool = False
+) -> Iterator[RenderedPages]:
+    """Make each municipality's pages in this process, one after the other."""
+    bar = tqdm(tasks, desc="sider", unit="kommune", disable=not progress, leave=False)
+    return map(render_pages, bar)
+
+
+def page_options(
+    cfg: RegionConfig,
+    languages: Sequence[str],
+    chosen: Sequence[str],
+    kept: set[str],
+    assets: str,
+) -> PageOptions:
+    """The options of a build's pages: what it writes now, and what the tree keeps.
+
+    A page links to its twins, its report, its map and ``issues.csv`` where the new tree
+    holds them: written now, or ``kept`` from a build of the same inputs.
+    """
+    maps, reports = "maps" in chosen, "rapport" in chosen
+
+    def held(path: str, now: bool) -> bool:
+        return now or path in kept
+
+    region = cfg.slug
+    index = {lang: (map_folder(lang, cfg.language) / "index.html").as_posix() for lang in LANGUAGES}
+    map_twins = [lang for lang in LANGUAGES if held(index[lang], maps and lang in languages)]
+    report_twins = [
+        lang
+        for lang in LANGUAGES
+        if held(report_path(cfg, lang, region), reports and lang in languages)
+    ]
+    return PageOptions(
+        languages=tuple(languages),
+        maps=maps,
+        reports=reports,
+        geojson="geojson" in chosen,
+        map_twins=tuple(map_twins),
+        report_twins=tuple(report_twins),
+        map_reports=tuple(report_twins),
+        map_links=tuple(
+            lang
+            for lang in LANGUAGES
+            if held(map_path(cfg, lang, region), maps and lang in languages)
+        ),
+        issues_link=held("issues.csv", "tables" in chosen),
+        assets=assets,
+    )
 
 
 def map_languages(config: RegionConfig, lang: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -225,138 +279,139 @@ def _write_tables(stage: Path, build: BuildResult) -> list[Path]:
     ]
 
 
-def _write_geojson(stage: Path, cfg: RegionConfig, result: AvailableLand) -> list[Path]:
-    """Free areas and plots as RFC 7946 GeoJSON, for the region and each municipality.
+def _write_parts(
+    stage: Path,
+    build: BuildResult,
+    options: PageOptions,
+    chosen: Sequence[str],
+    render: Render,
+) -> list[Path]:
+    """Write every file of the parts ``chosen``.
 
-    Properties are exactly the documented ones (the package's JSON Schemas); feature ids
-    are made unique over the region, so a feature has the same id in both files.
+    The tables, the municipalities' pages (made by ``render``), the region's GeoJSON, maps
+    and reports, and the maps' index.
     """
-    folder = stage / "geojson"
-    frames = {"ledige_arealer": result.free, "tomter": result.plots}
+    cfg = build.config
+    written = _write_tables(stage, build) if "tables" in chosen else []
+    scopes = build_scopes(build)
+    region = scopes[0]
+    tiled = None
+    if options.maps and tiles_wanted(region.result, cfg.tile_threshold):
+        tiled = write_tiles(region.result, stage / MAPS / f"{region.slug}.pmtiles")
+        written.append(tiled)
+    features: dict[str, list[list[tuple[str, str]]]] = {name: [] for name in GEOJSON_LAYERS}
+    if options.maps or options.reports or options.geojson:
+        ids = _feature_ids(build.result) if options.geojson else {}
+        tasks = [_page_task(build, scope, options, ids) for scope in scopes[1:]]
+        for pages in render(tasks):
+            written += [_write_file(stage / path, data) for path, data in pages.files.items()]
+            for name, pairs in pages.features.items():
+                features[name].append(pairs)
+        if options.geojson:
+            numbers = {m.kommune.nummer for m in cfg.municipalities}
+            written += _write_region_geojson(stage, region, numbers, ids, features)
+    for lang in options.languages:
+        if options.maps:
+            tiles = _tiles_link(tiled, stage, map_folder(lang, cfg.language))
+            page = map_page(build, region, lang, options, tiles=tiles)
+            written.append(_write_file(stage / map_path(cfg, lang, region.slug), page.encode()))
+    if options.maps:
+        if options.assets == "local":
+            written += copy_assets(stage / MAPS / LIB_FOLDER)
+        for lang in options.map_twins:
+            written.append(_write_index(stage, build, lang, options))
+    if options.reports:
+        written += write_reports(
+            stage,
+            build,
+            options.languages,
+            scopes=[region],
+            present=lambda path: _held(path, options, cfg),
+        )
+    return written
+
+
+def _held(path: str, options: PageOptions, cfg: RegionConfig) -> bool:
+    """Whether the new tree holds a file a region report links to (its map, the issues)."""
+    if path == "issues.csv":
+        return options.issues_link
+    return any(path == map_path(cfg, lang, cfg.slug) for lang in options.map_links)
+
+
+def _page_task(
+    build: BuildResult, scope: Scope, options: PageOptions, ids: Mapping[str, pd.Series]
+) -> MunicipalPages:
+    """The task of one municipality's pages: its own part of the build, nothing else.
+
+    Its rows are numbered from 0 (in the region's frames a municipality's row labels
+    follow the rows of the municipalities before it, which would make its task, and so its
+    cache key, change with theirs).
+    """
+    own = municipal_build(build, scope)
+    own_ids = {
+        name: pd.Series(frame_ids.reindex(geojson_layer(own.result, name).index).to_numpy())
+        for name, frame_ids in ids.items()
+    }
+    result = own.result
+    result = replace(
+        result, **{name: _renumbered(getattr(result, name)) for name in AvailableLand.LAYERS}
+    )
+    own = replace(
+        own,
+        data=replace(own.data, zones=_renumbered(own.data.zones)),
+        result=result,
+        summary=_renumbered(own.summary),
+        issues=_renumbered(own.issues),
+    )
+    scope = replace(scope, result=result, borders=_renumbered(scope.borders), summary=own.summary)
+    return MunicipalPages(own, scope, options, own_ids)
+
+
+def _renumbered(frame: FrameT) -> FrameT:
+    return frame.reset_index(drop=True)
+
+
+def _feature_ids(result: AvailableLand) -> dict[str, pd.Series]:
+    """Per GeoJSON layer, its features' ids, made unique over the region."""
+    return {
+        name: feature_ids(geojson_layer(result, name), str(spec.id))
+        for name, spec in GEOJSON_LAYERS.items()
+    }
+
+
+def _write_region_geojson(
+    stage: Path,
+    region: Scope,
+    numbers: set[str],
+    ids: Mapping[str, pd.Series],
+    features: Mapping[str, list[list[tuple[str, str]]]],
+) -> list[Path]:
+    """The region's GeoJSON files: every municipality's features merged in id order.
+
+    Features of no municipality of the config (a region file's feature of another
+    municipality) are made here.  Properties are exactly the documented ones (the
+    package's JSON Schemas); a feature has the same id in its municipality's file.
+    """
     written = []
     for name, spec in GEOJSON_LAYERS.items():
-        frame = frames[name]
-        frame = frame.assign(**{_FEATURE_ID: feature_ids(frame, str(spec.id))})
-        features = feature_texts(frame, _FEATURE_ID, schema_properties(name))
-        number = frame["kommunenummer"].reindex(features.index).to_numpy()
-        scopes = [(cfg.slug, features)] + [
-            (m.kommune.slug, features[number == m.kommune.nummer]) for m in cfg.municipalities
-        ]
-        for slug, part in scopes:
-            written.append(write_feature_texts(part, folder / f"{slug}-{spec.geojson}.geojson"))
+        frame = geojson_layer(region.result, name)
+        others = frame[~frame["kommunenummer"].isin(numbers)]
+        rest = layer_features(others, name, ids[name])
+        merged = heapq.merge(rest, *features[name], key=lambda pair: pair[0])
+        path = stage / geojson_path(region.slug, spec.geojson)
+        written.append(write_feature_texts((text for _, text in merged), path))
     return written
 
 
-_FEATURE_ID = "_feature_id"
-
-
-def _write_maps(
-    stage: Path,
-    build: BuildResult,
-    languages: Sequence[str],
-    kept: set[str],
-    assets: str,
-    scopes: Sequence[Scope],
-    reports: Callable[[str], bool],
-) -> list[Path]:
-    """The region map, one map per municipality and an index, in each of ``languages``.
-
-    The region's main language's pages go to ``kart/``, the others' to ``kart/<lang>/``
-    with the same file names.  A page links to its twins in the new tree: those this build
-    writes, and those of a build of the same inputs that are kept; a kept language's index
-    is rewritten so that every index links to every other.  Where the tree holds a
-    language's report (``reports``), its maps and index link to it.  A region page with
-    more areas than the tile threshold draws them from ``kart/<slug>.pmtiles``, one
-    archive for every language (:mod:`arealkart.publish.maps.tiles`).
-    """
-    cfg = build.config
-    present = [
-        lang
-        for lang in LANGUAGES
-        if lang in languages or (map_folder(lang, cfg.language) / "index.html").as_posix() in kept
-    ]
-    tiled = {
-        scope.slug: write_tiles(scope.result, stage / MAPS / f"{scope.slug}.pmtiles")
-        for scope in scopes
-        if scope.kommune is None and tiles_wanted(scope.result, cfg.tile_threshold)
-    }
-    written = list(tiled.values())
-    for lang in languages:
-        written += _write_language(
-            stage, build, lang, present, scopes, assets, reports(lang), tiled
-        )
-    if assets == "local":
-        written += copy_assets(stage / MAPS / LIB_FOLDER)
-    for lang in present:
-        written.append(_write_index(stage, build, lang, present, reports(lang)))
-    return written
-
-
-def _write_language(
-    stage: Path,
-    build: BuildResult,
-    lang: str,
-    present: Sequence[str],
-    scopes: Sequence[Scope],
-    assets: str,
-    with_report: bool,
-    tiled: Mapping[str, Path],
-) -> list[Path]:
-    """Every map page of one language, linking to its twins in ``present``.
-
-    ``with_report``: each page links to its scope's report too.  ``tiled``: the vector
-    tiles (in ``stage``) of the scopes that draw their areas from them, by slug.
-    """
-    cfg = build.config
-    t = texts(lang)
-    folder = map_folder(lang, cfg.language)
-    written = []
-    for scope in scopes:
-        title = (
-            t["tittel_region"].format(region=cfg.navn)
-            if scope.kommune is None
-            else t["tittel_kommune"].format(kommune=scope.kommune)
-        )
-        page = build_map(
-            scope.result,
-            scope.borders,
-            title=title,
-            lang=lang,
-            summary=scope.summary,
-            attribution=cfg.attribution,
-            colour_overrides=cfg.colours,
-            links=[
-                ("index.html", t["alle_kart"]),
-                *(
-                    [(_report_link(cfg, lang, scope.slug), t["rapport_lenke"])]
-                    if with_report
-                    else []
-                ),
-            ],
-            twins=_twins(f"{scope.slug}.html", lang, present, cfg.language),
-            region=cfg.navn,
-            next_steps=cfg.next_steps(),
-            assets=assets,
-            asset_prefix="../" * (len(folder.parts) - 1),  # kart/en/ → kart/lib
-            tiles=_tiles_link(tiled.get(scope.slug), stage, folder),
-        )
-        written.append(save_map(page, stage / folder / f"{scope.slug}.html"))
-    return written
+def _write_file(path: Path, data: bytes) -> Path:
+    with atomic_path(path) as tmp:  # a new file: never write into a carried-over link
+        tmp.write_bytes(data)
+    return path
 
 
 def _tiles_link(archive: Path | None, stage: Path, folder: Path) -> str | None:
     """From a page in ``folder`` to its scope's archive, if it has one."""
     return None if archive is None else relative_link(archive.relative_to(stage), folder)
-
-
-def _twins(name: str, lang: str, present: Sequence[str], main: str) -> dict[str, str]:
-    """Links from page ``name`` in ``lang`` to the same page in the other ``present``."""
-    folder = map_folder(lang, main)
-    return {
-        other: relative_link(map_folder(other, main) / name, folder)
-        for other in present
-        if other != lang
-    }
 
 
 def _report_link(cfg: RegionConfig, lang: str, slug: str) -> str:
@@ -365,9 +420,7 @@ def _report_link(cfg: RegionConfig, lang: str, slug: str) -> str:
     return relative_link(folder / f"{slug}.html", map_folder(lang, cfg.language))
 
 
-def _write_index(
-    stage: Path, build: BuildResult, lang: str, present: Sequence[str], with_report: bool
-) -> Path:
+def _write_index(stage: Path, build: BuildResult, lang: str, options: PageOptions) -> Path:
     """The maps' index page (``kart/index.html``, ``kart/en/index.html``, …)."""
     cfg = build.config
     t = texts(lang)
@@ -376,6 +429,7 @@ def _write_index(
         (m.kommune.slug, m.kommune.navn, m.kommune.nummer) for m in cfg.municipalities
     ]
     maps = [(f"{slug}.html", name, number) for slug, name, number in slugs]
+    with_report = lang in options.map_reports
     reports = {f"{s}.html": _report_link(cfg, lang, s) for s, _, _ in slugs} if with_report else {}
     page = index_html(
         t["tittel_region"].format(region=cfg.navn),
@@ -383,10 +437,7 @@ def _write_index(
         build.summary,
         lang,
         attribution=cfg.attribution,
-        twins=_twins("index.html", lang, present, cfg.language),
+        twins=twins("index.html", lang, options.map_twins, cfg.language),
         reports=reports,
     )
-    path = stage / folder / "index.html"
-    with atomic_path(path) as tmp:  # a new file: never write into a carried-over link
-        tmp.write_text(page, encoding="utf-8")
-    return path
+    return _write_file(stage / folder / "index.html", page.encode())

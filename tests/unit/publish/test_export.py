@@ -20,6 +20,7 @@ from arealkart import build
 from arealkart.errors import OutputError
 from arealkart.model.output_layers import GEOPACKAGE
 from arealkart.model.output_layers import GEOPACKAGE as QUERY_GEOPACKAGE
+from arealkart.publish import outputs
 from arealkart.publish.export import (
     RECORD_SEPARATOR,
     atomic_path,
@@ -29,7 +30,6 @@ from arealkart.publish.export import (
     schema_properties,
     to_rfc7946,
     write_csv,
-    write_feature_texts,
     write_geojson,
     write_geopackage,
     write_layer,
@@ -308,17 +308,17 @@ def test_a_build_that_fails_midway_leaves_the_previous_output_intact(
     shutil.copytree(out, previous)
     before = {p: p.read_bytes() for p in previous.rglob("*") if p.is_file()}
     calls = {"n": 0}
-    original = write_feature_texts
+    original = outputs._write_file
 
-    def failing(texts, path, **kwargs):
+    def failing(path, data):
         calls["n"] += 1
         if calls["n"] == 5:  # a few files are complete, this one is half written
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            Path(path).write_text('{"type":"FeatureCollection","features":[', encoding="utf-8")
+            Path(path).write_bytes(data[: len(data) // 2])
             raise OSError("disk full")
-        return original(texts, path, **kwargs)
+        return original(path, data)
 
-    monkeypatch.setattr("arealkart.publish.outputs.write_feature_texts", failing)
+    monkeypatch.setattr(outputs, "_write_file", failing)
     d = demo_build
     with pytest.raises(OutputError, match="disk full"):
         write_outputs(d, previous, lang="nb")

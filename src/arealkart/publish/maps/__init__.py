@@ -49,7 +49,7 @@ from arealkart.publish.maps.layers import (
 from arealkart.publish.maps.tiles import TILE_LAYER, tile_facts, tile_settings, write_tiles
 from arealkart.registry.style import colours, outline, style, texts, translated
 
-__all__ = ["DEFAULT_CENTRE", "build_map", "save_map", "write_tiles"]
+__all__ = ["DEFAULT_CENTRE", "build_map", "map_html", "save_map", "write_tiles"]
 
 TILES_FLAG = "arealkart_tiles"
 """Set on a map drawn from vector tiles: its saved page may read them (its policy)."""
@@ -217,15 +217,19 @@ does not allow."""
 
 
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
-    """Write the map's HTML page atomically, with its integrity hashes and policy.
+    """Write the map's HTML page (:func:`map_html`) atomically."""
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(map_html(m), encoding="utf-8")
+    return Path(path)
+
+
+def map_html(m: folium.Map) -> str:
+    """The map's HTML page, with its integrity hashes and policy.
 
     See :mod:`arealkart.publish.maps._policy`.
     """
     page = _VIEWPORT.sub(PAGE_VIEWPORT, m.get_root().render(), count=1)
-    page = secured(page, connect=getattr(m, TILES_FLAG, False))
-    with atomic_path(path) as tmp:
-        Path(tmp).write_text(page, encoding="utf-8")
-    return Path(path)
+    return secured(page, connect=getattr(m, TILES_FLAG, False))
 
 
 def _present(result: AvailableLand, boundaries: gpd.GeoDataFrame | None) -> set[str]:

@@ -21,6 +21,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from arealkart.config import RegionConfig
 from arealkart.model.vocabulary import LANGUAGES
 from arealkart.publish.export import atomic_path
 from arealkart.publish.maps.index import map_folder, relative_link, twin_links
@@ -31,7 +32,16 @@ from arealkart.publish.result import BuildResult
 from arealkart.publish.scopes import Scope, build_scopes, find_scope
 from arealkart.registry.style import texts, translated
 
-__all__ = ["REPORTS", "report_folder", "report_html", "write_reports"]
+__all__ = [
+    "REPORTS",
+    "map_path",
+    "report_folder",
+    "report_html",
+    "report_page",
+    "report_path",
+    "report_twins",
+    "write_reports",
+]
 
 REPORTS = Path("rapport")
 """The report pages' folder in a build."""
@@ -120,12 +130,10 @@ def report_html(
     ConfigError
         For an unknown scope or language.
     """
-    scopes = build_scopes(build)
-    return _page(
+    return report_page(
         build,
-        find_scope(scopes, scope),
+        find_scope(build_scopes(build), scope),
         lang,
-        scopes,
         twins=twins,
         map_link=map_link,
         issues_link=issues_link,
@@ -163,50 +171,58 @@ def write_reports(
         The pages written.
     """
     cfg = build.config
-    main = cfg.language
     root = Path(folder)
     chosen = tuple(languages) if languages is not None else cfg.languages
     scopes = list(scopes) if scopes is not None else build_scopes(build)
     there = present or (lambda path: False)
-
-    def page(base: Path, scope: Scope) -> str:
-        return (base / f"{scope.slug}.html").as_posix()
-
-    region = scopes[0]
-    twins = [
-        lang
-        for lang in LANGUAGES
-        if lang in chosen or there(page(report_folder(lang, main), region))
-    ]
+    twins = report_twins(cfg, chosen, there)
     written = []
     for lang in chosen:
         for scope in scopes:
-            html = _page(
+            html = report_page(
                 build,
                 scope,
                 lang,
-                scopes,
                 twins=twins,
-                map_link=there(page(map_folder(lang, main), scope)),
+                map_link=there(map_path(cfg, lang, scope.slug)),
                 issues_link=there("issues.csv"),
             )
-            path = root / page(report_folder(lang, main), scope)
+            path = root / report_path(cfg, lang, scope.slug)
             with atomic_path(path) as tmp:  # a new file: never write into a carried-over link
                 tmp.write_text(html, encoding="utf-8")
             written.append(path)
     return written
 
 
-def _page(
+def report_path(cfg: RegionConfig, lang: str, slug: str) -> str:
+    """The ``/``-separated path, in a build's folder, of a scope's report in ``lang``."""
+    return (report_folder(lang, cfg.language) / f"{slug}.html").as_posix()
+
+
+def map_path(cfg: RegionConfig, lang: str, slug: str) -> str:
+    """The ``/``-separated path, in a build's folder, of a scope's map in ``lang``."""
+    return (map_folder(lang, cfg.language) / f"{slug}.html").as_posix()
+
+
+def report_twins(
+    cfg: RegionConfig, languages: Sequence[str], present: Callable[[str], bool]
+) -> list[str]:
+    """The languages whose reports a build's tree holds: ``languages``, or ``present``."""
+    return [
+        lang for lang in LANGUAGES if lang in languages or present(report_path(cfg, lang, cfg.slug))
+    ]
+
+
+def report_page(
     build: BuildResult,
     scope: Scope,
     lang: str,
-    scopes: Sequence[Scope],
     *,
     twins: Sequence[str],
     map_link: bool,
     issues_link: bool,
 ) -> str:
+    """The report page of one scope (see :func:`report_html`) as HTML text."""
     cfg = build.config
     t = report_texts(lang)
     main = cfg.language
@@ -234,7 +250,7 @@ def _page(
         f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>"
         f"<header><h1>{esc(title)}</h1>{note_html}{languages}</header>"
         f"{_links(t['se_ogsa'], see_also)}"
-        f"{_links(t['rapporter'], _report_links(cfg.navn, scope, scopes, t))}"
+        f"{_links(t['rapporter'], _report_links(cfg, scope))}"
         f"<main><p>{esc(t['rapport_ingress'])}</p>{_contents(t)}{''.join(body)}</main>"
         f"<footer><p>{esc(t['laget_med'].format(versjon=_version()))}</p>{note_html}</footer>"
         "</body></html>\n"
@@ -249,14 +265,10 @@ def _links(label: str, anchors: Sequence[str]) -> str:
     return f'<nav class="links" aria-label="{esc(label)}"><ul>{items}</ul></nav>'
 
 
-def _report_links(
-    region: str, scope: Scope, scopes: Sequence[Scope], t: Mapping[str, str]
-) -> list[str]:
-    """Links to the report of every scope (they are written side by side)."""
-    return [
-        link(f"{other.slug}.html", other.kommune or region, current=other.slug == scope.slug)
-        for other in scopes
-    ]
+def _report_links(cfg: RegionConfig, scope: Scope) -> list[str]:
+    """Links to the report of every scope of the region (they are written side by side)."""
+    scopes = [(cfg.slug, cfg.navn)] + [(m.kommune.slug, m.kommune.navn) for m in cfg.municipalities]
+    return [link(f"{slug}.html", name, current=slug == scope.slug) for slug, name in scopes]
 
 
 def _contents(t: Mapping[str, str]) -> str:

@@ -41,7 +41,7 @@ from arealkart.publish.report._html import (
 )
 from arealkart.publish.report._html import link as anchor
 from arealkart.publish.result import BuildResult
-from arealkart.publish.scopes import Scope
+from arealkart.publish.scopes import Scope, input_labels
 from arealkart.publish.summary import summarised_plots, summarised_zones
 from arealkart.registry.style import colours, format_number, style
 
@@ -510,16 +510,7 @@ def issues(ctx: Context, link: str | None) -> str:
 
 def _labels(ctx: Context) -> set[str]:
     """The labels (as in the issues report) of the scope's municipality's input files."""
-    cfg = ctx.build.config
-    labels = set()
-    for m in cfg.municipalities:
-        if m.kommune.nummer != ctx.scope.kommunenummer:
-            continue
-        for source in m.sources:
-            labels.add(cfg.label(source.path))
-            if "geometry" in source.options:
-                labels.add(cfg.label(source.options["geometry"]))
-    return labels
+    return input_labels(ctx.build.config, ctx.scope.kommunenummer)
 
 
 def _rank(order: Sequence[str], value: str) -> int:
