@@ -46,6 +46,8 @@ def test_equal_contents_made_differently_give_one_digest():
         lambda f: f.astype({"ledig_m2": "float32"}),
         lambda f: f.set_axis([0, 1, 3]),
         lambda f: f.iloc[[1, 0, 2]],
+        lambda f: f.assign(zone_id=pd.array(["a", "b", "-;"], dtype="string")),
+        lambda f: f.assign(zone_id=pd.array(["a:b", "", None], dtype="string")),
     ],
 )
 def test_any_change_gives_another_digest(change):

@@ -94,6 +94,7 @@ class BuildCache:
         self.report = CacheReport()
         self._region = _region_key(config)
         self._kept = {p.name.split("-", 1)[0] for p in self.folder.glob("*.pkl")}
+        self._config_digest: str | None = None
         """Municipalities with an entry when the build started."""
 
     def key(self, muni: MunicipalityInput, keep_going: bool) -> str | None:
@@ -145,7 +146,10 @@ class BuildCache:
         The task holds everything its pages are made of (see
         :class:`~arealkart.publish.pages.MunicipalPages`), so equal tasks make equal pages.
         """
-        return _digest([FORMAT, code_fingerprint(), content_digest(task)])
+        if self._config_digest is None:
+            self._config_digest = content_digest(self.config)
+        known = {id(self.config): self._config_digest}
+        return _digest([FORMAT, code_fingerprint(), content_digest(task, known)])
 
     def get_pages(self, number: str, key: str) -> RenderedPages | None:
         """A municipality's cached pages for ``key``, or ``None`` (noted in :attr:`report`)."""
@@ -233,49 +237,78 @@ def _package_files(root: Path) -> Iterable[Path]:
             yield path
 
 
-def content_digest(value: Any) -> str:
+def content_digest(value: Any, known: Mapping[int, str] | None = None) -> str:
     """SHA-256 of what ``value`` holds: equal for equal contents, whatever their memory.
 
     Frames are digested column by column (names, dtypes, values, index; geometries as
     WKB), so two frames with the same rows give the same digest however they were made
     (a pickle would not: it keeps how the values lie in memory).  Dataclasses, mappings
-    and sequences are digested item by item; any other object by its pickle.
+    and sequences are digested item by item; any other object by its pickle.  An object
+    met twice is digested once; ``known`` gives the digests of objects already digested
+    (by ``id``), such as a config every task shares.
     """
-    digest = hashlib.sha256()
-    _feed(digest, value)
-    return digest.hexdigest()
+    return _Digest(dict(known or {})).of(value)
 
 
-def _feed(digest: Any, value: Any) -> None:
-    if isinstance(value, pd.DataFrame):
-        digest.update(b"frame")
-        _feed(digest, [str(name) for name in value.columns])
-        _feed_series(digest, pd.Series(value.index, name="index"))
-        for position in range(value.shape[1]):
-            _feed_series(digest, value.iloc[:, position])
-    elif isinstance(value, pd.Series):
-        _feed_series(digest, pd.Series(value.index, name="index"))
-        _feed_series(digest, value)
-    elif is_dataclass(value) and not isinstance(value, type):
-        digest.update(type(value).__qualname__.encode())
-        for item in fields(value):
-            _feed(digest, item.name)
-            _feed(digest, getattr(value, item.name))
-    elif isinstance(value, Mapping):
-        digest.update(b"map%d" % len(value))
-        for key in sorted(value, key=repr):
-            _feed(digest, key)
-            _feed(digest, value[key])
-    elif isinstance(value, list | tuple):
-        digest.update(b"seq%d" % len(value))
-        for item in value:
-            _feed(digest, item)
-    elif isinstance(value, set | frozenset):
-        _feed(digest, sorted(value, key=repr))
-    elif isinstance(value, str | int | float | bool | Path | pd.Timestamp) or value is None:
-        digest.update(f"{type(value).__name__}:{value!r};".encode())
+class _Digest:
+    """One :func:`content_digest`: the digests of the frames and dataclasses met so far."""
+
+    def __init__(self, known: dict[int, str]) -> None:
+        self.known = known
+
+    def of(self, value: Any) -> str:
+        digest = hashlib.sha256()
+        self.feed(digest, value)
+        return digest.hexdigest()
+
+    def feed(self, digest: Any, value: Any) -> None:
+        if isinstance(value, pd.DataFrame | pd.Series) or (
+            is_dataclass(value) and not isinstance(value, type)
+        ):
+            if id(value) not in self.known:
+                inner = hashlib.sha256()
+                self._whole(inner, value)
+                self.known[id(value)] = inner.hexdigest()
+            digest.update(self.known[id(value)].encode())
+        elif isinstance(value, Mapping):
+            digest.update(b"map%d" % len(value))
+            for key in sorted(value, key=repr):
+                self.feed(digest, key)
+                self.feed(digest, value[key])
+        elif isinstance(value, list | tuple):
+            digest.update(b"seq%d" % len(value))
+            for item in value:
+                self.feed(digest, item)
+        elif isinstance(value, set | frozenset):
+            self.feed(digest, sorted(value, key=repr))
+        elif isinstance(value, str | int | float | bool | Path | pd.Timestamp) or value is None:
+            digest.update(f"{type(value).__name__}:{value!r};".encode())
+        else:
+            digest.update(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _whole(self, digest: Any, value: Any) -> None:
+        """A frame, a series or a dataclass, item by item."""
+        if isinstance(value, pd.DataFrame):
+            digest.update(b"frame")
+            self.feed(digest, [str(name) for name in value.columns])
+            _feed_index(digest, value.index)
+            for _, column in value.items():
+                _feed_series(digest, column)
+        elif isinstance(value, pd.Series):
+            _feed_index(digest, value.index)
+            _feed_series(digest, value)
+        else:
+            digest.update(type(value).__qualname__.encode())
+            for item in fields(value):
+                self.feed(digest, item.name)
+                self.feed(digest, getattr(value, item.name))
+
+
+def _feed_index(digest: Any, index: pd.Index) -> None:
+    if isinstance(index, pd.RangeIndex):
+        digest.update(f"range:{index.start}:{index.stop}:{index.step};".encode())
     else:
-        digest.update(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        _feed_series(digest, pd.Series(index, name="index"))
 
 
 _MASKED = (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
@@ -297,12 +330,22 @@ def _feed_series(digest: Any, series: pd.Series) -> None:
         kind = getattr(values.dtype, "numpy_dtype", None)
         digest.update(values.to_numpy(dtype=kind, na_value=0).tobytes())
         return
-    try:
-        hashed = pd.util.hash_pandas_object(series, index=False, categorize=False)
-    except TypeError:  # cells a hash cannot take (lists, dicts): their pickle
-        digest.update(pickle.dumps(series.tolist(), protocol=pickle.HIGHEST_PROTOCOL))
+    cells = series.to_numpy(dtype=object).tolist()
+    missing = series.isna().to_numpy().tolist()
+    pairs = list(zip(cells, missing, strict=True))
+    if all(m or type(c) is str for c, m in pairs):  # text: each as it is
+        digest.update(b"".join(_TEXT_NA if m else _text(c) for c, m in pairs))
         return
-    digest.update(hashed.to_numpy().tobytes())
+    digest.update(pickle.dumps(cells, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+_TEXT_NA = b"-;"
+"""A missing text in a column's digest (a text is its length, a colon and its bytes)."""
+
+
+def _text(value: str) -> bytes:
+    data = value.encode()
+    return b"%d:%b" % (len(data), data)
 
 
 def _canonical(value: Any) -> Any:

@@ -624,9 +624,10 @@ def data_dates(ctx: Context) -> str:
     cfg = ctx.build.config
     zones = ctx.build.data.zones
     rows = []
+    by_number = zones.groupby("kommunenummer", sort=False).indices if len(zones) else {}
     for m in cfg.municipalities:
         if ctx.region or m.kommune.nummer == ctx.scope.kommunenummer:
-            part = zones[zones["kommunenummer"] == m.kommune.nummer]
+            part = zones.iloc[by_number.get(m.kommune.nummer, [])]
             files = {s.path for s in m.sources} | {
                 s.options["geometry"] for s in m.sources if "geometry" in s.options
             }
