@@ -291,35 +291,52 @@ def _write_parts(
     The tables, the municipalities' pages (made by ``render``), the region's GeoJSON, maps
     and reports, and the maps' index.
     """
-    cfg = build.config
     written = _write_tables(stage, build) if "tables" in chosen else []
     scopes = build_scopes(build)
-    region = scopes[0]
-    tiled = None
-    if options.maps and tiles_wanted(region.result, cfg.tile_threshold):
-        tiled = write_tiles(region.result, stage / MAPS / f"{region.slug}.pmtiles")
-        written.append(tiled)
-    features: dict[str, list[list[tuple[str, str]]]] = {name: [] for name in GEOJSON_LAYERS}
     if options.maps or options.reports or options.geojson:
-        ids = _feature_ids(build.result) if options.geojson else {}
-        tasks = [_page_task(build, scope, options, ids) for scope in scopes[1:]]
-        for pages in render(tasks):
-            written += [_write_file(stage / path, data) for path, data in pages.files.items()]
-            for name, pairs in pages.features.items():
-                features[name].append(pairs)
-        if options.geojson:
-            numbers = {m.kommune.nummer for m in cfg.municipalities}
-            written += _write_region_geojson(stage, region, numbers, ids, features)
-    for lang in options.languages:
-        if options.maps:
+        written += _write_municipal_pages(stage, build, scopes, options, render)
+    return written + _write_region_pages(stage, build, scopes[0], options)
+
+
+def _write_municipal_pages(
+    stage: Path,
+    build: BuildResult,
+    scopes: Sequence[Scope],
+    options: PageOptions,
+    render: Render,
+) -> list[Path]:
+    """Each municipality's pages, as ``render`` makes them, and the region's GeoJSON."""
+    written = []
+    ids = _feature_ids(build.result) if options.geojson else {}
+    features: dict[str, list[list[tuple[str, str]]]] = {name: [] for name in GEOJSON_LAYERS}
+    for pages in render([_page_task(build, scope, options, ids) for scope in scopes[1:]]):
+        written += [_write_file(stage / path, data) for path, data in pages.files.items()]
+        for name, pairs in pages.features.items():
+            features[name].append(pairs)
+    if options.geojson:
+        numbers = {m.kommune.nummer for m in build.config.municipalities}
+        written += _write_region_geojson(stage, scopes[0], numbers, ids, features)
+    return written
+
+
+def _write_region_pages(
+    stage: Path, build: BuildResult, region: Scope, options: PageOptions
+) -> list[Path]:
+    """The region's map (from vector tiles above the threshold) and report, and the index."""
+    cfg = build.config
+    written: list[Path] = []
+    if options.maps:
+        tiled = None
+        if tiles_wanted(region.result, cfg.tile_threshold):
+            tiled = write_tiles(region.result, stage / MAPS / f"{region.slug}.pmtiles")
+            written.append(tiled)
+        for lang in options.languages:
             tiles = _tiles_link(tiled, stage, map_folder(lang, cfg.language))
             page = map_page(build, region, lang, options, tiles=tiles)
             written.append(_write_file(stage / map_path(cfg, lang, region.slug), page.encode()))
-    if options.maps:
         if options.assets == "local":
             written += copy_assets(stage / MAPS / LIB_FOLDER)
-        for lang in options.map_twins:
-            written.append(_write_index(stage, build, lang, options))
+        written += [_write_index(stage, build, lang, options) for lang in options.map_twins]
     if options.reports:
         written += write_reports(
             stage,
