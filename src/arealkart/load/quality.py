@@ -46,8 +46,9 @@ def check_quality(data: PlanData, *, borders: gpd.GeoDataFrame | None = None) ->
         of the municipalities that have one.  Features of municipalities without a border
         are not checked for it.
     """
-    borders = _borders_for(data) if borders is None else borders
-    areas = tolerance_areas(borders, _numbers(data))  # buffered once, for every layer
+    numbers = _numbers(data)
+    borders = _shipped_borders(numbers) if borders is None else borders
+    areas = tolerance_areas(borders, numbers)  # buffered once, for every layer
     layers, issues = {}, [data.issues]
     for kind in KINDS:
         layer, found = drop_duplicates(data.layer(kind), kind)
@@ -186,20 +187,18 @@ def tolerance_areas(borders: gpd.GeoDataFrame, numbers: Iterable[str]) -> gpd.Ge
 
 
 def check_borders(
-    layer: gpd.GeoDataFrame, kind: str, borders: gpd.GeoDataFrame | gpd.GeoSeries
+    layer: gpd.GeoDataFrame, kind: str, areas: gpd.GeoSeries
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Exclude features wholly outside their municipality; flag those partly outside.
 
     A feature is *outside* when no part of it lies within :data:`BORDER_TOLERANCE` of the
-    municipality's border, and *partly outside* when a point on it does not.  ``borders``
-    are municipal borders (``kommunenummer``), or :func:`tolerance_areas` made of them.
+    municipality's border, and *partly outside* when a point on it does not.  ``areas``:
+    the widened borders, by municipality number (:func:`tolerance_areas`).
     """
-    if not len(layer) or not len(borders):
+    if not len(layer) or not len(areas):
         return layer, issues_frame()
-    if isinstance(borders, gpd.GeoDataFrame):
-        borders = tolerance_areas(borders, layer["kommunenummer"].dropna().unique())
-    known = layer["kommunenummer"].isin(borders.index).to_numpy()
-    area = borders.reindex(layer["kommunenummer"]).to_numpy()
+    known = layer["kommunenummer"].isin(areas.index).to_numpy()
+    area = areas.reindex(layer["kommunenummer"]).to_numpy()
     geoms = layer.geometry.to_numpy()
     outside = np.zeros(len(layer), dtype=bool)
     partly = np.zeros(len(layer), dtype=bool)
@@ -231,8 +230,9 @@ def _numbers(data: PlanData) -> set[str]:
     return numbers
 
 
-def _borders_for(data: PlanData) -> gpd.GeoDataFrame:
-    shipped = sorted(_numbers(data) & shipped_border_numbers())
+def _shipped_borders(numbers: set[str]) -> gpd.GeoDataFrame:
+    """The shipped borders of those of ``numbers`` that have one."""
+    shipped = sorted(numbers & shipped_border_numbers())
     if not shipped:
         return gpd.GeoDataFrame({"kommunenummer": []}, geometry=[], crs="EPSG:25832")
     return municipality_boundaries(shipped)

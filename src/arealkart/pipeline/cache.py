@@ -13,10 +13,10 @@ municipality with a PostGIS source is always built anew (its rows cannot be chec
 without reading them).
 
 A municipality's pages (its maps, reports and GeoJSON) are kept the same way, in
-``sider/<kommunenummer>-<key>.pkl``, keyed by their pickled task (everything they are made
-of) and arealkart's code: a rebuild makes the pages of the municipalities whose part of the
-build changed, and takes the others' from here.  The cache holds pickles: keep it in a
-folder only you can write.
+``sider/<kommunenummer>-<key>.pkl``, keyed by the contents of their task (everything they
+are made of, see :func:`content_digest`) and arealkart's code: a rebuild makes the pages
+of the municipalities whose part of the build changed, and takes the others' from here.
+The cache holds pickles: keep it in a folder only you can write.
 """
 
 from __future__ import annotations
@@ -94,8 +94,9 @@ class BuildCache:
         self.report = CacheReport()
         self._region = _region_key(config)
         self._kept = {p.name.split("-", 1)[0] for p in self.folder.glob("*.pkl")}
-        self._config_digest: str | None = None
         """Municipalities with an entry when the build started."""
+        self._config_digest: str | None = None
+        """:func:`content_digest` of the config, made once for every page key."""
 
     def key(self, muni: MunicipalityInput, keep_going: bool) -> str | None:
         """The key of a municipality's entry, ``None`` if it cannot be cached."""

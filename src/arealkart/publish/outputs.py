@@ -10,9 +10,7 @@ import heapq
 import importlib.metadata
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
 
 import pandas as pd
 import pyogrio.errors
@@ -44,9 +42,10 @@ from arealkart.publish.pages import (
     layer_features,
     map_page,
     render_pages,
+    scope_report,
     twins,
 )
-from arealkart.publish.report import map_path, report_folder, report_path, write_reports
+from arealkart.publish.report import map_path, report_folder, report_path
 from arealkart.publish.result import BuildResult
 from arealkart.publish.scopes import Scope, build_scopes, municipal_build
 from arealkart.publish.site import Site, checksum, fingerprint, input_checksum, write_error
@@ -139,8 +138,6 @@ def write_outputs(
         return tuple(site.output / path.relative_to(site.stage) for path in written)
 
 
-FrameT = TypeVar("FrameT", bound=pd.DataFrame)
-
 Render = Callable[[Sequence[MunicipalPages]], Iterable[RenderedPages]]
 """How a build makes its municipalities' pages: each task's pages, in any order."""
 
@@ -166,32 +163,25 @@ def page_options(
     holds them: written now, or ``kept`` from a build of the same inputs.
     """
     maps, reports = "maps" in chosen, "rapport" in chosen
+    now = tuple(languages)
 
-    def held(path: str, now: bool) -> bool:
-        return now or path in kept
+    def held(path_of: Callable[[str], str], written: bool) -> tuple[str, ...]:
+        """The languages whose file ``path_of(lang)`` the tree holds: written now, or kept."""
+        return tuple(
+            lang for lang in LANGUAGES if (written and lang in now) or path_of(lang) in kept
+        )
 
-    region = cfg.slug
-    index = {lang: (map_folder(lang, cfg.language) / "index.html").as_posix() for lang in LANGUAGES}
-    map_twins = [lang for lang in LANGUAGES if held(index[lang], maps and lang in languages)]
-    report_twins = [
-        lang
-        for lang in LANGUAGES
-        if held(report_path(cfg, lang, region), reports and lang in languages)
-    ]
     return PageOptions(
-        languages=tuple(languages),
+        languages=now,
         maps=maps,
         reports=reports,
         geojson="geojson" in chosen,
-        map_twins=tuple(map_twins),
-        report_twins=tuple(report_twins),
-        map_reports=tuple(report_twins),
-        map_links=tuple(
-            lang
-            for lang in LANGUAGES
-            if held(map_path(cfg, lang, region), maps and lang in languages)
+        map_twins=held(
+            lambda lang: (map_folder(lang, cfg.language) / "index.html").as_posix(), maps
         ),
-        issues_link=held("issues.csv", "tables" in chosen),
+        report_twins=held(lambda lang: report_path(cfg, lang, cfg.slug), reports),
+        map_links=held(lambda lang: map_path(cfg, lang, cfg.slug), maps),
+        issues_link="tables" in chosen or "issues.csv" in kept,
         assets=assets,
     )
 
@@ -337,55 +327,22 @@ def _write_region_pages(
         if options.assets == "local":
             written += copy_assets(stage / MAPS / LIB_FOLDER)
         written += [_write_index(stage, build, lang, options) for lang in options.map_twins]
-    if options.reports:
-        written += write_reports(
-            stage,
-            build,
-            options.languages,
-            scopes=[region],
-            present=lambda path: _held(path, options, cfg),
-        )
+    for lang in options.languages if options.reports else ():
+        page = scope_report(build, region, lang, options)
+        written.append(_write_file(stage / report_path(cfg, lang, region.slug), page.encode()))
     return written
-
-
-def _held(path: str, options: PageOptions, cfg: RegionConfig) -> bool:
-    """Whether the new tree holds a file a region report links to (its map, the issues)."""
-    if path == "issues.csv":
-        return options.issues_link
-    return any(path == map_path(cfg, lang, cfg.slug) for lang in options.map_links)
 
 
 def _page_task(
     build: BuildResult, scope: Scope, options: PageOptions, ids: Mapping[str, pd.Series]
 ) -> MunicipalPages:
-    """The task of one municipality's pages: its own part of the build, nothing else.
-
-    Its rows are numbered from 0 (in the region's frames a municipality's row labels
-    follow the rows of the municipalities before it, which would make its task, and so its
-    cache key, change with theirs).
-    """
-    own = municipal_build(build, scope)
+    """The task of one municipality's pages: its own part of the build, nothing else."""
+    own, cut = municipal_build(build, scope)
     own_ids = {
-        name: pd.Series(frame_ids.reindex(geojson_layer(own.result, name).index).to_numpy())
+        name: pd.Series(frame_ids.reindex(geojson_layer(scope.result, name).index).to_numpy())
         for name, frame_ids in ids.items()
     }
-    result = own.result
-    result = replace(
-        result, **{name: _renumbered(getattr(result, name)) for name in AvailableLand.LAYERS}
-    )
-    own = replace(
-        own,
-        data=replace(own.data, zones=_renumbered(own.data.zones)),
-        result=result,
-        summary=_renumbered(own.summary),
-        issues=_renumbered(own.issues),
-    )
-    scope = replace(scope, result=result, borders=_renumbered(scope.borders), summary=own.summary)
-    return MunicipalPages(own, scope, options, own_ids)
-
-
-def _renumbered(frame: FrameT) -> FrameT:
-    return frame.reset_index(drop=True)
+    return MunicipalPages(own, cut, options, own_ids)
 
 
 def _feature_ids(result: AvailableLand) -> dict[str, pd.Series]:
@@ -437,16 +394,20 @@ def _report_link(cfg: RegionConfig, lang: str, slug: str) -> str:
     return relative_link(folder / f"{slug}.html", map_folder(lang, cfg.language))
 
 
+def _index_path(cfg: RegionConfig, lang: str) -> Path:
+    """The maps' index page of ``lang`` in a build's folder."""
+    return map_folder(lang, cfg.language) / "index.html"
+
+
 def _write_index(stage: Path, build: BuildResult, lang: str, options: PageOptions) -> Path:
     """The maps' index page (``kart/index.html``, ``kart/en/index.html``, …)."""
     cfg = build.config
     t = texts(lang)
-    folder = map_folder(lang, cfg.language)
     slugs = [(cfg.slug, t["region"], REGION_NUMBER)] + [
         (m.kommune.slug, m.kommune.navn, m.kommune.nummer) for m in cfg.municipalities
     ]
     maps = [(f"{slug}.html", name, number) for slug, name, number in slugs]
-    with_report = lang in options.map_reports
+    with_report = lang in options.report_twins
     reports = {f"{s}.html": _report_link(cfg, lang, s) for s, _, _ in slugs} if with_report else {}
     page = index_html(
         t["tittel_region"].format(region=cfg.navn),
@@ -457,4 +418,4 @@ def _write_index(stage: Path, build: BuildResult, lang: str, options: PageOption
         twins=twins("index.html", lang, options.map_twins, cfg.language),
         reports=reports,
     )
-    return _write_file(stage / folder / "index.html", page.encode())
+    return _write_file(stage / _index_path(cfg, lang), page.encode())

@@ -40,6 +40,7 @@ __all__ = [
     "layer_features",
     "map_page",
     "render_pages",
+    "scope_report",
 ]
 
 FEATURE_ID = "_feature_id"
@@ -58,9 +59,7 @@ class PageOptions:
         Which of the parts are written now.
     map_twins, report_twins
         The languages whose maps (reports) the new tree holds: each page links to its
-        twins in those.
-    map_reports
-        The languages whose map pages link to their report (the tree holds it).
+        twins in those, and a map links to its report in those.
     map_links
         The languages whose report pages link to their map (the tree holds it).
     issues_link
@@ -75,7 +74,6 @@ class PageOptions:
     geojson: bool
     map_twins: tuple[str, ...]
     report_twins: tuple[str, ...]
-    map_reports: tuple[str, ...]
     map_links: tuple[str, ...]
     issues_link: bool
     assets: str
@@ -114,14 +112,7 @@ def render_pages(task: MunicipalPages) -> RenderedPages:
             page = map_page(build, scope, lang, options)
             files[map_path(build.config, lang, scope.slug)] = page.encode()
         if options.reports:
-            html = report_page(
-                build,
-                scope,
-                lang,
-                twins=options.report_twins,
-                map_link=lang in options.map_links,
-                issues_link=options.issues_link,
-            )
+            html = scope_report(build, scope, lang, options)
             files[report_path(build.config, lang, scope.slug)] = html.encode()
     if options.geojson:
         for name, spec in GEOJSON_LAYERS.items():
@@ -156,6 +147,18 @@ def collection(features: Iterable[str]) -> bytes:
     return "".join(feature_collection(features)).encode()
 
 
+def scope_report(build: BuildResult, scope: Scope, lang: str, options: PageOptions) -> str:
+    """The report page of one scope in one language, linking where ``options`` say."""
+    return report_page(
+        build,
+        scope,
+        lang,
+        twins=options.report_twins,
+        map_link=lang in options.map_links,
+        issues_link=options.issues_link,
+    )
+
+
 def map_page(
     build: BuildResult,
     scope: Scope,
@@ -178,7 +181,7 @@ def map_page(
         else t["tittel_kommune"].format(kommune=scope.kommune)
     )
     links = [("index.html", t["alle_kart"])]
-    if lang in options.map_reports:
+    if lang in options.report_twins:
         report = report_folder(lang, cfg.language) / f"{scope.slug}.html"
         links.append((relative_link(report, folder), t["rapport_lenke"]))
     page = build_map(

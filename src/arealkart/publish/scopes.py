@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -139,25 +140,36 @@ def input_labels(config: RegionConfig, kommunenummer: str) -> set[str]:
     return labels
 
 
-def municipal_build(build: BuildResult, scope: Scope) -> BuildResult:
-    """A build cut to one municipality's scope: what its pages read, and nothing else.
+def municipal_build(build: BuildResult, scope: Scope) -> tuple[BuildResult, Scope]:
+    """A build cut to one municipality's scope, and the scope: what its pages read, no more.
 
     Its zones as read, its part of the result (with the issues of its own files, not the
-    region's), its rows of the summary and of the issues report.  A municipality's pages
-    made from it are those made from the whole build, and they change only when the
-    municipality's own part does.
+    region's), its rows of the summary and of the issues report, its border.  Rows are
+    numbered from 0: in the region's frames a municipality's row labels follow the rows of
+    the municipalities before it, and would change with theirs.  A municipality's pages
+    made from these are those made from the whole build, and change only when its own
+    part does.
     """
     cfg = build.config
     zones = build.data.zones
-    own = zones.iloc[_rows_by_number(zones).get(scope.kommunenummer, [])]
-    labels = input_labels(cfg, scope.kommunenummer)
-    issues = build.issues[build.issues["file"].isin(labels)]
-    result = replace(scope.result, issues=issues.iloc[0:0])
-    return BuildResult(
+    own_zones = zones.iloc[_rows_by_number(zones).get(scope.kommunenummer, [])]
+    issues = build.issues[build.issues["file"].isin(input_labels(cfg, scope.kommunenummer))]
+    layers = {name: _renumbered(getattr(scope.result, name)) for name in AvailableLand.LAYERS}
+    result = replace(scope.result, **layers, issues=issues.iloc[0:0])
+    summary = _renumbered(scope.summary)
+    own = BuildResult(
         cfg,
-        PlanData(zones=own),
+        PlanData(zones=_renumbered(own_zones)),
         result,
-        scope.summary,
-        issues,
+        summary,
+        _renumbered(issues),
         build.balance.iloc[0:0],
     )
+    return own, replace(scope, result=result, borders=_renumbered(scope.borders), summary=summary)
+
+
+FrameT = TypeVar("FrameT", bound=pd.DataFrame)
+
+
+def _renumbered(frame: FrameT) -> FrameT:
+    return frame.reset_index(drop=True)

@@ -325,6 +325,15 @@ def test_the_report_alone_links_no_map_and_a_later_build_links_both(demo_build, 
     assert (tmp_path / "rapport" / "en" / "vinje.html").is_file()
 
 
+def test_a_report_built_later_links_its_kept_twin_on_every_scope(demo_build, tmp_path):
+    write_outputs(demo_build, tmp_path, lang="nn", parts=["rapport"])
+    write_outputs(demo_build, tmp_path, lang="en", parts=["rapport"])  # nn's reports are kept
+    for slug in ("vest-telemark", "vinje", "seljord"):  # the region's page, as its towns'
+        english = (tmp_path / "rapport" / "en" / f"{slug}.html").read_text(encoding="utf-8")
+        assert re.findall(r'hreflang="(\w+)"', english) == ["nn"], slug
+        assert f'href="../{slug}.html"' in english, slug
+
+
 def test_arealkart_report_writes_only_the_report(capsys, tmp_path):
     try:
         main(["report", "--output", str(tmp_path), "--workers", "1", "--lang", "nb"])
